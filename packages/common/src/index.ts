@@ -1,0 +1,15 @@
+export * from './backoff.ts';
+export * from './channel-id.ts';
+export * from './errors.ts';
+export * from './execution-state.ts';
+export * from './frame.ts';
+export * from './job-artifact.ts';
+export * from './job-graph.ts';
+export * from './key-groups.ts';
+export * from './logger.ts';
+export * from './murmur3.ts';
+export * from './rpc.ts';
+export type * from './rpc-messages.ts';
+export * from './task-deployment.ts';
+export type * from './views.ts';
+export type * from './user-functions.ts';

@@ -1,0 +1,180 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+import { checkParallelism } from './key-groups.ts';
+
+/** Built-in operator kinds the worker knows how to run. */
+export const OPERATOR_KINDS = [
+  'source.generator',
+  'source.file',
+  'map',
+  'filter',
+  'flatMap',
+  'keyed.reduce',
+  'keyed.process',
+  'union',
+  'sink.file',
+  'sink.stdout',
+  'sink.discard',
+  'sink.forEach',
+] as const;
+export type OperatorKind = (typeof OPERATOR_KINDS)[number];
+
+/** How records of an edge are distributed over the consumer's subtasks. */
+export const PARTITIONINGS = ['forward', 'hash', 'rebalance', 'broadcast'] as const;
+export type Partitioning = (typeof PARTITIONINGS)[number];
+
+const id = z.string().min(1).max(200);
+
+export const operatorDescriptorSchema = z.object({
+  /** Stable id: the user's uid, or one derived from the position in the graph. */
+  id,
+  uid: z.string().optional(),
+  name: z.string(),
+  kind: z.enum(OPERATOR_KINDS),
+  /** Id of the user function this operator calls, looked up in the job artifact. */
+  fn: z.string().optional(),
+  config: z.record(z.string(), z.unknown()),
+});
+export type OperatorDescriptor = z.infer<typeof operatorDescriptorSchema>;
+
+export const jobVertexSchema = z.object({
+  /** The id of the chain's first operator. */
+  id,
+  name: z.string(),
+  parallelism: z.number().int().min(1),
+  maxParallelism: z.number().int().min(1),
+  /** The operator chain run by every subtask of this vertex, head first. */
+  operators: z.array(operatorDescriptorSchema).min(1),
+});
+export type JobVertex = z.infer<typeof jobVertexSchema>;
+
+export const jobEdgeSchema = z.object({
+  source: id,
+  target: id,
+  partitioning: z.enum(PARTITIONINGS),
+  /** For hash edges: the user's key selector, run on both sides of the edge. */
+  keySelector: z.string().optional(),
+});
+export type JobEdge = z.infer<typeof jobEdgeSchema>;
+
+export const restartStrategySchema = z.object({
+  /** How many restarts in a row before the job fails; 0 fails at the first error. */
+  maxAttempts: z.number().int().min(0),
+  initialDelayMs: z.number().int().min(0),
+  maxDelayMs: z.number().int().min(0),
+  multiplier: z.number().min(1),
+});
+export type RestartStrategy = z.infer<typeof restartStrategySchema>;
+
+export const jobConfigSchema = z.object({
+  restartStrategy: restartStrategySchema,
+  /** Longest a partly filled output frame waits before it is sent. */
+  bufferTimeoutMs: z.number().int().min(0),
+  /** Where malformed records go; default: the worker's data dir. */
+  deadLetterDir: z.string().optional(),
+});
+export type JobConfig = z.infer<typeof jobConfigSchema>;
+
+export const jobGraphSchema = z.object({
+  version: z.literal(1),
+  name: z.string().min(1),
+  maxParallelism: z.number().int().min(1),
+  vertices: z.array(jobVertexSchema).min(1),
+  edges: z.array(jobEdgeSchema),
+  config: jobConfigSchema,
+});
+/** The serializable form of a job: chained vertices and the edges between them. */
+export type JobGraph = z.infer<typeof jobGraphSchema>;
+
+export const DEFAULT_RESTART_STRATEGY: RestartStrategy = {
+  maxAttempts: 5,
+  initialDelayMs: 500,
+  maxDelayMs: 5_000,
+  multiplier: 2,
+};
+
+/**
+ * Parses and checks a JobGraph from untrusted JSON: its shape, that edges
+ * name existing vertices, that forward edges join equal parallelism, and that
+ * the graph has no cycle. Throws a ValidationError naming the problem.
+ */
+export function parseJobGraph(json: string): JobGraph {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new ValidationError(`the job graph is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = jobGraphSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ValidationError(`the job graph is malformed: ${z.prettifyError(parsed.error)}`);
+  }
+  validateJobGraph(parsed.data);
+  return parsed.data;
+}
+
+/** Structural checks of a JobGraph beyond its shape. */
+export function validateJobGraph(graph: JobGraph): void {
+  const byId = new Map(graph.vertices.map((v) => [v.id, v]));
+  if (byId.size !== graph.vertices.length) throw new ValidationError('the job graph has two vertices with the same id');
+  const operatorIds = new Set<string>();
+  for (const vertex of graph.vertices) {
+    checkParallelism(vertex.parallelism, vertex.maxParallelism, `operator '${vertex.name}'`);
+    for (const op of vertex.operators) {
+      if (operatorIds.has(op.id)) {
+        throw new ValidationError(`two operators share the uid '${op.id}': give each operator a unique .uid()`);
+      }
+      operatorIds.add(op.id);
+    }
+  }
+  const indegree = new Map<string, number>(graph.vertices.map((v) => [v.id, 0]));
+  for (const edge of graph.edges) {
+    const source = byId.get(edge.source);
+    const target = byId.get(edge.target);
+    if (!source || !target) throw new ValidationError(`an edge names a vertex that does not exist: ${edge.source} -> ${edge.target}`);
+    if (edge.partitioning === 'forward' && source.parallelism !== target.parallelism) {
+      throw new ValidationError(
+        `forward edge ${source.name} -> ${target.name} joins parallelism ${source.parallelism} and ${target.parallelism}; use rebalance() or equal parallelism`,
+      );
+    }
+    if (edge.partitioning === 'hash' && !edge.keySelector) throw new ValidationError(`hash edge ${source.name} -> ${target.name} has no key selector`);
+    indegree.set(edge.target, (indegree.get(edge.target) ?? 0) + 1);
+  }
+  // Kahn's algorithm: every vertex must be reachable in topological order.
+  const queue = [...indegree].filter(([, d]) => d === 0).map(([v]) => v);
+  let seen = 0;
+  while (queue.length > 0) {
+    const v = queue.pop()!;
+    seen++;
+    for (const edge of graph.edges) {
+      if (edge.source !== v) continue;
+      const d = indegree.get(edge.target)! - 1;
+      indegree.set(edge.target, d);
+      if (d === 0) queue.push(edge.target);
+    }
+  }
+  if (seen !== graph.vertices.length) throw new ValidationError('the job graph has a cycle');
+  for (const vertex of graph.vertices) {
+    const head = vertex.operators[0]!;
+    const hasInputs = graph.edges.some((e) => e.target === vertex.id);
+    if (head.kind.startsWith('source.') === hasInputs) {
+      throw new ValidationError(`vertex '${vertex.name}': sources take no inputs and every other operator needs one`);
+    }
+  }
+}
+
+/** Vertices in topological order (sources first). */
+export function topologicalVertices(graph: JobGraph): JobVertex[] {
+  const order: JobVertex[] = [];
+  const placed = new Set<string>();
+  while (order.length < graph.vertices.length) {
+    for (const v of graph.vertices) {
+      if (placed.has(v.id)) continue;
+      if (graph.edges.every((e) => e.target !== v.id || placed.has(e.source))) {
+        order.push(v);
+        placed.add(v.id);
+      }
+    }
+  }
+  return order;
+}

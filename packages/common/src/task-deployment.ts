@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { jobConfigSchema, operatorDescriptorSchema, PARTITIONINGS } from './job-graph.ts';
+
+const subtaskLocationSchema = z.object({
+  vertexId: z.string(),
+  subtaskIndex: z.number().int().min(0),
+  workerId: z.string(),
+});
+export type SubtaskLocation = z.infer<typeof subtaskLocationSchema>;
+
+export const inputGateDeploymentSchema = z.object({
+  /** Index of this input among the vertex's inputs (union has several). */
+  inputIndex: z.number().int().min(0),
+  keySelector: z.string().optional(),
+  producers: z.array(subtaskLocationSchema),
+});
+export type InputGateDeployment = z.infer<typeof inputGateDeploymentSchema>;
+
+export const resultPartitionDeploymentSchema = z.object({
+  partitioning: z.enum(PARTITIONINGS),
+  keySelector: z.string().optional(),
+  /** Key groups of the consumer, for hash partitioning. */
+  maxParallelism: z.number().int().min(1),
+  consumers: z.array(subtaskLocationSchema),
+});
+export type ResultPartitionDeployment = z.infer<typeof resultPartitionDeploymentSchema>;
+
+/** Everything a worker needs to run one subtask (Flink's TaskDeploymentDescriptor). */
+export const taskDeploymentSchema = z.object({
+  jobId: z.string(),
+  jobName: z.string(),
+  attempt: z.number().int().min(0),
+  vertexId: z.string(),
+  vertexName: z.string(),
+  subtaskIndex: z.number().int().min(0),
+  parallelism: z.number().int().min(1),
+  maxParallelism: z.number().int().min(1),
+  operators: z.array(operatorDescriptorSchema).min(1),
+  inputs: z.array(inputGateDeploymentSchema),
+  outputs: z.array(resultPartitionDeploymentSchema),
+  config: jobConfigSchema,
+  args: z.array(z.string()),
+  /** TaskExecutor address of every worker this subtask exchanges data with. */
+  peers: z.record(z.string(), z.string()),
+});
+export type TaskDeployment = z.infer<typeof taskDeploymentSchema>;
+
+/** Counters a subtask reports with every heartbeat. */
+export interface TaskMetrics {
+  jobId: string;
+  attempt: number;
+  vertexId: string;
+  subtaskIndex: number;
+  recordsIn: number;
+  recordsOut: number;
+  deadLetters: number;
+  /** Frames waiting for credit at this subtask's outputs right now. */
+  backpressuredFrames: number;
+}

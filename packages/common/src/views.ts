@@ -1,0 +1,53 @@
+import type { ExecutionState, JobStatus } from './execution-state.ts';
+
+/** One subtask as `weir status` shows it. */
+export interface SubtaskView {
+  index: number;
+  state: ExecutionState;
+  workerId: string | null;
+  recordsIn: number;
+  recordsOut: number;
+  deadLetters: number;
+  error?: string;
+}
+
+export interface VertexView {
+  id: string;
+  name: string;
+  operators: string[];
+  parallelism: number;
+  subtasks: SubtaskView[];
+}
+
+/** A job as `weir status` shows it (JSON over GetJob). */
+export interface JobStatusView {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  attempt: number;
+  restarts: number;
+  startTimeMs: number;
+  endTimeMs: number | null;
+  vertices: VertexView[];
+  /** The error that failed the job or caused the latest restart, with the user's stack. */
+  error: string | null;
+  deadLetters: number;
+  deadLetterDir: string | null;
+}
+
+export interface WorkerView {
+  workerId: string;
+  address: string;
+  host: string;
+  pid: number;
+  slots: number;
+  freeSlots: number;
+  lastHeartbeatMs: number;
+}
+
+/** The cluster as `weir cluster` shows it. */
+export interface ClusterView {
+  coordinatorId: string;
+  address: string;
+  workers: WorkerView[];
+}

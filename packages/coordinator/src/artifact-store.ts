@@ -1,0 +1,24 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Job artifacts (bundled job code) kept by the coordinator for workers to fetch. */
+export class ArtifactStore {
+  private readonly directory: string;
+
+  constructor(dataDir: string) {
+    this.directory = join(dataDir, 'jobs');
+  }
+
+  async put(jobId: string, artifact: Uint8Array): Promise<string> {
+    const dir = join(this.directory, jobId);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, 'artifact.mjs');
+    await writeFile(`${path}.tmp`, artifact);
+    await rename(`${path}.tmp`, path);
+    return path;
+  }
+
+  get(jobId: string): Promise<Uint8Array> {
+    return readFile(join(this.directory, jobId, 'artifact.mjs'));
+  }
+}

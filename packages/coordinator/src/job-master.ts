@@ -1,0 +1,325 @@
+import {
+  backoffDelayMs,
+  isTerminalExecutionState,
+  isTerminalJobStatus,
+  unaryCall,
+  type ExecutionState,
+  type JobGraph,
+  type JobStatus,
+  type JobStatusView,
+  type Logger,
+  type TaskDeployment,
+  type TaskStateUpdate,
+} from '@weir/common';
+import { ExecutionGraph, type Execution } from './execution-graph.ts';
+import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
+import type { RegisteredWorker, WorkerRegistry } from './worker-registry.ts';
+
+/** A submitted job as the coordinator keeps it. */
+export interface JobRecord {
+  jobId: string;
+  name: string;
+  graph: JobGraph;
+  args: string[];
+  submittedAtMs: number;
+}
+
+export interface JobMasterDeps {
+  registry: WorkerRegistry;
+  logger: Logger;
+  slotWaitTimeoutMs: number;
+  cancelTimeoutMs: number;
+}
+
+/**
+ * Runs one job (Flink's JobMaster): schedules each attempt's subtasks onto
+ * worker slots, follows their states, restarts the job under its restart
+ * strategy when a subtask fails or a worker is lost, and cancels it on request.
+ */
+export class JobMaster {
+  readonly record: JobRecord;
+  private readonly deps: JobMasterDeps;
+  private readonly logger: Logger;
+  private status: JobStatus = 'CREATED';
+  private graph: ExecutionGraph;
+  private restarts = 0;
+  private error: string | null = null;
+  private endTimeMs: number | null = null;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private cancelTimer: NodeJS.Timeout | undefined;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(record: JobRecord, deps: JobMasterDeps) {
+    this.record = record;
+    this.deps = deps;
+    this.logger = deps.logger.child({ jobId: record.jobId });
+    this.graph = new ExecutionGraph(record.jobId, record.graph, 0);
+  }
+
+  get jobStatus(): JobStatus {
+    return this.status;
+  }
+
+  get endTime(): number | null {
+    return this.endTimeMs;
+  }
+
+  start(): void {
+    this.transition('RUNNING');
+    void this.schedule(this.graph);
+  }
+
+  /** A subtask changed state on a worker. Updates of old attempts only free slots. */
+  onTaskState(update: TaskStateUpdate, worker: RegisteredWorker | undefined): void {
+    const state = update.state as ExecutionState;
+    const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
+    if (isTerminalExecutionState(state)) worker?.occupied.delete(key);
+    if (update.attempt !== this.graph.attempt) return;
+    const execution = this.graph.get(update.vertexId, update.subtaskIndex);
+    if (!execution || isTerminalExecutionState(execution.state)) return;
+    execution.state = state;
+    if (update.metricsJson) {
+      const final = JSON.parse(update.metricsJson) as { metrics: Execution['metrics']; deadLetterDir: string | null };
+      execution.metrics = final.metrics;
+      execution.deadLetterDir = final.deadLetterDir;
+    }
+    if (state === 'FAILED') {
+      execution.error = update.error || 'the subtask failed without an error message';
+      this.failAttempt(`subtask ${execution.subtaskIndex} of '${this.vertexName(update.vertexId)}' failed:\n${execution.error}`);
+    } else if (state === 'FINISHED' && this.status === 'RUNNING' && this.graph.allIn('FINISHED')) {
+      this.finish('FINISHED');
+    } else if (this.status === 'CANCELLING' && this.graph.all().every((e) => isTerminalExecutionState(e.state))) {
+      this.finish('CANCELED');
+    }
+  }
+
+  /** Copies a worker's latest metrics into this job's executions. */
+  onHeartbeat(worker: RegisteredWorker): void {
+    for (const execution of this.graph.all()) {
+      if (execution.workerId !== worker.workerId || isTerminalExecutionState(execution.state)) continue;
+      const entry = worker.metrics.get(execution.key);
+      if (entry) {
+        execution.metrics = entry.metrics;
+        execution.deadLetterDir = entry.deadLetterDir;
+      }
+    }
+  }
+
+  onWorkerLost(workerId: string, reason: string): void {
+    const affected = this.graph.all().some((e) => e.workerId === workerId && !isTerminalExecutionState(e.state));
+    if (!affected) return;
+    for (const e of this.graph.all()) {
+      if (e.workerId === workerId && !isTerminalExecutionState(e.state)) {
+        e.state = 'FAILED';
+        e.error = `worker ${workerId} was lost: ${reason}`;
+      }
+    }
+    if (this.status === 'CANCELLING') {
+      if (this.graph.all().every((e) => isTerminalExecutionState(e.state))) this.finish('CANCELED');
+      return;
+    }
+    this.failAttempt(`worker ${workerId} was lost: ${reason}`);
+  }
+
+  cancel(): void {
+    if (isTerminalJobStatus(this.status) || this.status === 'CANCELLING') return;
+    clearTimeout(this.restartTimer);
+    const running = this.graph.all().filter((e) => e.workerId && !isTerminalExecutionState(e.state));
+    if (running.length === 0) {
+      this.finish('CANCELED');
+      return;
+    }
+    this.transition('CANCELLING');
+    this.cancelAttempt(this.graph);
+    this.cancelTimer = setTimeout(() => {
+      if (this.status === 'CANCELLING') {
+        this.logger.warn('subtasks did not confirm cancellation in time; marking the job cancelled');
+        this.finish('CANCELED');
+      }
+    }, this.deps.cancelTimeoutMs);
+  }
+
+  /** Resolves when the job reaches a terminal status. */
+  whenTerminal(): Promise<void> {
+    if (isTerminalJobStatus(this.status)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  view(): JobStatusView {
+    const g = this.record.graph;
+    let deadLetters = 0;
+    let deadLetterDir: string | null = null;
+    const vertices = g.vertices.map((v) => ({
+      id: v.id,
+      name: v.name,
+      operators: v.operators.map((o) => `${o.name} (${o.id})`),
+      parallelism: v.parallelism,
+      subtasks: Array.from({ length: v.parallelism }, (_, i) => {
+        const e = this.graph.get(v.id, i)!;
+        deadLetters += e.metrics?.deadLetters ?? 0;
+        deadLetterDir ??= e.deadLetterDir;
+        return {
+          index: i,
+          state: e.state,
+          workerId: e.workerId,
+          recordsIn: e.metrics?.recordsIn ?? 0,
+          recordsOut: e.metrics?.recordsOut ?? 0,
+          deadLetters: e.metrics?.deadLetters ?? 0,
+          ...(e.error ? { error: e.error } : {}),
+        };
+      }),
+    }));
+    return {
+      jobId: this.record.jobId,
+      name: this.record.name,
+      status: this.status,
+      attempt: this.graph.attempt,
+      restarts: this.restarts,
+      startTimeMs: this.record.submittedAtMs,
+      endTimeMs: this.endTimeMs,
+      vertices,
+      error: this.error,
+      deadLetters,
+      deadLetterDir,
+    };
+  }
+
+  private async schedule(graph: ExecutionGraph): Promise<void> {
+    const { registry } = this.deps;
+    const deadline = Date.now() + this.deps.slotWaitTimeoutMs;
+    let placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
+    while (!placement) {
+      if (graph !== this.graph || this.status !== 'RUNNING') return;
+      if (Date.now() > deadline) {
+        const needed = this.record.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
+        const free = totalFreeSlots(registry.all(), (w) => registry.freeSlots(w));
+        this.failAttempt(
+          `not enough free slots: the job needs ${needed}, the cluster has ${free} free on ${registry.all().length} workers; start more workers (weir worker), give them more --slots, or lower the parallelism (weir run -p)`,
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
+    }
+    if (graph !== this.graph || this.status !== 'RUNNING') return;
+
+    const byWorker = new Map<RegisteredWorker, string[]>();
+    const peers: Record<string, string> = {};
+    for (const worker of placement.values()) peers[worker.workerId] = worker.address;
+    const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(`${vertexId}#${index}`)!.workerId });
+    const g = this.record.graph;
+    for (const vertex of g.vertices) {
+      const inEdges = g.edges.filter((e) => e.target === vertex.id);
+      const outEdges = g.edges.filter((e) => e.source === vertex.id);
+      for (let i = 0; i < vertex.parallelism; i++) {
+        const worker = placement.get(`${vertex.id}#${i}`)!;
+        const execution = graph.get(vertex.id, i)!;
+        execution.workerId = worker.workerId;
+        execution.state = 'DEPLOYING';
+        worker.occupied.add(execution.key);
+        const deployment: TaskDeployment = {
+          jobId: this.record.jobId,
+          jobName: this.record.name,
+          attempt: graph.attempt,
+          vertexId: vertex.id,
+          vertexName: vertex.name,
+          subtaskIndex: i,
+          parallelism: vertex.parallelism,
+          maxParallelism: vertex.maxParallelism,
+          operators: vertex.operators,
+          inputs: inEdges.map((edge, inputIndex) => {
+            const source = g.vertices.find((v) => v.id === edge.source)!;
+            const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: source.parallelism }, (_, k) => k);
+            return {
+              inputIndex,
+              ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
+              producers: indices.map((k) => location(source.id, k)),
+            };
+          }),
+          outputs: outEdges.map((edge) => {
+            const target = g.vertices.find((v) => v.id === edge.target)!;
+            const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: target.parallelism }, (_, k) => k);
+            return {
+              partitioning: edge.partitioning,
+              ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
+              maxParallelism: target.maxParallelism,
+              consumers: indices.map((k) => location(target.id, k)),
+            };
+          }),
+          config: g.config,
+          args: this.record.args,
+          peers,
+        };
+        const list = byWorker.get(worker) ?? [];
+        list.push(JSON.stringify(deployment));
+        byWorker.set(worker, list);
+      }
+    }
+    this.logger.info({ attempt: graph.attempt, workers: byWorker.size }, 'deploying subtasks');
+    await Promise.all(
+      [...byWorker].map(async ([worker, deploymentJson]) => {
+        try {
+          await unaryCall(worker.client, 'DeployTasks', { deploymentJson });
+        } catch (error) {
+          if (graph === this.graph) this.failAttempt(`deploying to worker ${worker.workerId} failed: ${(error as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  private failAttempt(error: string): void {
+    if (this.status !== 'RUNNING') return;
+    this.error = error;
+    const strategy = this.record.graph.config.restartStrategy;
+    const failed = this.graph;
+    this.cancelAttempt(failed);
+    for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
+    if (this.restarts >= strategy.maxAttempts) {
+      this.logger.warn({ error, restarts: this.restarts }, 'job failed; restart attempts exhausted');
+      this.finish('FAILED');
+      return;
+    }
+    const delay = backoffDelayMs(this.restarts, strategy.initialDelayMs, strategy.maxDelayMs, strategy.multiplier);
+    this.restarts++;
+    this.transition('RESTARTING');
+    this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');
+    this.restartTimer = setTimeout(() => {
+      if (this.status !== 'RESTARTING') return;
+      this.graph = new ExecutionGraph(this.record.jobId, this.record.graph, failed.attempt + 1);
+      this.transition('RUNNING');
+      void this.schedule(this.graph);
+    }, delay);
+  }
+
+  private cancelAttempt(graph: ExecutionGraph): void {
+    const workers = new Set(graph.all().map((e) => e.workerId).filter((w): w is string => w !== null));
+    for (const workerId of workers) {
+      const worker = this.deps.registry.get(workerId);
+      if (!worker) continue;
+      unaryCall(worker.client, 'CancelTasks', { jobId: this.record.jobId, attempt: graph.attempt }).catch((error: Error) =>
+        this.logger.warn({ workerId, err: error.message }, 'could not cancel subtasks on a worker'),
+      );
+    }
+  }
+
+  private finish(status: JobStatus): void {
+    if (isTerminalJobStatus(this.status)) return;
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.cancelTimer);
+    this.transition(status);
+    this.endTimeMs = Date.now();
+    for (const worker of this.deps.registry.all()) {
+      unaryCall(worker.client, 'ReleaseJob', { jobId: this.record.jobId }).catch(() => {});
+    }
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  private transition(status: JobStatus): void {
+    if (this.status !== status) this.logger.info({ from: this.status, to: status }, 'job status');
+    this.status = status;
+  }
+
+  private vertexName(vertexId: string): string {
+    return this.record.graph.vertices.find((v) => v.id === vertexId)?.name ?? vertexId;
+  }
+}

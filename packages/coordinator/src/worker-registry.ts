@@ -1,0 +1,117 @@
+import { EventEmitter } from 'node:events';
+import type { grpc} from '@weir/common';
+import { taskExecutorClient, type Logger, type RegisterWorker, type TaskMetrics, type WorkerView } from '@weir/common';
+
+/** A worker known to the coordinator (Flink's ResourceManager view of a TaskExecutor). */
+export interface RegisteredWorker {
+  readonly workerId: string;
+  readonly address: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly slots: number;
+  readonly client: grpc.Client;
+  lastHeartbeatMs: number;
+  /** Subtasks (by key) placed on this worker and not yet terminal. */
+  readonly occupied: Set<string>;
+  metrics: Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>;
+}
+
+/**
+ * Registered workers, their slots and their latest metrics. Emits 'lost'
+ * (workerId, reason) when a session breaks or heartbeats stop.
+ */
+export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reason: string]; registered: [workerId: string] }> {
+  private readonly workers = new Map<string, RegisteredWorker>();
+  private readonly logger: Logger;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(logger: Logger, heartbeatTimeoutMs: number) {
+    super();
+    this.logger = logger;
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const w of this.workers.values()) {
+        if (now - w.lastHeartbeatMs > heartbeatTimeoutMs) this.remove(w.workerId, `no heartbeat for ${now - w.lastHeartbeatMs} ms`);
+      }
+    }, Math.max(200, Math.floor(heartbeatTimeoutMs / 4)));
+    this.timer.unref();
+  }
+
+  register(message: RegisterWorker): RegisteredWorker {
+    if (this.workers.has(message.workerId)) this.remove(message.workerId, 'registered again');
+    const worker: RegisteredWorker = {
+      workerId: message.workerId,
+      address: message.address,
+      host: message.host,
+      pid: message.pid,
+      slots: message.slots,
+      client: taskExecutorClient(message.address),
+      lastHeartbeatMs: Date.now(),
+      occupied: new Set(),
+      metrics: new Map(),
+    };
+    this.workers.set(worker.workerId, worker);
+    this.logger.info({ workerId: worker.workerId, address: worker.address, slots: worker.slots }, 'worker registered');
+    this.emit('registered', worker.workerId);
+    return worker;
+  }
+
+  heartbeat(workerId: string, metricsJson: string): void {
+    const worker = this.workers.get(workerId);
+    if (!worker) return;
+    worker.lastHeartbeatMs = Date.now();
+    if (!metricsJson) return;
+    const entries = JSON.parse(metricsJson) as { metrics: TaskMetrics; deadLetterDir: string | null }[];
+    const map = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
+    for (const entry of entries) {
+      const m = entry.metrics;
+      map.set(`${m.jobId}/${m.attempt}/${m.vertexId}#${m.subtaskIndex}`, entry);
+    }
+    worker.metrics = map;
+  }
+
+  remove(workerId: string, reason: string): void {
+    const worker = this.workers.get(workerId);
+    if (!worker) return;
+    this.workers.delete(workerId);
+    worker.client.close();
+    this.logger.warn({ workerId, reason }, 'worker lost');
+    this.emit('lost', workerId, reason);
+  }
+
+  get(workerId: string): RegisteredWorker | undefined {
+    return this.workers.get(workerId);
+  }
+
+  all(): RegisteredWorker[] {
+    return [...this.workers.values()];
+  }
+
+  freeSlots(worker: RegisteredWorker): number {
+    return worker.slots - worker.occupied.size;
+  }
+
+  /** Metrics of a subtask, wherever it ran. */
+  metricsOf(subtaskKey: string, workerId: string | null): { metrics: TaskMetrics; deadLetterDir: string | null } | undefined {
+    if (workerId) return this.workers.get(workerId)?.metrics.get(subtaskKey);
+    return undefined;
+  }
+
+  views(): WorkerView[] {
+    return this.all().map((w) => ({
+      workerId: w.workerId,
+      address: w.address,
+      host: w.host,
+      pid: w.pid,
+      slots: w.slots,
+      freeSlots: this.freeSlots(w),
+      lastHeartbeatMs: w.lastHeartbeatMs,
+    }));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const w of this.workers.values()) w.client.close();
+    this.workers.clear();
+  }
+}

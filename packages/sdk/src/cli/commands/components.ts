@@ -1,0 +1,63 @@
+import { Command, Option } from 'commander';
+import { startCoordinator } from '@weir/coordinator';
+import { startWorker } from '@weir/worker';
+import { COORDINATOR_ADDRESS_ENV, DEFAULT_COORDINATOR_ADDRESS } from '../../client/weir-client.ts';
+import { wholeNumber } from '../cli-support.ts';
+
+/** Stops `stop` on SIGINT/SIGTERM, then exits. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (): void => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(0), 5000);
+    force.unref();
+    stop().finally(() => process.exit(0));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+export function coordinatorCommand(): Command {
+  return new Command('coordinator')
+    .description('run a coordinator (JobManager) in the foreground')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 6123)
+    .option('--advertised-host <host>', 'host name workers and clients use to reach this coordinator')
+    .option('--data-dir <dir>', 'where job artifacts are kept', '.weir/coordinator')
+    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string }) => {
+      const running = await startCoordinator({
+        host: flags.host,
+        port: flags.port,
+        dataDir: flags.dataDir,
+        ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
+      });
+      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}\n`);
+      stopOnSignals(() => running.stop());
+    });
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run a worker (TaskExecutor) in the foreground')
+    .addOption(new Option('--coordinator <host:port>', 'address of the coordinator').env(COORDINATOR_ADDRESS_ENV).default(DEFAULT_COORDINATOR_ADDRESS))
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port of the data and control service (0 picks a free one)', wholeNumber('--port'), 0)
+    .option('--advertised-host <host>', 'host name other workers use to reach this one')
+    .option('--slots <n>', 'how many subtasks it runs at once, one thread each', wholeNumber('--slots', 1), 4)
+    .option('--data-dir <dir>', 'where artifacts and dead letters go', '.weir/worker')
+    .option('--worker-id <id>', 'a stable id (default: random)')
+    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string }) => {
+      const running = await startWorker({
+        coordinator: flags.coordinator,
+        host: flags.host,
+        port: flags.port,
+        slots: flags.slots,
+        dataDir: flags.dataDir,
+        ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
+        ...(flags.workerId ? { workerId: flags.workerId } : {}),
+      });
+      process.stdout.write(`weir worker ${running.workerId} listening on ${running.address}\n`);
+      stopOnSignals(() => running.stop());
+    });
+}

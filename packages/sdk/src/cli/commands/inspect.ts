@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import { printJson, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { formatCluster, formatJobList, formatJobStatus } from '../format-status.ts';
+
+export function listCommand(): Command {
+  return withClientFlags(new Command('list').description('list the jobs the coordinator knows')).action(async (flags: ClientFlags) => {
+    await withClient(flags, async (client) => {
+      const jobs = await client.list();
+      if (flags.json) printJson(jobs);
+      else process.stdout.write(formatJobList(jobs) + '\n');
+    });
+  });
+}
+
+export function statusCommand(): Command {
+  return withClientFlags(
+    new Command('status')
+      .description("a job's status: per vertex its parallelism, each subtask's state, worker and record counts, and any failure")
+      .argument('<jobId>'),
+  ).action(async (jobId: string, flags: ClientFlags) => {
+    await withClient(flags, async (client) => {
+      const view = await client.status(jobId);
+      if (flags.json) printJson(view);
+      else process.stdout.write(formatJobStatus(view) + '\n');
+    });
+  });
+}
+
+export function cancelCommand(): Command {
+  return withClientFlags(new Command('cancel').description('cancel a running job').argument('<jobId>')).action(async (jobId: string, flags: ClientFlags) => {
+    await withClient(flags, async (client) => {
+      const status = await client.cancel(jobId);
+      if (flags.json) printJson({ jobId, status });
+      else process.stdout.write(`Job ${jobId}: ${status}\n`);
+    });
+  });
+}
+
+export function clusterCommand(): Command {
+  return withClientFlags(new Command('cluster').description('the coordinator and its workers with their slots and last heartbeat')).action(
+    async (flags: ClientFlags) => {
+      await withClient(flags, async (client) => {
+        const view = await client.cluster();
+        if (flags.json) printJson(view);
+        else process.stdout.write(formatCluster(view) + '\n');
+      });
+    },
+  );
+}

@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { LocalCluster } from '../local-cluster.ts';
+import { wholeNumber } from '../cli-support.ts';
+
+export function localCommand(): Command {
+  return new Command('local')
+    .description('start a coordinator and N workers as processes on loopback; stays in the foreground until Ctrl-C or SIGTERM')
+    .option('--workers <n>', 'how many worker processes', wholeNumber('--workers', 1), 2)
+    .option('--slots <n>', 'slots (subtask threads) per worker', wholeNumber('--slots', 1), 4)
+    .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
+    .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
+    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string }) => {
+      const cluster = new LocalCluster({ ...flags, say: (line) => process.stdout.write(line + '\n') });
+      let stopping = false;
+      const stop = (): void => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write('weir local: stopping\n');
+        cluster.stop().finally(() => process.exit(0));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      try {
+        await cluster.start();
+      } catch (error) {
+        await cluster.stop();
+        throw error;
+      }
+      process.stdout.write(
+        `weir local: ready: coordinator at ${cluster.address}, ${flags.workers} workers x ${flags.slots} slots. Submit with: npx weir run <job.ts> --coordinator ${cluster.address}. Ctrl-C stops.\n`,
+      );
+    });
+}

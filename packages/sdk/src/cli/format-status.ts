@@ -1,0 +1,47 @@
+import type { ClusterView, JobStatusView, JobSummary } from '@weir/common';
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A job's status as text: per vertex and subtask, state, worker and record counts. */
+export function formatJobStatus(view: JobStatusView): string {
+  const end = view.endTimeMs ?? Date.now();
+  const lines = [
+    `Job ${view.jobId} '${view.name}': ${view.status}`,
+    `  attempt ${view.attempt}, restarts ${view.restarts}, running time ${duration(end - view.startTimeMs)}`,
+    '',
+  ];
+  const rows = [['VERTEX', 'PARALLELISM', 'SUBTASK', 'STATE', 'WORKER', 'RECORDS IN', 'RECORDS OUT', 'DEAD LETTERS']];
+  for (const v of view.vertices) {
+    for (const s of v.subtasks) {
+      rows.push([s.index === 0 ? v.name : '', s.index === 0 ? String(v.parallelism) : '', String(s.index), s.state, s.workerId ?? '-', String(s.recordsIn), String(s.recordsOut), String(s.deadLetters)]);
+    }
+  }
+  lines.push(table(rows));
+  if (view.deadLetters > 0) lines.push('', `Dead letters: ${view.deadLetters}${view.deadLetterDir ? ` (in ${view.deadLetterDir})` : ''}`);
+  if (view.error) lines.push('', view.status === 'FAILED' ? 'Failure:' : 'Latest failure:', ...view.error.split('\n').map((l) => `  ${l}`));
+  return lines.join('\n');
+}
+
+export function formatJobList(jobs: JobSummary[]): string {
+  if (jobs.length === 0) return 'No jobs.';
+  const rows = [['JOB ID', 'NAME', 'STATUS', 'STARTED']];
+  for (const j of jobs) rows.push([j.jobId, j.name, j.status, new Date(j.startTimeMs).toISOString()]);
+  return table(rows);
+}
+
+export function formatCluster(view: ClusterView): string {
+  const lines = [`Coordinator ${view.coordinatorId} at ${view.address}`, ''];
+  if (view.workers.length === 0) return [...lines, 'No workers registered.'].join('\n');
+  const rows = [['WORKER', 'ADDRESS', 'PID', 'SLOTS', 'FREE', 'LAST HEARTBEAT']];
+  for (const w of view.workers) {
+    rows.push([w.workerId, w.address, String(w.pid), String(w.slots), String(w.freeSlots), `${Date.now() - w.lastHeartbeatMs} ms ago`]);
+  }
+  return [...lines, table(rows)].join('\n');
+}

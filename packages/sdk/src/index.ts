@@ -1,0 +1,30 @@
+/**
+ * Weir's SDK: define a streaming job with the DataStream API and make it the
+ * default export of a module; `weir run job.ts` bundles and submits it.
+ *
+ * @packageDocumentation
+ */
+export { defineJob, type JobDefinitionFn } from './api/define-job.ts';
+export { StreamExecutionEnvironment, type GeneratorOptions, type FileSourceOptions } from './api/environment.ts';
+export {
+  DataStream,
+  DataStreamSink,
+  KeyedStream,
+  type MapFunction,
+  type FilterFunction,
+  type FlatMapFunction,
+  type KeySelector,
+  type ReduceFunction,
+  type KeyedProcessFn,
+  type ForEachFunction,
+} from './api/data-stream.ts';
+export { ValueStateDescriptor } from './api/state-descriptors.ts';
+export type {
+  Collector,
+  JobGraph,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  RestartStrategy,
+  RuntimeContext,
+  ValueState,
+} from '@weir/common/job';

@@ -1,0 +1,147 @@
+import { channelId, channelJobAttempt, CREDIT_KIND, type ExchangeMessage, type Frame, type FrameKind, type Logger, type TaskDeployment } from '@weir/common';
+import type { SubtaskThread } from '../subtask-thread.ts';
+import { PeerSender } from './peer-sender.ts';
+
+/**
+ * Routes frames and credits between slot threads: to a thread of this worker
+ * over its MessagePort, or to another worker over that peer's data stream.
+ * A credit may arrive before its producer is deployed; it waits here.
+ */
+export class ChannelRouter {
+  private readonly selfId: string;
+  private readonly logger: Logger;
+  private readonly consumers = new Map<string, SubtaskThread>();
+  private readonly producers = new Map<string, SubtaskThread>();
+  /** Channel -> peer address, for channels whose other end is on another worker. */
+  private readonly remote = new Map<string, string>();
+  private readonly pendingCredits = new Map<string, number>();
+  private readonly peers = new Map<string, PeerSender>();
+  private readonly onPeerLost: (address: string, reason: string) => void;
+
+  constructor(selfId: string, logger: Logger, onPeerLost: (address: string, reason: string) => void) {
+    this.selfId = selfId;
+    this.logger = logger;
+    this.onPeerLost = onPeerLost;
+  }
+
+  register(thread: SubtaskThread): void {
+    const d = thread.deployment;
+    for (const out of d.outputs) {
+      for (const c of out.consumers) {
+        const ch = channelId(d.jobId, d.attempt, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
+        this.producers.set(ch, thread);
+        if (c.workerId !== this.selfId) this.remote.set(ch, this.peerAddress(d, c.workerId));
+        const pending = this.pendingCredits.get(ch);
+        if (pending) {
+          this.pendingCredits.delete(ch);
+          thread.postCredit(ch, pending);
+        }
+      }
+    }
+    for (const input of d.inputs) {
+      for (const p of input.producers) {
+        const ch = channelId(d.jobId, d.attempt, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
+        this.consumers.set(ch, thread);
+        if (p.workerId !== this.selfId) this.remote.set(ch, this.peerAddress(d, p.workerId));
+      }
+    }
+  }
+
+  unregister(thread: SubtaskThread): void {
+    for (const map of [this.producers, this.consumers]) {
+      for (const [ch, t] of map) if (t === thread) map.delete(ch);
+    }
+  }
+
+  /** Threads with a channel to the given peer address. */
+  threadsTalkingTo(address: string): Set<SubtaskThread> {
+    const threads = new Set<SubtaskThread>();
+    for (const [ch, addr] of this.remote) {
+      if (addr !== address) continue;
+      const t = this.producers.get(ch) ?? this.consumers.get(ch);
+      if (t) threads.add(t);
+    }
+    return threads;
+  }
+
+  /** Forgets everything of a job (its channels, waiting credits). */
+  releaseJob(jobId: string): void {
+    for (const map of [this.remote, this.pendingCredits]) {
+      for (const ch of map.keys()) if (channelJobAttempt(ch).jobId === jobId) map.delete(ch);
+    }
+  }
+
+  frameFromThread(channel: string, frame: Frame): void {
+    const address = this.remote.get(channel);
+    if (address !== undefined && this.producers.has(channel)) {
+      this.peer(address).send({
+        channel,
+        kind: frame.kind,
+        payload: frame.payload,
+        recordCount: frame.recordCount,
+        watermark: frame.watermark,
+        checkpointId: frame.checkpointId,
+        credits: 0,
+      });
+      return;
+    }
+    this.consumers.get(channel)?.postFrame(channel, frame);
+  }
+
+  creditFromThread(channel: string, credits: number): void {
+    const address = this.remote.get(channel);
+    if (address !== undefined && this.consumers.has(channel)) {
+      this.peer(address).send({ channel, kind: CREDIT_KIND, payload: new Uint8Array(0), recordCount: 0, watermark: 0, checkpointId: 0, credits });
+      return;
+    }
+    this.deliverCredit(channel, credits);
+  }
+
+  fromPeer(message: ExchangeMessage): void {
+    if (message.kind === CREDIT_KIND) {
+      this.deliverCredit(message.channel, message.credits);
+      return;
+    }
+    const consumer = this.consumers.get(message.channel);
+    if (!consumer) return; // a frame of a cancelled or older attempt
+    // Copy out of the gRPC message buffer into an owned buffer we can transfer.
+    const payload = new Uint8Array(message.payload.byteLength);
+    payload.set(message.payload);
+    consumer.postFrame(message.channel, {
+      kind: message.kind as FrameKind,
+      payload,
+      recordCount: message.recordCount,
+      watermark: message.watermark,
+      checkpointId: message.checkpointId,
+    });
+  }
+
+  close(): void {
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+  }
+
+  private deliverCredit(channel: string, credits: number): void {
+    const producer = this.producers.get(channel);
+    if (producer) producer.postCredit(channel, credits);
+    else this.pendingCredits.set(channel, (this.pendingCredits.get(channel) ?? 0) + credits);
+  }
+
+  private peer(address: string): PeerSender {
+    let peer = this.peers.get(address);
+    if (!peer || peer.isBroken) {
+      peer = new PeerSender(address, this.logger, (addr, reason) => {
+        this.peers.delete(addr);
+        this.onPeerLost(addr, reason);
+      });
+      this.peers.set(address, peer);
+    }
+    return peer;
+  }
+
+  private peerAddress(d: TaskDeployment, workerId: string): string {
+    const address = d.peers[workerId];
+    if (!address) throw new Error(`deployment of ${d.vertexName} names worker ${workerId} without its address`);
+    return address;
+  }
+}

@@ -1,0 +1,50 @@
+import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
+import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
+import { fileSink } from './file-sink.ts';
+import { fileSource } from './file-source.ts';
+import { generatorSource } from './generator-source.ts';
+import { keyedProcessOperator } from './keyed-process.ts';
+import { keyedReduceOperator } from './keyed-reduce.ts';
+import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
+import { filterOperator, flatMapOperator, mapOperator, passThroughOperator } from './stateless-operators.ts';
+
+/** Builds the source operator at the head of a source task. */
+export function createSource(ctx: OperatorContext, next: Emit): SourceOperator {
+  switch (ctx.descriptor.kind) {
+    case 'source.generator':
+      return generatorSource(ctx, next);
+    case 'source.file':
+      return fileSource(ctx, next);
+    default:
+      throw new Error(`operator kind ${ctx.descriptor.kind} is not a source`);
+  }
+}
+
+/** Builds one non-source operator of a chain. */
+export function createOperator(ctx: OperatorContext, next: Emit, state: () => KeyedStateBackend): ChainedOperator {
+  switch (ctx.descriptor.kind) {
+    case 'map':
+      return mapOperator(ctx, next);
+    case 'filter':
+      return filterOperator(ctx, next);
+    case 'flatMap':
+      return flatMapOperator(ctx, next);
+    case 'union':
+      return passThroughOperator(ctx, next);
+    case 'keyed.reduce':
+      return keyedReduceOperator(ctx, next, state());
+    case 'keyed.process':
+      return keyedProcessOperator(ctx, next, state());
+    case 'sink.file':
+      return fileSink(ctx);
+    case 'sink.stdout':
+      return stdoutSink();
+    case 'sink.discard':
+      return discardSink();
+    case 'sink.forEach':
+      return forEachSink(ctx);
+    case 'source.generator':
+    case 'source.file':
+      throw new Error(`source ${ctx.descriptor.kind} can only head a chain`);
+  }
+}

@@ -1,0 +1,92 @@
+import type { Frame } from '@weir/common';
+
+/** One producer subtask's channel into this subtask. */
+export interface InputChannel {
+  readonly id: string;
+  readonly inputIndex: number;
+  readonly queue: Frame[];
+  ended: boolean;
+}
+
+/**
+ * All input channels of a subtask (Flink's InputGate). Frames arrive as
+ * messages; the task takes them one at a time, round-robin over channels, and
+ * hands a credit back for each frame it has processed, so at most
+ * `initialCredits` frames per channel are ever queued here.
+ */
+export class InputGate {
+  private readonly channels: InputChannel[] = [];
+  private readonly byId = new Map<string, InputChannel>();
+  private next = 0;
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private readonly grant: (channel: string, credits: number) => void;
+
+  constructor(grant: (channel: string, credits: number) => void) {
+    this.grant = grant;
+  }
+
+  addChannel(id: string, inputIndex: number): void {
+    const channel: InputChannel = { id, inputIndex, queue: [], ended: false };
+    this.channels.push(channel);
+    this.byId.set(id, channel);
+  }
+
+  get channelCount(): number {
+    return this.channels.length;
+  }
+
+  /** Grants every channel its initial credits, telling producers they may send. */
+  open(initialCredits: number): void {
+    for (const channel of this.channels) this.grant(channel.id, initialCredits);
+  }
+
+  onFrame(channelId: string, frame: Frame): void {
+    const channel = this.byId.get(channelId);
+    if (!channel) return; // a channel of another attempt: drop
+    channel.queue.push(frame);
+    this.signal();
+  }
+
+  /** Wakes a waiting `take()` so it can notice cancellation. */
+  close(): void {
+    this.closed = true;
+    this.signal();
+  }
+
+  /**
+   * The next frame, or undefined once every channel has ended or the gate was
+   * closed. End-of-partition frames are consumed here.
+   */
+  async take(): Promise<{ channel: InputChannel; frame: Frame } | undefined> {
+    for (;;) {
+      if (this.closed) return undefined;
+      let open = 0;
+      const count = this.channels.length;
+      for (let i = 0; i < count; i++) {
+        const channel = this.channels[(this.next + i) % count]!;
+        if (channel.ended) continue;
+        open++;
+        const frame = channel.queue.shift();
+        if (!frame) continue;
+        this.next = (this.next + i + 1) % count;
+        return { channel, frame };
+      }
+      if (open === 0) return undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  /** The task is done with a frame of this channel: the producer may send another. */
+  release(channel: InputChannel): void {
+    this.grant(channel.id, 1);
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,43 @@
+import type { OperatorDescriptor, RuntimeContext, TaskDeployment } from '@weir/common';
+import type { DeadLetterOutput } from './dead-letter-output.ts';
+
+/** Hands a record to the next operator of the chain (or the task's output). */
+export type Emit = (record: unknown) => void;
+
+/**
+ * An operator in a chain. `process` is synchronous and calls the next
+ * operator directly; the asynchronous hooks run between batches, so I/O and
+ * state access happen per frame, not per record.
+ */
+export interface ChainedOperator {
+  process: Emit;
+  open?(): Promise<void> | void;
+  /** After every input batch has passed through the chain (sinks write here). */
+  endBatch?(): Promise<void> | void;
+  /** All input has ended: emit what is left. */
+  finish?(): Promise<void> | void;
+  close?(): Promise<void> | void;
+}
+
+/** The head of a source task: drives the chain. */
+export interface SourceOperator {
+  open?(): Promise<void> | void;
+  /** Emits up to `max` records into the chain; resolves false once exhausted. */
+  emitBatch(max: number): Promise<boolean> | boolean;
+  close?(): Promise<void> | void;
+}
+
+/** What an operator is built from. */
+export interface OperatorContext {
+  readonly deployment: TaskDeployment;
+  readonly descriptor: OperatorDescriptor;
+  /** The user function the descriptor names, if any. */
+  readonly fn: unknown;
+  /** For the head of a keyed vertex: the key selector of its input edge. */
+  readonly keySelector: ((record: unknown) => unknown) | undefined;
+  readonly runtime: RuntimeContext;
+  readonly deadLetters: DeadLetterOutput;
+  readonly dataDir: string;
+  /** True once the task is cancelled: long-running loops stop. */
+  readonly cancelled: () => boolean;
+}

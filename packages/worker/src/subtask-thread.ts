@@ -1,0 +1,116 @@
+import { Worker } from 'node:worker_threads';
+import { isTerminalExecutionState, type ExecutionState, type Frame, type TaskDeployment, type TaskMetrics } from '@weir/common';
+import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
+
+const SLOT_THREAD_URL = new URL('./runtime/slot-thread.ts', import.meta.url);
+
+export interface SubtaskThreadEvents {
+  onFrame(thread: SubtaskThread, channel: string, frame: Frame): void;
+  onCredit(thread: SubtaskThread, channel: string, credits: number): void;
+  onState(thread: SubtaskThread, state: ExecutionState, error?: string): void;
+}
+
+/**
+ * The main thread's handle on one slot thread running one subtask. It turns
+ * the thread's exit without a final state into a failure, so no subtask
+ * disappears silently.
+ */
+export class SubtaskThread {
+  readonly deployment: TaskDeployment;
+  readonly key: string;
+  state: ExecutionState = 'DEPLOYING';
+  metrics: TaskMetrics;
+  deadLetterDir: string | null = null;
+  private readonly worker: Worker;
+  private readonly events: SubtaskThreadEvents;
+
+  constructor(deployment: TaskDeployment, events: SubtaskThreadEvents, resourceLimits: { maxOldGenerationSizeMb?: number }) {
+    this.deployment = deployment;
+    this.events = events;
+    this.key = subtaskKey(deployment.jobId, deployment.attempt, deployment.vertexId, deployment.subtaskIndex);
+    this.metrics = {
+      jobId: deployment.jobId,
+      attempt: deployment.attempt,
+      vertexId: deployment.vertexId,
+      subtaskIndex: deployment.subtaskIndex,
+      recordsIn: 0,
+      recordsOut: 0,
+      deadLetters: 0,
+      backpressuredFrames: 0,
+    };
+    this.worker = new Worker(SLOT_THREAD_URL, { name: `subtask ${deployment.vertexName} ${deployment.subtaskIndex}`, resourceLimits });
+    this.worker.on('message', (message: SlotToMain) => this.onMessage(message));
+    this.worker.on('error', (error) => this.finish('FAILED', `the subtask's thread crashed: ${error.stack ?? error.message}`));
+    this.worker.on('exit', (code) => {
+      if (!isTerminalExecutionState(this.state)) this.finish('FAILED', `the subtask's thread exited with code ${code} before finishing`);
+    });
+  }
+
+  start(artifactPath: string, dataDir: string, initialCredits: number): void {
+    this.post({ type: 'deploy', deployment: this.deployment, artifactPath, dataDir, initialCredits });
+  }
+
+  postFrame(channel: string, frame: Frame): void {
+    this.post({ type: 'frame', channel, frame }, [frame.payload.buffer as ArrayBuffer]);
+  }
+
+  postCredit(channel: string, credits: number): void {
+    this.post({ type: 'credit', channel, credits });
+  }
+
+  cancel(): void {
+    if (!isTerminalExecutionState(this.state)) {
+      this.state = 'CANCELING';
+      this.post({ type: 'cancel' });
+    }
+  }
+
+  fail(reason: string): void {
+    this.post({ type: 'fail', reason });
+  }
+
+  /** Stops the thread at once (a subtask that ignores cancellation). */
+  async terminate(finalState: ExecutionState = 'CANCELED'): Promise<void> {
+    if (!isTerminalExecutionState(this.state)) this.finish(finalState);
+    await this.worker.terminate();
+  }
+
+  private post(message: MainToSlot, transfer: ArrayBuffer[] = []): void {
+    if (isTerminalExecutionState(this.state)) return;
+    this.worker.postMessage(message, transfer);
+  }
+
+  private onMessage(message: SlotToMain): void {
+    switch (message.type) {
+      case 'frame':
+        this.events.onFrame(this, message.channel, message.frame);
+        return;
+      case 'credit':
+        this.events.onCredit(this, message.channel, message.credits);
+        return;
+      case 'metrics':
+        this.metrics = message.metrics;
+        this.deadLetterDir = message.deadLetterDir;
+        return;
+      case 'state':
+        if (isTerminalExecutionState(message.state)) {
+          this.finish(message.state, message.error);
+          void this.worker.terminate();
+        } else {
+          this.state = message.state;
+          this.events.onState(this, message.state, message.error);
+        }
+        return;
+    }
+  }
+
+  private finish(state: ExecutionState, error?: string): void {
+    if (isTerminalExecutionState(this.state)) return;
+    this.state = state;
+    this.events.onState(this, state, error);
+  }
+}
+
+export function subtaskKey(jobId: string, attempt: number, vertexId: string, subtaskIndex: number): string {
+  return `${jobId}/${attempt}/${vertexId}#${subtaskIndex}`;
+}

@@ -1,0 +1,178 @@
+import { hostname } from 'node:os';
+import {
+  bindServer,
+  createLogger,
+  grpc,
+  isTerminalExecutionState,
+  SERVER_OPTIONS,
+  taskDeploymentSchema,
+  taskExecutorService,
+  toServiceError,
+  type CancelTasksRequest,
+  type DeployTasksRequest,
+  type ExchangeMessage,
+  type Logger,
+  type ReleaseJobRequest,
+  type TaskDeployment,
+  type TaskMetrics,
+} from '@weir/common';
+import { ArtifactCache } from './artifact-cache.ts';
+import { CoordinatorSession } from './coordinator-session.ts';
+import { ChannelRouter } from './network/channel-router.ts';
+import { SubtaskThread } from './subtask-thread.ts';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
+
+/** A running worker process's TaskExecutor. */
+export interface RunningWorker {
+  readonly workerId: string;
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker (Flink's TaskExecutor): offers slots to the coordinator, runs
+ * deployed subtasks in threads of their own, and moves their data.
+ */
+export class TaskExecutor {
+  private readonly options: ResolvedWorkerOptions;
+  private readonly logger: Logger;
+  private readonly server = new grpc.Server(SERVER_OPTIONS);
+  private readonly threads = new Map<string, SubtaskThread>();
+  /** Final metrics of finished subtasks, reported until their job is released. */
+  private readonly finishedMetrics = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
+  private readonly artifacts: ArtifactCache;
+  private router!: ChannelRouter;
+  private session!: CoordinatorSession;
+  address = '';
+
+  constructor(options: WorkerOptions) {
+    this.options = resolveWorkerOptions(options);
+    this.logger = createLogger('worker', { workerId: this.options.workerId });
+    this.artifacts = new ArtifactCache(this.options.dataDir);
+  }
+
+  async start(): Promise<RunningWorker> {
+    const o = this.options;
+    this.server.addService(taskExecutorService(), {
+      DeployTasks: (call: grpc.ServerUnaryCall<DeployTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        this.deploy(call.request).then(() => cb(null, {}), (error) => cb(toServiceError(error, grpc.status.FAILED_PRECONDITION)));
+      },
+      CancelTasks: (call: grpc.ServerUnaryCall<CancelTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        this.cancel(call.request.jobId, call.request.attempt);
+        cb(null, {});
+      },
+      ReleaseJob: (call: grpc.ServerUnaryCall<ReleaseJobRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        this.release(call.request.jobId);
+        cb(null, {});
+      },
+      Exchange: (call: grpc.ServerReadableStream<ExchangeMessage, object>, cb: grpc.sendUnaryData<object>) => {
+        call.on('data', (message: ExchangeMessage) => this.router.fromPeer(message));
+        call.on('end', () => cb(null, {}));
+        call.on('error', () => {});
+      },
+    });
+    const port = await bindServer(this.server, o.host, o.port);
+    this.address = `${o.advertisedHost}:${port}`;
+    this.router = new ChannelRouter(o.workerId, this.logger, (address, reason) => {
+      for (const thread of this.router.threadsTalkingTo(address)) thread.fail(reason);
+    });
+    this.session = new CoordinatorSession({
+      coordinator: o.coordinator,
+      registration: { workerId: o.workerId, address: this.address, slots: o.slots, pid: process.pid, host: hostname() },
+      logger: this.logger,
+      heartbeatIntervalMs: o.heartbeatIntervalMs,
+      metrics: () => JSON.stringify(this.collectMetrics()),
+      onLost: () => this.cancelAll(),
+    });
+    this.session.start();
+    this.logger.info({ address: this.address, slots: o.slots, coordinator: o.coordinator }, 'worker started');
+    return { workerId: o.workerId, address: this.address, stop: () => this.stop() };
+  }
+
+  private async deploy(request: DeployTasksRequest): Promise<void> {
+    const deployments: TaskDeployment[] = request.deploymentJson.map((json) => taskDeploymentSchema.parse(JSON.parse(json)));
+    const busy = [...this.threads.values()].filter((t) => !isTerminalExecutionState(t.state)).length;
+    if (busy + deployments.length > this.options.slots) {
+      throw new Error(`worker ${this.options.workerId} has ${this.options.slots - busy} free slots, asked to run ${deployments.length} subtasks`);
+    }
+    const byJob = new Map<string, string>();
+    for (const d of deployments) {
+      if (!byJob.has(d.jobId)) byJob.set(d.jobId, await this.artifacts.get(d.jobId, this.session.coordinatorClient()));
+    }
+    for (const d of deployments) {
+      const thread = new SubtaskThread(
+        d,
+        {
+          onFrame: (_t, channel, frame) => this.router.frameFromThread(channel, frame),
+          onCredit: (_t, channel, credits) => this.router.creditFromThread(channel, credits),
+          onState: (t, state, error) => this.onThreadState(t, state, error),
+        },
+        { maxOldGenerationSizeMb: this.options.slotHeapMb },
+      );
+      this.threads.set(thread.key, thread);
+      this.router.register(thread);
+      thread.start(byJob.get(d.jobId)!, this.options.dataDir, this.options.initialCredits);
+    }
+    this.logger.info({ count: deployments.length, jobId: deployments[0]?.jobId }, 'deployed subtasks');
+  }
+
+  private onThreadState(thread: SubtaskThread, state: SubtaskThread['state'], error?: string): void {
+    const d = thread.deployment;
+    if (isTerminalExecutionState(state)) {
+      this.router.unregister(thread);
+      this.threads.delete(thread.key);
+      this.finishedMetrics.set(thread.key, { metrics: thread.metrics, deadLetterDir: thread.deadLetterDir });
+      if (state === 'FAILED') this.logger.warn({ subtask: thread.key, error }, 'subtask failed');
+    }
+    this.session.sendTaskState({
+      jobId: d.jobId,
+      attempt: d.attempt,
+      vertexId: d.vertexId,
+      subtaskIndex: d.subtaskIndex,
+      state,
+      error: error ?? '',
+      metricsJson: isTerminalExecutionState(state) ? JSON.stringify({ metrics: thread.metrics, deadLetterDir: thread.deadLetterDir }) : '',
+    });
+  }
+
+  private cancel(jobId: string, attempt: number): void {
+    for (const thread of this.threads.values()) {
+      const d = thread.deployment;
+      if (d.jobId !== jobId || d.attempt > attempt) continue;
+      thread.cancel();
+      setTimeout(() => {
+        if (!isTerminalExecutionState(thread.state)) {
+          this.logger.warn({ subtask: thread.key }, 'subtask ignored cancellation; terminating its thread');
+          void thread.terminate('CANCELED');
+        }
+      }, this.options.cancelTimeoutMs).unref();
+    }
+  }
+
+  private cancelAll(): void {
+    for (const thread of this.threads.values()) void thread.terminate('CANCELED');
+  }
+
+  private release(jobId: string): void {
+    this.router.releaseJob(jobId);
+    for (const [key, entry] of this.finishedMetrics) if (entry.metrics.jobId === jobId) this.finishedMetrics.delete(key);
+  }
+
+  private collectMetrics(): { metrics: TaskMetrics; deadLetterDir: string | null }[] {
+    const all = [...this.finishedMetrics.values()];
+    for (const thread of this.threads.values()) all.push({ metrics: thread.metrics, deadLetterDir: thread.deadLetterDir });
+    return all;
+  }
+
+  private async stop(): Promise<void> {
+    this.session.stop();
+    await Promise.all([...this.threads.values()].map((t) => t.terminate('CANCELED')));
+    this.router.close();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+}
+
+/** Starts a worker: its TaskExecutor service and its session with the coordinator. */
+export function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  return new TaskExecutor(options).start();
+}

@@ -1,0 +1,17 @@
+import type { ExecutionState, Frame, TaskDeployment, TaskMetrics } from '@weir/common';
+
+// Messages between a worker's main thread and its slot threads. Frame
+// payloads are transferred, never copied.
+
+export type MainToSlot =
+  | { type: 'deploy'; deployment: TaskDeployment; artifactPath: string; dataDir: string; initialCredits: number }
+  | { type: 'frame'; channel: string; frame: Frame }
+  | { type: 'credit'; channel: string; credits: number }
+  | { type: 'cancel' }
+  | { type: 'fail'; reason: string };
+
+export type SlotToMain =
+  | { type: 'frame'; channel: string; frame: Frame }
+  | { type: 'credit'; channel: string; credits: number }
+  | { type: 'state'; state: ExecutionState; error?: string }
+  | { type: 'metrics'; metrics: TaskMetrics; deadLetterDir: string | null };

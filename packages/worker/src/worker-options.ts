@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Environment variables read by the worker (flags win over them). */
+export const WORKER_ENV = {
+  coordinator: 'WEIR_COORDINATOR',
+  slots: 'WEIR_SLOTS',
+  dataDir: 'WEIR_DATA_DIR',
+  advertisedHost: 'WEIR_ADVERTISED_HOST',
+} as const;
+
+export interface WorkerOptions {
+  /** host:port of the coordinator. */
+  coordinator?: string;
+  /** Interface the TaskExecutor service listens on. */
+  host?: string;
+  /** Port of the TaskExecutor service; 0 picks a free one. */
+  port?: number;
+  /** Host name other workers and the coordinator use to reach this one. */
+  advertisedHost?: string;
+  /** How many subtasks this worker runs at once (one thread each). */
+  slots?: number;
+  /** Where artifacts and dead letters go. */
+  dataDir?: string;
+  workerId?: string;
+  heartbeatIntervalMs?: number;
+  /** Frames a receiver lets each channel have in flight. */
+  initialCredits?: number;
+  /** Grace period for a cancelled subtask before its thread is terminated. */
+  cancelTimeoutMs?: number;
+  /** Heap limit of each slot thread. */
+  slotHeapMb?: number;
+}
+
+export type ResolvedWorkerOptions = Required<WorkerOptions>;
+
+export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedWorkerOptions {
+  const host = options.host ?? '127.0.0.1';
+  return {
+    coordinator: options.coordinator ?? env[WORKER_ENV.coordinator] ?? '127.0.0.1:6123',
+    host,
+    port: options.port ?? 0,
+    advertisedHost: options.advertisedHost ?? env[WORKER_ENV.advertisedHost] ?? (host === '0.0.0.0' ? hostname() : host),
+    slots: options.slots ?? Number(env[WORKER_ENV.slots] ?? 4),
+    dataDir: resolve(options.dataDir ?? env[WORKER_ENV.dataDir] ?? '.weir/worker'),
+    workerId: options.workerId ?? `worker-${randomBytes(4).toString('hex')}`,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
+    initialCredits: options.initialCredits ?? 8,
+    cancelTimeoutMs: options.cancelTimeoutMs ?? 5000,
+    slotHeapMb: options.slotHeapMb ?? 256,
+  };
+}
