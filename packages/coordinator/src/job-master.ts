@@ -284,11 +284,27 @@ export class JobMaster {
     this.transition('RESTARTING');
     this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');
     this.restartTimer = setTimeout(() => {
-      if (this.status !== 'RESTARTING') return;
-      this.graph = new ExecutionGraph(this.record.jobId, this.record.graph, failed.attempt + 1);
-      this.transition('RUNNING');
-      void this.schedule(this.graph);
+      void this.restart(failed);
     }, delay);
+  }
+
+  /**
+   * Starts the next attempt once every subtask of the failed one is confirmed
+   * gone (a worker terminates threads that ignore cancellation), so an old
+   * sink never writes beside a new one.
+   */
+  private async restart(failed: ExecutionGraph): Promise<void> {
+    const prefix = `${this.record.jobId}/${failed.attempt}/`;
+    const deadline = Date.now() + this.deps.cancelTimeoutMs;
+    const lingering = (): boolean => this.deps.registry.all().some((w) => [...w.occupied].some((key) => key.startsWith(prefix)));
+    while (lingering() && Date.now() < deadline) {
+      if (this.status !== 'RESTARTING') return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    if (this.status !== 'RESTARTING') return;
+    this.graph = new ExecutionGraph(this.record.jobId, this.record.graph, failed.attempt + 1);
+    this.transition('RUNNING');
+    void this.schedule(this.graph);
   }
 
   private cancelAttempt(graph: ExecutionGraph): void {

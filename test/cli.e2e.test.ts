@@ -1,0 +1,79 @@
+// The weir command's answers to bad input: one line, exit code 2, nothing submitted.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { weir } from './helpers/weir-cli.ts';
+
+let cluster: TestCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({ workers: 1, slots: 2 });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('weir CLI', () => {
+  it('rejects an unknown flag with one line and exit code 2', async () => {
+    const result = await weir(['run', '--no-such-flag', 'examples/wordcount.ts']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain("unknown option '--no-such-flag'");
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const result = await weir(['frobnicate']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it('rejects a bad number with exit code 2 naming the flag', async () => {
+    const result = await cluster.run(['run', 'examples/wordcount.ts', '-p', 'two']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--parallelism takes a whole number');
+  });
+
+  it('rejects a missing job file with exit code 2', async () => {
+    const result = await cluster.run(['run', 'examples/does-not-exist.ts']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/job file not found: .*does-not-exist\.ts/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('rejects a job that does not compile, and submits nothing', async () => {
+    const before = JSON.parse((await cluster.run(['list', '--json'])).stdout) as unknown[];
+    const result = await cluster.run(['run', 'test/fixtures/broken-job.ts']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/the job does not compile:\n.*broken-job\.ts:5:\d+/);
+    const after = JSON.parse((await cluster.run(['list', '--json'])).stdout) as unknown[];
+    expect(after).toHaveLength(before.length);
+  });
+
+  it('rejects a job whose graph cannot be built, and submits nothing', async () => {
+    // wordcount without its arguments throws while building the graph.
+    const result = await cluster.run(['run', 'examples/wordcount.ts']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('wordcount needs --input FILE and --output DIR');
+    expect(JSON.parse((await cluster.run(['list', '--json'])).stdout)).toHaveLength(0);
+  });
+
+  it('says how to reach a coordinator when none answers', async () => {
+    const result = await weir(['list', '--coordinator', '127.0.0.1:1']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot reach the coordinator at 127.0.0.1:1');
+    expect(result.stderr).toContain('weir local');
+  });
+
+  it('names an unknown job id', async () => {
+    const result = await cluster.run(['status', 'feedfacefeedfacefeedfacefeedface']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no job with id feedfacefeedfacefeedfacefeedface');
+  });
+
+  it('shows the cluster: coordinator and workers with slots', async () => {
+    const result = await cluster.run(['cluster']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`at ${cluster.address}`);
+    expect(result.stdout).toMatch(/local-worker-0 .* 2 +2 /);
+  });
+});

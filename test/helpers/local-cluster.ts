@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ClusterView, JobStatusView } from '@weir/common';
+import { REPO_ROOT, WEIR_BIN, weir, weirJson, type CliResult } from './weir-cli.ts';
+
+/** A real `weir local` cluster on a free loopback port, for one test file. */
+export interface TestCluster {
+  readonly address: string;
+  readonly dataDir: string;
+  readonly process: ChildProcess;
+  /** Runs a weir client command against this cluster. */
+  run(args: string[]): Promise<CliResult>;
+  status(jobId: string): Promise<JobStatusView>;
+  cluster(): Promise<ClusterView>;
+  /** PIDs of all Weir processes of the cluster (weir local, coordinator, workers). */
+  pids(): Promise<number[]>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: { workers?: number; slots?: number } = {}): Promise<TestCluster> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'weir-e2e-'));
+  const child = spawn(
+    process.execPath,
+    [WEIR_BIN, 'local', '--port', '0', '--workers', String(options.workers ?? 2), '--slots', String(options.slots ?? 4), '--data-dir', dataDir],
+    { cwd: REPO_ROOT, env: { ...process.env, WEIR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  let coordinatorPid = 0;
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`weir local did not become ready:\n${log}`)), 60_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const pid = /coordinator \(pid (\d+)\)/.exec(line);
+      if (pid) coordinatorPid = Number(pid[1]);
+      const ready = /ready: coordinator at (\S+),/.exec(line);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(ready[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`weir local exited with ${code}:\n${log}`)));
+  });
+  const withAddress = (args: string[]): string[] => {
+    const split = args.indexOf('--');
+    return split < 0 ? [...args, '--coordinator', address] : [...args.slice(0, split), '--coordinator', address, ...args.slice(split)];
+  };
+  const cluster: TestCluster = {
+    address,
+    dataDir,
+    process: child,
+    run: (args) => weir(withAddress(args)),
+    status: (jobId) => weirJson<JobStatusView>(withAddress(['status', jobId])),
+    cluster: () => weirJson<ClusterView>(withAddress(['cluster'])),
+    async pids() {
+      const view = await cluster.cluster();
+      return [child.pid!, coordinatorPid, ...view.workers.map((w) => w.pid)];
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
+
+/** Resident set size of a process in MiB (Linux). */
+export async function rssMiB(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

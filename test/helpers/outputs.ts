@@ -1,0 +1,34 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Every JSON line of every part file in a directory. */
+export async function readJsonLines<T>(directory: string): Promise<T[]> {
+  const files = (await readdir(directory)).filter((f) => f.startsWith('part-')).sort();
+  const records: T[] = [];
+  for (const file of files) {
+    const text = await readFile(join(directory, file), 'utf8');
+    for (const line of text.split('\n')) if (line.trim() !== '') records.push(JSON.parse(line) as T);
+  }
+  return records;
+}
+
+/**
+ * Checks keyed-counts style output: for each key the updates are exactly
+ * 1..expected[key], each once. Returns a list of problems (empty when right).
+ */
+export function checkExactCounts(records: { key: string; count: number }[], expected: Map<string, number>): string[] {
+  const seen = new Map<string, number[]>();
+  for (const r of records) {
+    const list = seen.get(r.key) ?? [];
+    list.push(r.count);
+    seen.set(r.key, list);
+  }
+  const problems: string[] = [];
+  for (const [key, total] of expected) {
+    const counts = (seen.get(key) ?? []).sort((a, b) => a - b);
+    const ok = counts.length === total && counts.every((c, i) => c === i + 1);
+    if (!ok) problems.push(`key ${key}: expected counts 1..${total}, got ${counts.length} updates (max ${counts.at(-1) ?? 0})`);
+  }
+  for (const key of seen.keys()) if (!expected.has(key)) problems.push(`unexpected key ${key}`);
+  return problems;
+}
