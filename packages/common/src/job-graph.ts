@@ -115,8 +115,6 @@ export function parseJobGraph(json: string): JobGraph {
 
 /** Structural checks of a JobGraph beyond its shape. */
 export function validateJobGraph(graph: JobGraph): void {
-  const byId = new Map(graph.vertices.map((v) => [v.id, v]));
-  if (byId.size !== graph.vertices.length) throw new ValidationError('the job graph has two vertices with the same id');
   const operatorIds = new Set<string>();
   for (const vertex of graph.vertices) {
     checkParallelism(vertex.parallelism, vertex.maxParallelism, `operator '${vertex.name}'`);
@@ -127,6 +125,8 @@ export function validateJobGraph(graph: JobGraph): void {
       operatorIds.add(op.id);
     }
   }
+  const byId = new Map(graph.vertices.map((v) => [v.id, v]));
+  if (byId.size !== graph.vertices.length) throw new ValidationError('the job graph has two vertices with the same id');
   const indegree = new Map<string, number>(graph.vertices.map((v) => [v.id, 0]));
   for (const edge of graph.edges) {
     const source = byId.get(edge.source);
