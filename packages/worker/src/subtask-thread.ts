@@ -24,7 +24,7 @@ export class SubtaskThread {
   private readonly worker: Worker;
   private readonly events: SubtaskThreadEvents;
 
-  constructor(deployment: TaskDeployment, events: SubtaskThreadEvents, resourceLimits: { maxOldGenerationSizeMb?: number }) {
+  constructor(deployment: TaskDeployment, events: SubtaskThreadEvents, resourceLimits: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number }) {
     this.deployment = deployment;
     this.events = events;
     this.key = subtaskKey(deployment.jobId, deployment.attempt, deployment.vertexId, deployment.subtaskIndex);

@@ -107,7 +107,7 @@ export class TaskExecutor {
           onCredit: (_t, channel, credits) => this.router.creditFromThread(channel, credits),
           onState: (t, state, error) => this.onThreadState(t, state, error),
         },
-        { maxOldGenerationSizeMb: this.options.slotHeapMb },
+        { maxOldGenerationSizeMb: this.options.slotHeapMb, maxYoungGenerationSizeMb: this.options.slotYoungGenerationMb },
       );
       this.threads.set(thread.key, thread);
       this.router.register(thread);

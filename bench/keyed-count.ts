@@ -1,0 +1,74 @@
+// Throughput of generator -> map -> keyBy -> keyed count -> discard at
+// parallelism 2, with ~100-byte events, in three layouts:
+//   two-workers: 2 worker processes, half the records cross the network
+//   one-worker:  1 worker process, records cross threads only
+//   no-chaining: 2 worker processes, every operator a task of its own
+// Run: npx node bench/keyed-count.ts [--seconds 20] [--layout two-workers]
+import { parseArgs } from 'node:util';
+import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, layout: { type: 'string' } } });
+const seconds = Number(values.seconds);
+
+interface Layout {
+  name: string;
+  workers: number;
+  slots: number;
+  jobArgs: string[];
+}
+const layouts: Layout[] = [
+  { name: 'two-workers', workers: 2, slots: 2, jobArgs: [] },
+  { name: 'one-worker', workers: 1, slots: 4, jobArgs: [] },
+  { name: 'no-chaining', workers: 2, slots: 4, jobArgs: ['--no-chaining'] },
+].filter((l) => !values.layout || l.name === values.layout);
+
+const rows: string[] = [];
+for (const layout of layouts) {
+  const cluster = new BenchCluster();
+  await cluster.start(layout.workers, layout.slots);
+  try {
+    const submit = await weir(['run', 'bench/jobs/keyed-count.ts', '-p', '2', '-d', '--json', '--coordinator', cluster.address, '--', ...layout.jobArgs]);
+    if (submit.code !== 0) throw new Error(submit.stderr);
+    const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
+    const pids = [cluster.coordinatorPid, ...(await cluster.workerPids())];
+    const produced = async (): Promise<number> => {
+      const view = await cluster.status(jobId);
+      if (view.status !== 'RUNNING') throw new Error(`job is ${view.status}: ${view.error}`);
+      const sink = view.vertices.at(-1)!;
+      return sink.subtasks.reduce((n, s) => n + s.recordsIn, 0) || view.vertices[0]!.subtasks.reduce((n, s) => n + s.recordsOut, 0);
+    };
+    // Warm up, then measure a steady window.
+    await new Promise((r) => setTimeout(r, 5000));
+    const n0 = await produced();
+    const cpu0 = await Promise.all(pids.map(cpuSeconds));
+    const t0 = performance.now();
+    let maxRss = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const pid of pids.slice(1)) maxRss = Math.max(maxRss, await rssMiB(pid));
+    }
+    const n1 = await produced();
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu1 = await Promise.all(pids.map(cpuSeconds));
+    const cores = cpu1.reduce((s, c, i) => s + c - cpu0[i]!, 0) / elapsed;
+    const rate = (n1 - n0) / elapsed;
+    rows.push(
+      `| ${layout.name} | ${layout.workers} | ${Math.round(rate).toLocaleString('en-US')} | ${cores.toFixed(2)} | ${Math.round(rate / cores).toLocaleString('en-US')} | ${Math.round(maxRss)} |`,
+    );
+    process.stderr.write(`${layout.name}: ${Math.round(rate)} events/s, ${cores.toFixed(2)} cores, max worker RSS ${Math.round(maxRss)} MiB\n`);
+    await weir(['cancel', jobId, '--coordinator', cluster.address]);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+process.stdout.write(
+  [
+    `keyed-count benchmark (p=2, ~100-byte events, ${seconds} s window after 5 s warm-up) on ${machine()}`,
+    '',
+    '| layout | worker processes | events/s | cores used | events/s per core | max worker RSS (MiB) |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n'),
+);
