@@ -168,6 +168,7 @@ export function topologicalVertices(graph: JobGraph): JobVertex[] {
   const order: JobVertex[] = [];
   const placed = new Set<string>();
   while (order.length < graph.vertices.length) {
+    const before = order.length;
     for (const v of graph.vertices) {
       if (placed.has(v.id)) continue;
       if (graph.edges.every((e) => e.target !== v.id || placed.has(e.source))) {
@@ -175,6 +176,7 @@ export function topologicalVertices(graph: JobGraph): JobVertex[] {
         placed.add(v.id);
       }
     }
+    if (order.length === before) throw new ValidationError('the job graph has a cycle');
   }
   return order;
 }

@@ -22,7 +22,19 @@ export function keyToString(key: unknown): string {
   if (key === undefined || key === null) {
     throw new ValidationError('a key selector returned null or undefined: every record needs a key; fix the keyBy function');
   }
-  return JSON.stringify(key);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(key) as string | undefined;
+  } catch (error) {
+    throw new ValidationError(
+      `a key selector returned a value that cannot be written as JSON (${(error as Error).message}): return a string, number or plain object from the keyBy function`,
+      { cause: error },
+    );
+  }
+  if (text === undefined) {
+    throw new ValidationError(`a key selector returned a ${typeof key} that has no JSON form: return a string, number or plain object from the keyBy function`);
+  }
+  return text;
 }
 
 /** A key's group: murmur3 of the key's UTF-8 bytes modulo maxParallelism. */
