@@ -7,6 +7,14 @@ import { WeirClient } from '../client/weir-client.ts';
 
 const WEIR_BIN = fileURLToPath(new URL('../../bin/weir.mjs', import.meta.url));
 
+/**
+ * A small young generation for a worker's main thread: it only routes frames,
+ * and the default semi-space makes its RSS ~60 MiB larger for no throughput
+ * (bench/RESULTS.md). Run `weir worker` with NODE_OPTIONS=--max-semi-space-size=4
+ * for the same effect elsewhere.
+ */
+export const WORKER_NODE_FLAGS = '--max-semi-space-size=4';
+
 export interface LocalClusterOptions {
   workers: number;
   slots: number;
@@ -18,6 +26,8 @@ export interface LocalClusterOptions {
 
 interface Member {
   name: string;
+  /** Flags for Node itself, before the weir script. */
+  nodeArgs: string[];
   args: string[];
   child: ChildProcess | undefined;
 }
@@ -40,7 +50,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     const o = this.options;
     const dataDir = resolve(o.dataDir);
-    const coordinator: Member = { name: 'coordinator', args: ['coordinator', '--port', String(o.port), '--data-dir', join(dataDir, 'coordinator')], child: undefined };
+    const coordinator: Member = { name: 'coordinator', nodeArgs: [], args: ['coordinator', '--port', String(o.port), '--data-dir', join(dataDir, 'coordinator')], child: undefined };
     this.members.push(coordinator);
     this.address = await this.launch(coordinator);
     // Restarts of the coordinator keep its port, so workers find it again.
@@ -48,6 +58,7 @@ export class LocalCluster {
     for (let i = 0; i < o.workers; i++) {
       const worker: Member = {
         name: `worker ${i}`,
+        nodeArgs: [WORKER_NODE_FLAGS],
         args: ['worker', '--coordinator', this.address, '--slots', String(o.slots), '--data-dir', join(dataDir, `worker-${i}`), '--worker-id', `local-worker-${i}`],
         child: undefined,
       };
@@ -72,7 +83,7 @@ export class LocalCluster {
 
   private launch(member: Member): Promise<string> {
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [WEIR_BIN, ...member.args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...member.nodeArgs, WEIR_BIN, ...member.args], { stdio: ['ignore', 'pipe', 'inherit'] });
       member.child = child;
       let ready = false;
       const lines = createInterface({ input: child.stdout! });
