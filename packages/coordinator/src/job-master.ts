@@ -186,6 +186,7 @@ export class JobMaster {
 
   private async schedule(graph: ExecutionGraph): Promise<void> {
     const { registry } = this.deps;
+    for (const e of graph.all()) e.state = 'SCHEDULED';
     const deadline = Date.now() + this.deps.slotWaitTimeoutMs;
     let placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
     while (!placement) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   channelId,
   decodeRecords,
+  keyGroupRangeForSubtask,
   FrameKind,
   type Frame,
   type RuntimeContext,
@@ -232,7 +233,7 @@ export class StreamTask {
           emit(record);
         });
       } else {
-        const op = createOperator(ctx, next, () => (this.state ??= new HeapKeyedStateBackend()));
+        const op = createOperator(ctx, next, () => (this.state ??= new HeapKeyedStateBackend(keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism), d.maxParallelism)));
         built.unshift(op);
         next = op.process;
       }

@@ -1,3 +1,5 @@
+import type { KeyGroupRange } from '@weir/common';
+
 /** One named piece of keyed state: values by the key's canonical text. */
 export interface StateTable {
   get(key: string): unknown;
@@ -5,14 +7,46 @@ export interface StateTable {
   delete(key: string): void;
 }
 
+/** What a keyed-state snapshot file holds, for the checkpoint metadata. */
+export interface KeyedStateHandle {
+  /** File name relative to the checkpoint directory. */
+  file: string;
+  /** Key groups whose entries the file holds (the writer's range). */
+  keyGroupRange: KeyGroupRange;
+  bytes: number;
+  entries: number;
+  /** sha256 of the file's bytes, checked on restore. */
+  sha256: string;
+}
+
+/**
+ * The synchronous part of a checkpoint: a consistent, cheap view of all keyed
+ * state taken between two records. `write` (the asynchronous part) puts it in
+ * a file while records flow again; `release` frees the view.
+ */
+export interface KeyedStateSnapshot {
+  write(directory: string, fileName: string): Promise<KeyedStateHandle>;
+  release(): void;
+}
+
 /**
  * Keyed state of one subtask (Flink's KeyedStateBackend). Access is
  * synchronous against the current batch; a backend that lives on disk loads
- * a batch's keys in `prefetch` before the batch runs and writes back after.
+ * a batch's keys in `prefetch` before the batch runs and writes back in
+ * `flush`.
+ *
+ * Snapshot file format (shared by every backend, so state moves between
+ * them): msgpack values one after another: first a header
+ * `{ format: 'weir-keyed-state', version: 1, maxParallelism, keyGroupRange }`,
+ * then chunks, each an array of up to 1,000 entries `[keyGroup, table, key, value]`,
+ * sorted by key group.
  */
 export interface KeyedStateBackend {
   table(name: string): StateTable;
   prefetch?(keys: readonly string[]): Promise<void>;
   flush?(): Promise<void>;
+  snapshot(): Promise<KeyedStateSnapshot> | KeyedStateSnapshot;
+  /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
+  restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void>;
   close(): Promise<void> | void;
 }
