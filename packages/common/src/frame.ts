@@ -8,6 +8,9 @@ export const FrameKind = {
   Records: 0,
   Watermark: 1,
   Barrier: 2,
+  /** The producer has no more records, but still forwards barriers (for a final checkpoint). */
+  EndOfData: 4,
+  /** The channel is closed: nothing follows. */
   EndOfPartition: 3,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];

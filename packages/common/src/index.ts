@@ -1,5 +1,6 @@
 export * from './backoff.ts';
 export * from './channel-id.ts';
+export * from './checkpoint-metadata.ts';
 export * from './errors.ts';
 export * from './execution-state.ts';
 export * from './frame.ts';

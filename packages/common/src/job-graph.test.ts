@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.ts';
-import { DEFAULT_RESTART_STRATEGY, parseJobGraph, topologicalVertices, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from './job-graph.ts';
+import { DEFAULT_RESTART_STRATEGY, DEFAULT_CHECKPOINT_CONFIG, parseJobGraph, topologicalVertices, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from './job-graph.ts';
 
 function vertex(id: string, kind: OperatorKind, parallelism = 2, extraOperators: { id: string; kind: OperatorKind }[] = []): JobVertex {
   return {
@@ -19,7 +19,7 @@ function graph(vertices: JobVertex[], edges: JobEdge[]): JobGraph {
     maxParallelism: 128,
     vertices,
     edges,
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50 },
+    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
   };
 }
 

@@ -66,12 +66,44 @@ export const restartStrategySchema = z.object({
 });
 export type RestartStrategy = z.infer<typeof restartStrategySchema>;
 
+export const CHECKPOINT_MODES = ['exactly-once', 'at-least-once'] as const;
+export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
+
+export const checkpointConfigSchema = z.object({
+  /** 0 disables checkpointing. */
+  intervalMs: z.number().int().min(0),
+  timeoutMs: z.number().int().min(1),
+  /** Least time between the end of one checkpoint and the start of the next. */
+  minPauseMs: z.number().int().min(0),
+  maxConcurrent: z.number().int().min(1),
+  mode: z.enum(CHECKPOINT_MODES),
+  /** Failed checkpoints in a row before the job fails over. */
+  tolerableFailures: z.number().int().min(0),
+  /** Completed checkpoints to keep. */
+  retained: z.number().int().min(1),
+  /** Keep the checkpoints of a cancelled job. */
+  retainOnCancel: z.boolean(),
+});
+export type CheckpointConfig = z.infer<typeof checkpointConfigSchema>;
+
+export const DEFAULT_CHECKPOINT_CONFIG: CheckpointConfig = {
+  intervalMs: 0,
+  timeoutMs: 60_000,
+  minPauseMs: 0,
+  maxConcurrent: 1,
+  mode: 'exactly-once',
+  tolerableFailures: 3,
+  retained: 3,
+  retainOnCancel: false,
+};
+
 export const jobConfigSchema = z.object({
   restartStrategy: restartStrategySchema,
   /** Longest a partly filled output frame waits before it is sent. */
   bufferTimeoutMs: z.number().int().min(0),
   /** Where malformed records go; default: the worker's data dir. */
   deadLetterDir: z.string().optional(),
+  checkpoint: checkpointConfigSchema.default(DEFAULT_CHECKPOINT_CONFIG),
 });
 export type JobConfig = z.infer<typeof jobConfigSchema>;
 

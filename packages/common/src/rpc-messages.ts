@@ -1,7 +1,7 @@
 // TypeScript shapes of the messages in proto/weir.proto, as @grpc/proto-loader
 // hands them over (camelCase fields, longs as numbers, defaults filled).
 
-export interface SubmitJobRequest { name: string; jobGraphJson: string; artifact: Uint8Array; args: string[] }
+export interface SubmitJobRequest { name: string; jobGraphJson: string; artifact: Uint8Array; args: string[]; fromSavepoint: string; allowNonRestoredState: boolean }
 export interface SubmitJobResponse { jobId: string }
 export interface JobSummary { jobId: string; name: string; status: string; startTimeMs: number; endTimeMs: number }
 export interface ListJobsResponse { jobs: JobSummary[] }
@@ -10,23 +10,31 @@ export interface GetJobResponse { statusJson: string }
 export interface CancelJobRequest { jobId: string }
 export interface CancelJobResponse { status: string }
 export interface GetClusterResponse { clusterJson: string }
+export interface ListCheckpointsResponse { checkpointsJson: string }
+export interface TriggerSavepointRequest { jobId: string; directory: string; stop: boolean }
+export interface TriggerSavepointResponse { path: string }
 export interface FetchArtifactRequest { jobId: string }
 export interface FetchArtifactResponse { artifact: Uint8Array }
 
 export interface RegisterWorker { workerId: string; address: string; slots: number; pid: number; host: string }
 export interface Heartbeat { metricsJson: string }
 export interface TaskStateUpdate { jobId: string; attempt: number; vertexId: string; subtaskIndex: number; state: string; error: string; metricsJson: string }
+export interface CheckpointDeclined { jobId: string; attempt: number; checkpointId: number; vertexId: string; subtaskIndex: number; reason: string }
 export interface WorkerMessage {
   register?: RegisterWorker | null;
   heartbeat?: Heartbeat | null;
   taskState?: TaskStateUpdate | null;
-  body?: 'register' | 'heartbeat' | 'taskState';
+  checkpointAck?: { ackJson: string } | null;
+  checkpointDeclined?: CheckpointDeclined | null;
+  body?: 'register' | 'heartbeat' | 'taskState' | 'checkpointAck' | 'checkpointDeclined';
 }
 export interface CoordinatorMessage { registered?: { coordinatorId: string } | null; body?: 'registered' }
 
 export interface DeployTasksRequest { deploymentJson: string[] }
 export interface CancelTasksRequest { jobId: string; attempt: number }
 export interface ReleaseJobRequest { jobId: string }
+export interface TriggerCheckpointRequest { jobId: string; attempt: number; checkpointId: number; stopSources: boolean }
+export interface NotifyCheckpointCompleteRequest { jobId: string; attempt: number; checkpointId: number }
 
 export interface ExchangeMessage {
   channel: string;

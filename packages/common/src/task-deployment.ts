@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { restoreSpecSchema } from './checkpoint-metadata.ts';
 import { jobConfigSchema, operatorDescriptorSchema, PARTITIONINGS } from './job-graph.ts';
 
 const subtaskLocationSchema = z.object({
@@ -30,6 +31,8 @@ export const taskDeploymentSchema = z.object({
   jobId: z.string(),
   jobName: z.string(),
   attempt: z.number().int().min(0),
+  /** Unique across coordinator restarts, for names of files an attempt leaves behind. */
+  attemptToken: z.string().regex(/^[0-9a-z]+$/),
   vertexId: z.string(),
   vertexName: z.string(),
   subtaskIndex: z.number().int().min(0),
@@ -42,6 +45,10 @@ export const taskDeploymentSchema = z.object({
   args: z.array(z.string()),
   /** TaskExecutor address of every worker this subtask exchanges data with. */
   peers: z.record(z.string(), z.string()),
+  /** Where this job's checkpoints go (null: checkpointing disabled). */
+  checkpointDir: z.string().nullable(),
+  /** State to start from (a checkpoint or savepoint), or null to start empty. */
+  restore: restoreSpecSchema.nullable(),
 });
 export type TaskDeployment = z.infer<typeof taskDeploymentSchema>;
 

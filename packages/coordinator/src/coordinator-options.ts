@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 export const COORDINATOR_ENV = {
   port: 'WEIR_COORDINATOR_PORT',
   dataDir: 'WEIR_DATA_DIR',
+  checkpointDir: 'WEIR_CHECKPOINT_DIR',
 } as const;
 
 /** The coordinator's default port (Flink's JobManager RPC port). */
@@ -18,6 +19,8 @@ export interface CoordinatorOptions {
   advertisedHost?: string;
   /** Where job artifacts are kept. */
   dataDir?: string;
+  /** Where checkpoints go: a directory every worker can write (local disk for weir local, a shared volume otherwise). */
+  checkpointDir?: string;
   coordinatorId?: string;
   /** A worker silent for this long is considered lost. */
   heartbeatTimeoutMs?: number;
@@ -36,6 +39,7 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     port: options.port ?? Number(env[COORDINATOR_ENV.port] ?? DEFAULT_COORDINATOR_PORT),
     advertisedHost: options.advertisedHost ?? host,
     dataDir: resolve(options.dataDir ?? env[COORDINATOR_ENV.dataDir] ?? '.weir/coordinator'),
+    checkpointDir: resolve(options.checkpointDir ?? env[COORDINATOR_ENV.checkpointDir] ?? '.weir/checkpoints'),
     coordinatorId: options.coordinatorId ?? `coordinator-${randomBytes(4).toString('hex')}`,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
     slotWaitTimeoutMs: options.slotWaitTimeoutMs ?? 30_000,

@@ -14,12 +14,17 @@ import {
   type GetJobRequest,
   type Logger,
   type SubmitJobRequest,
+  type TriggerSavepointRequest,
+  subtaskCheckpointAckSchema,
   type WorkerMessage,
 } from '@weir/common';
+import { resolve } from 'node:path';
 import { ArtifactStore } from './artifact-store.ts';
+import { CheckpointStorage } from './checkpoint-storage.ts';
+import { checkStateCompatibility } from './state-assignment.ts';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.ts';
 import { JobMaster } from './job-master.ts';
-import { WorkerRegistry } from './worker-registry.ts';
+import { WorkerRegistry, type RegisteredWorker } from './worker-registry.ts';
 
 /** A running coordinator. */
 export interface RunningCoordinator {
@@ -40,7 +45,10 @@ export class Coordinator {
   private readonly server = new grpc.Server(SERVER_OPTIONS);
   private readonly registry: WorkerRegistry;
   private readonly artifacts: ArtifactStore;
+  private readonly storage: CheckpointStorage;
   private readonly jobs = new Map<string, JobMaster>();
+  /** Open worker sessions by the registration they made, with a function that ends each. */
+  private readonly sessions = new Map<RegisteredWorker, () => void>();
   address = '';
 
   constructor(options: CoordinatorOptions) {
@@ -48,7 +56,16 @@ export class Coordinator {
     this.logger = createLogger('coordinator', { coordinatorId: this.options.coordinatorId });
     this.registry = new WorkerRegistry(this.logger, this.options.heartbeatTimeoutMs);
     this.artifacts = new ArtifactStore(this.options.dataDir);
+    this.storage = new CheckpointStorage(this.options.checkpointDir);
     this.registry.on('lost', (workerId, reason) => {
+      // A registration replaced or timed out: end its session, so the worker
+      // cancels its tasks and registers again.
+      for (const [entry, end] of this.sessions) {
+        if (entry.workerId === workerId && this.registry.get(workerId) !== entry) {
+          this.sessions.delete(entry);
+          end();
+        }
+      }
       for (const job of this.jobs.values()) job.onWorkerLost(workerId, reason);
     });
   }
@@ -75,6 +92,11 @@ export class Coordinator {
         const view: ClusterView = { coordinatorId: this.options.coordinatorId, address: this.address, workers: this.registry.views() };
         return { clusterJson: JSON.stringify(view) };
       }),
+      ListCheckpoints: this.unary<GetJobRequest>(async (req) => ({ checkpointsJson: JSON.stringify(this.job(req.jobId).checkpointViews()) })),
+      TriggerSavepoint: this.unary<TriggerSavepointRequest>(async (req) => {
+        if (!req.directory) throw new Error('a savepoint needs a target directory: weir savepoint <jobId> <dir>');
+        return { path: await this.job(req.jobId).savepoint(resolve(req.directory), req.stop) };
+      }),
       FetchArtifact: this.unary<FetchArtifactRequest>(async (req) => ({ artifact: await this.artifacts.get(req.jobId) })),
       WorkerSession: (call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>) => this.workerSession(call),
     });
@@ -87,11 +109,30 @@ export class Coordinator {
   private async submit(request: SubmitJobRequest): Promise<{ jobId: string }> {
     const graph = parseJobGraph(request.jobGraphJson);
     if (!request.artifact || request.artifact.length === 0) throw new Error('the job was submitted without its code artifact; submit it with weir run');
+    let restoreFrom = null;
+    if (request.fromSavepoint) {
+      const directory = resolve(request.fromSavepoint);
+      let metadata;
+      try {
+        metadata = await this.storage.readMetadata(directory);
+      } catch (error) {
+        throw new Error(`cannot restore from ${directory}: ${(error as Error).message}`);
+      }
+      const problems = checkStateCompatibility(metadata, graph, request.allowNonRestoredState);
+      if (problems.length > 0) throw new Error(`the savepoint ${directory} does not fit the job:\n- ${problems.join('\n- ')}`);
+      restoreFrom = { metadata, directory };
+    }
     const jobId = randomBytes(16).toString('hex');
     await this.artifacts.put(jobId, request.artifact);
     const job = new JobMaster(
-      { jobId, name: request.name || graph.name, graph, args: request.args, submittedAtMs: Date.now() },
-      { registry: this.registry, logger: this.logger, slotWaitTimeoutMs: this.options.slotWaitTimeoutMs, cancelTimeoutMs: this.options.cancelTimeoutMs },
+      { jobId, name: request.name || graph.name, graph, args: request.args, submittedAtMs: Date.now(), restoreFrom },
+      {
+        registry: this.registry,
+        logger: this.logger,
+        slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
+        cancelTimeoutMs: this.options.cancelTimeoutMs,
+        storage: this.storage,
+      },
     );
     this.jobs.set(jobId, job);
     this.logger.info({ jobId, name: job.record.name, vertices: graph.vertices.length }, 'job submitted');
@@ -106,27 +147,53 @@ export class Coordinator {
   }
 
   private workerSession(call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>): void {
-    let workerId: string | undefined;
+    let worker: RegisteredWorker | undefined;
+    let superseded = false;
+    /** This session's registration, while it is still the registry's entry for the worker. */
+    const current = (): RegisteredWorker | undefined => (worker && this.registry.get(worker.workerId) === worker ? worker : undefined);
     const closed = (reason: string): void => {
-      if (workerId) this.registry.remove(workerId, reason);
-      workerId = undefined;
+      if (worker) this.sessions.delete(worker);
+      const live = current();
+      if (live) this.registry.remove(live.workerId, reason);
+      worker = undefined;
     };
     call.on('data', (message: WorkerMessage) => {
+      if (superseded) return;
       if (message.register) {
-        workerId = this.registry.register(message.register).workerId;
+        if (worker) this.sessions.delete(worker);
+        worker = this.registry.register(message.register);
+        this.sessions.set(worker, () => {
+          superseded = true;
+          worker = undefined;
+          call.end();
+        });
         call.write({ registered: { coordinatorId: this.options.coordinatorId } });
         return;
       }
-      if (!workerId) {
+      if (!worker) {
         call.destroy(new Error('a worker session must start with a registration'));
         return;
       }
+      const live = current();
+      if (!live) return;
       if (message.heartbeat) {
-        this.registry.heartbeat(workerId, message.heartbeat.metricsJson);
-        const worker = this.registry.get(workerId);
-        if (worker) for (const job of this.jobs.values()) job.onHeartbeat(worker);
+        this.registry.heartbeat(live.workerId, message.heartbeat.metricsJson);
+        for (const job of this.jobs.values()) job.onHeartbeat(live);
       } else if (message.taskState) {
-        this.jobs.get(message.taskState.jobId)?.onTaskState(message.taskState, this.registry.get(workerId));
+        this.jobs.get(message.taskState.jobId)?.onTaskState(message.taskState, live);
+      } else if (message.checkpointAck) {
+        let json: unknown;
+        try {
+          json = JSON.parse(message.checkpointAck.ackJson);
+        } catch {
+          json = undefined;
+        }
+        const parsed = subtaskCheckpointAckSchema.safeParse(json);
+        if (parsed.success) this.jobs.get(parsed.data.jobId)?.onCheckpointAck(parsed.data);
+        else this.logger.warn({ workerId: live.workerId }, 'malformed checkpoint acknowledgement ignored');
+      } else if (message.checkpointDeclined) {
+        const d = message.checkpointDeclined;
+        this.jobs.get(d.jobId)?.onCheckpointDeclined(d.checkpointId, d.attempt, `${d.vertexId}#${d.subtaskIndex}`, d.reason);
       }
     });
     call.on('end', () => {
@@ -134,7 +201,7 @@ export class Coordinator {
       call.end();
     });
     call.on('error', (error) => closed(`the worker's session broke: ${error.message}`));
-    call.on('cancelled', () => closed('the worker\'s session was cancelled'));
+    call.on('cancelled', () => closed("the worker's session was cancelled"));
   }
 
   private unary<Req>(handler: (request: Req) => Promise<unknown>): Unary<Req> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ExecutionState, JobGraph, TaskMetrics } from '@weir/common';
 
 /** One parallel instance of a vertex in one attempt (Flink's Execution). */
@@ -18,12 +19,15 @@ export interface Execution {
  */
 export class ExecutionGraph {
   readonly attempt: number;
+  /** Unique across coordinator restarts: names the files this attempt's sinks leave. */
+  readonly attemptToken: string;
   readonly executions = new Map<string, Execution>();
   private readonly jobId: string;
 
   constructor(jobId: string, graph: JobGraph, attempt: number) {
     this.jobId = jobId;
     this.attempt = attempt;
+    this.attemptToken = `${attempt}x${randomBytes(4).toString('hex')}`;
     for (const vertex of graph.vertices) {
       for (let i = 0; i < vertex.parallelism; i++) {
         const key = this.key(vertex.id, i);

@@ -6,12 +6,17 @@ import {
   type ExecutionState,
   type JobGraph,
   type JobStatus,
+  type CheckpointView,
   type JobStatusView,
   type Logger,
+  type SubtaskCheckpointAck,
   type TaskDeployment,
   type TaskStateUpdate,
 } from '@weir/common';
+import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from './checkpoint-coordinator.ts';
+import type { CheckpointStorage } from './checkpoint-storage.ts';
 import { ExecutionGraph, type Execution } from './execution-graph.ts';
+import { restoreSpecFor } from './state-assignment.ts';
 import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
 import type { RegisteredWorker, WorkerRegistry } from './worker-registry.ts';
 
@@ -22,6 +27,8 @@ export interface JobRecord {
   graph: JobGraph;
   args: string[];
   submittedAtMs: number;
+  /** A savepoint (or retained checkpoint) to start from. */
+  restoreFrom?: CompletedCheckpoint | null;
 }
 
 export interface JobMasterDeps {
@@ -29,6 +36,7 @@ export interface JobMasterDeps {
   logger: Logger;
   slotWaitTimeoutMs: number;
   cancelTimeoutMs: number;
+  storage: CheckpointStorage;
 }
 
 /**
@@ -48,12 +56,87 @@ export class JobMaster {
   private restartTimer: NodeJS.Timeout | undefined;
   private cancelTimer: NodeJS.Timeout | undefined;
   private readonly waiters: (() => void)[] = [];
+  private readonly checkpoints: CheckpointCoordinator;
+  private checkpointsStarted = false;
+  private stopping = false;
 
   constructor(record: JobRecord, deps: JobMasterDeps) {
     this.record = record;
     this.deps = deps;
     this.logger = deps.logger.child({ jobId: record.jobId });
     this.graph = new ExecutionGraph(record.jobId, record.graph, 0);
+    this.checkpoints = new CheckpointCoordinator({
+      jobId: record.jobId,
+      jobName: record.name,
+      graph: record.graph,
+      storage: deps.storage,
+      host: this.checkpointHost(),
+      logger: this.logger,
+    });
+  }
+
+  /** Takes a savepoint into `directory`; with `stop`, the job then ends (FINISHED). Resolves with the savepoint's path. */
+  async savepoint(directory: string, stop: boolean): Promise<string> {
+    if (this.status !== 'RUNNING') throw new Error(`job ${this.record.jobId} is ${this.status}; only a running job can take a savepoint`);
+    if (stop) this.stopping = true;
+    try {
+      const path = await this.checkpoints.savepoint(directory, stop);
+      if (stop) this.stopAfterSavepoint();
+      return path;
+    } catch (error) {
+      this.stopping = false;
+      throw error;
+    }
+  }
+
+  checkpointViews(): CheckpointView[] {
+    return this.checkpoints.views();
+  }
+
+  onCheckpointAck(ack: SubtaskCheckpointAck): void {
+    this.checkpoints.onAck(ack);
+  }
+
+  onCheckpointDeclined(checkpointId: number, attempt: number, subtask: string, reason: string): void {
+    this.checkpoints.onDecline(checkpointId, attempt, subtask, reason);
+  }
+
+  private checkpointHost(): CheckpointHost {
+    return {
+      attempt: () => (this.status === 'RUNNING' ? { attempt: this.graph.attempt, executions: this.graph.all() } : undefined),
+      isSource: (vertexId) => !this.record.graph.edges.some((e) => e.target === vertexId),
+      trigger: async (workerId, attempt, checkpointId, stopSources) => {
+        const worker = this.deps.registry.get(workerId);
+        if (!worker) throw new Error(`worker ${workerId} is gone`);
+        await unaryCall(worker.client, 'TriggerCheckpoint', { jobId: this.record.jobId, attempt, checkpointId, stopSources });
+      },
+      notifyComplete: async (workerIds, attempt, checkpointId) => {
+        await Promise.all(
+          workerIds.map(async (workerId) => {
+            const worker = this.deps.registry.get(workerId);
+            if (!worker) return;
+            await unaryCall(worker.client, 'NotifyCheckpointComplete', { jobId: this.record.jobId, attempt, checkpointId }).catch((error: Error) =>
+              this.logger.warn({ workerId, checkpointId, err: error.message }, 'could not notify a worker of a completed checkpoint'),
+            );
+          }),
+        );
+      },
+      failJob: (reason) => this.failAttempt(reason),
+    };
+  }
+
+  /** After a stop-with-savepoint: the sinks have committed; end the attempt and the job. */
+  private stopAfterSavepoint(): void {
+    this.checkpoints.stop('the job was stopped with a savepoint');
+    this.transition('CANCELLING');
+    this.cancelAttempt(this.graph);
+    const deadline = Date.now() + this.deps.cancelTimeoutMs;
+    const check = setInterval(() => {
+      if (this.graph.all().every((e) => isTerminalExecutionState(e.state)) || Date.now() > deadline) {
+        clearInterval(check);
+        this.finish('FINISHED');
+      }
+    }, 50);
   }
 
   get jobStatus(): JobStatus {
@@ -83,12 +166,16 @@ export class JobMaster {
       execution.metrics = final.metrics;
       execution.deadLetterDir = final.deadLetterDir;
     }
+    if (state === 'RUNNING' && !this.checkpointsStarted && this.status === 'RUNNING' && this.graph.allIn('RUNNING')) {
+      this.checkpointsStarted = true;
+      this.checkpoints.start();
+    }
     if (state === 'FAILED') {
       execution.error = update.error || 'the subtask failed without an error message';
       this.failAttempt(`subtask ${execution.subtaskIndex} of '${this.vertexName(update.vertexId)}' failed:\n${execution.error}`);
     } else if (state === 'FINISHED' && this.status === 'RUNNING' && this.graph.allIn('FINISHED')) {
       this.finish('FINISHED');
-    } else if (this.status === 'CANCELLING' && this.graph.all().every((e) => isTerminalExecutionState(e.state))) {
+    } else if (this.status === 'CANCELLING' && !this.stopping && this.graph.all().every((e) => isTerminalExecutionState(e.state))) {
       this.finish('CANCELED');
     }
   }
@@ -123,6 +210,7 @@ export class JobMaster {
 
   cancel(): void {
     if (isTerminalJobStatus(this.status) || this.status === 'CANCELLING') return;
+    this.checkpoints.stop('the job is being cancelled');
     clearTimeout(this.restartTimer);
     const running = this.graph.all().filter((e) => e.workerId && !isTerminalExecutionState(e.state));
     if (running.length === 0) {
@@ -203,6 +291,15 @@ export class JobMaster {
       placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
     }
     if (graph !== this.graph || this.status !== 'RUNNING') return;
+    let latest: CompletedCheckpoint | null;
+    try {
+      latest = await this.checkpoints.reload(this.record.restoreFrom ?? null);
+    } catch (error) {
+      this.failAttempt(`cannot read the checkpoints of the job: ${(error as Error).message}`);
+      return;
+    }
+    if (graph !== this.graph || this.status !== 'RUNNING') return;
+    if (latest) this.logger.info({ checkpointId: latest.metadata.checkpointId, directory: latest.directory }, 'restoring from checkpoint');
 
     const byWorker = new Map<RegisteredWorker, string[]>();
     const peers: Record<string, string> = {};
@@ -222,6 +319,7 @@ export class JobMaster {
           jobId: this.record.jobId,
           jobName: this.record.name,
           attempt: graph.attempt,
+          attemptToken: graph.attemptToken,
           vertexId: vertex.id,
           vertexName: vertex.name,
           subtaskIndex: i,
@@ -250,6 +348,8 @@ export class JobMaster {
           config: g.config,
           args: this.record.args,
           peers,
+          checkpointDir: this.deps.storage.jobDirectory(this.record.jobId),
+          restore: latest ? restoreSpecFor(latest.metadata, latest.directory, vertex, i) : null,
         };
         const list = byWorker.get(worker) ?? [];
         list.push(JSON.stringify(deployment));
@@ -269,8 +369,10 @@ export class JobMaster {
   }
 
   private failAttempt(error: string): void {
-    if (this.status !== 'RUNNING') return;
+    if (this.status !== 'RUNNING' || this.stopping) return;
     this.error = error;
+    this.checkpoints.stop('the attempt failed');
+    this.checkpointsStarted = false;
     const strategy = this.record.graph.config.restartStrategy;
     const failed = this.graph;
     this.cancelAttempt(failed);
@@ -321,6 +423,10 @@ export class JobMaster {
 
   private finish(status: JobStatus): void {
     if (isTerminalJobStatus(this.status)) return;
+    this.checkpoints.stop(`the job is ${status}`);
+    if (status === 'CANCELED' && !this.record.graph.config.checkpoint.retainOnCancel) {
+      void this.deps.storage.removeJob(this.record.jobId).catch(() => {});
+    }
     clearTimeout(this.restartTimer);
     clearTimeout(this.cancelTimer);
     this.transition(status);

@@ -14,12 +14,17 @@ export function assignSlots(graph: JobGraph, workers: readonly RegisteredWorker[
   const placement = new Map<string, RegisteredWorker>();
   let turn = 0;
   for (const vertex of topologicalVertices(graph)) {
+    // Subtasks of this vertex per worker: among the freest workers, prefer those with fewest.
+    const ofVertex = new Map<RegisteredWorker, number>();
     for (let i = 0; i < vertex.parallelism; i++) {
       const candidates = [...free.entries()].filter(([, f]) => f > 0);
       const most = Math.max(...candidates.map(([, f]) => f));
-      const best = candidates.filter(([, f]) => f === most);
+      const mostFree = candidates.filter(([, f]) => f === most);
+      const fewest = Math.min(...mostFree.map(([w]) => ofVertex.get(w) ?? 0));
+      const best = mostFree.filter(([w]) => (ofVertex.get(w) ?? 0) === fewest);
       const [worker] = best[turn++ % best.length]!;
       free.set(worker, free.get(worker)! - 1);
+      ofVertex.set(worker, (ofVertex.get(worker) ?? 0) + 1);
       placement.set(`${vertex.id}#${i}`, worker);
     }
   }

@@ -61,7 +61,13 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
     if (!worker) return;
     worker.lastHeartbeatMs = Date.now();
     if (!metricsJson) return;
-    const entries = JSON.parse(metricsJson) as { metrics: TaskMetrics; deadLetterDir: string | null }[];
+    let entries: { metrics: TaskMetrics; deadLetterDir: string | null }[];
+    try {
+      entries = JSON.parse(metricsJson) as { metrics: TaskMetrics; deadLetterDir: string | null }[];
+    } catch {
+      this.logger.warn({ workerId }, 'ignoring a heartbeat with malformed metrics');
+      return;
+    }
     const map = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
     for (const entry of entries) {
       const m = entry.metrics;

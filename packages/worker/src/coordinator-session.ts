@@ -68,6 +68,15 @@ export class CoordinatorSession {
     this.call.write({ taskState: update });
   }
 
+  /** Sends a message other than a registration (acks, declines); dropped with a warning when disconnected. */
+  send(message: WorkerMessage): void {
+    if (!this.connected || !this.call) {
+      this.logger.warn({ message: Object.keys(message) }, 'not connected to the coordinator: message not delivered');
+      return;
+    }
+    this.call.write(message);
+  }
+
   stop(): void {
     this.stopped = true;
     clearInterval(this.heartbeat);

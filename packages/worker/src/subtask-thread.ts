@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { isTerminalExecutionState, type ExecutionState, type Frame, type TaskDeployment, type TaskMetrics } from '@weir/common';
+import { isTerminalExecutionState, type ExecutionState, type Frame, type SubtaskCheckpointAck, type TaskDeployment, type TaskMetrics } from '@weir/common';
 import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 
 const SLOT_THREAD_URL = new URL('./runtime/slot-thread.ts', import.meta.url);
@@ -8,6 +8,8 @@ export interface SubtaskThreadEvents {
   onFrame(thread: SubtaskThread, channel: string, frame: Frame): void;
   onCredit(thread: SubtaskThread, channel: string, credits: number): void;
   onState(thread: SubtaskThread, state: ExecutionState, error?: string): void;
+  onCheckpointAck(thread: SubtaskThread, ack: SubtaskCheckpointAck): void;
+  onCheckpointDeclined(thread: SubtaskThread, checkpointId: number, reason: string): void;
 }
 
 /**
@@ -69,6 +71,18 @@ export class SubtaskThread {
     this.post({ type: 'fail', reason });
   }
 
+  get isSource(): boolean {
+    return this.deployment.inputs.length === 0;
+  }
+
+  triggerCheckpoint(checkpointId: number, stopSources: boolean): void {
+    this.post({ type: 'trigger-checkpoint', checkpointId, stopSources });
+  }
+
+  checkpointComplete(checkpointId: number): void {
+    this.post({ type: 'checkpoint-complete', checkpointId });
+  }
+
   /** Stops the thread at once (a subtask that ignores cancellation). */
   async terminate(finalState: ExecutionState = 'CANCELED'): Promise<void> {
     if (!isTerminalExecutionState(this.state)) this.finish(finalState);
@@ -87,6 +101,12 @@ export class SubtaskThread {
         return;
       case 'credit':
         this.events.onCredit(this, message.channel, message.credits);
+        return;
+      case 'checkpoint-ack':
+        this.events.onCheckpointAck(this, message.ack);
+        return;
+      case 'checkpoint-declined':
+        this.events.onCheckpointDeclined(this, message.checkpointId, message.reason);
         return;
       case 'metrics':
         this.metrics = message.metrics;

@@ -11,6 +11,8 @@ import {
   type CancelTasksRequest,
   type DeployTasksRequest,
   type ExchangeMessage,
+  type NotifyCheckpointCompleteRequest,
+  type TriggerCheckpointRequest,
   type Logger,
   type ReleaseJobRequest,
   type TaskDeployment,
@@ -65,6 +67,16 @@ export class TaskExecutor {
         this.release(call.request.jobId);
         cb(null, {});
       },
+      TriggerCheckpoint: (call: grpc.ServerUnaryCall<TriggerCheckpointRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        const r = call.request;
+        for (const thread of this.threadsOf(r.jobId, r.attempt)) if (thread.isSource) thread.triggerCheckpoint(r.checkpointId, r.stopSources);
+        cb(null, {});
+      },
+      NotifyCheckpointComplete: (call: grpc.ServerUnaryCall<NotifyCheckpointCompleteRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        const r = call.request;
+        for (const thread of this.threadsOf(r.jobId, r.attempt)) thread.checkpointComplete(r.checkpointId);
+        cb(null, {});
+      },
       Exchange: (call: grpc.ServerReadableStream<ExchangeMessage, object>, cb: grpc.sendUnaryData<object>) => {
         call.on('data', (message: ExchangeMessage) => this.router.fromPeer(message));
         call.on('end', () => cb(null, {}));
@@ -106,6 +118,11 @@ export class TaskExecutor {
           onFrame: (_t, channel, frame) => this.router.frameFromThread(channel, frame),
           onCredit: (_t, channel, credits) => this.router.creditFromThread(channel, credits),
           onState: (t, state, error) => this.onThreadState(t, state, error),
+          onCheckpointAck: (_t, ack) => this.session.send({ checkpointAck: { ackJson: JSON.stringify(ack) } }),
+          onCheckpointDeclined: (t, checkpointId, reason) =>
+            this.session.send({
+              checkpointDeclined: { jobId: t.deployment.jobId, attempt: t.deployment.attempt, checkpointId, vertexId: t.deployment.vertexId, subtaskIndex: t.deployment.subtaskIndex, reason },
+            }),
         },
         { maxOldGenerationSizeMb: this.options.slotHeapMb, maxYoungGenerationSizeMb: this.options.slotYoungGenerationMb },
       );
@@ -133,6 +150,10 @@ export class TaskExecutor {
       error: error ?? '',
       metricsJson: isTerminalExecutionState(state) ? JSON.stringify({ metrics: thread.metrics, deadLetterDir: thread.deadLetterDir }) : '',
     });
+  }
+
+  private threadsOf(jobId: string, attempt: number): SubtaskThread[] {
+    return [...this.threads.values()].filter((t) => t.deployment.jobId === jobId && t.deployment.attempt === attempt);
   }
 
   private cancel(jobId: string, attempt: number): void {

@@ -1,4 +1,4 @@
-import type { ExecutionState, Frame, TaskDeployment, TaskMetrics } from '@weir/common';
+import type { ExecutionState, Frame, SubtaskCheckpointAck, TaskDeployment, TaskMetrics } from '@weir/common';
 
 // Messages between a worker's main thread and its slot threads. Frame
 // payloads are transferred, never copied.
@@ -8,10 +8,15 @@ export type MainToSlot =
   | { type: 'frame'; channel: string; frame: Frame }
   | { type: 'credit'; channel: string; credits: number }
   | { type: 'cancel' }
-  | { type: 'fail'; reason: string };
+  | { type: 'fail'; reason: string }
+  /** To source subtasks: take checkpoint `checkpointId`; with stopSources, emit nothing after it. */
+  | { type: 'trigger-checkpoint'; checkpointId: number; stopSources: boolean }
+  | { type: 'checkpoint-complete'; checkpointId: number };
 
 export type SlotToMain =
   | { type: 'frame'; channel: string; frame: Frame }
   | { type: 'credit'; channel: string; credits: number }
   | { type: 'state'; state: ExecutionState; error?: string }
-  | { type: 'metrics'; metrics: TaskMetrics; deadLetterDir: string | null };
+  | { type: 'metrics'; metrics: TaskMetrics; deadLetterDir: string | null }
+  | { type: 'checkpoint-ack'; ack: SubtaskCheckpointAck }
+  | { type: 'checkpoint-declined'; checkpointId: number; reason: string };

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkParallelism, type RestartStrategy } from '@weir/common/job';
+import { checkParallelism, type CheckpointConfig, type RestartStrategy } from '@weir/common/job';
 import { DataStream } from './data-stream.ts';
 import type { JobBuilder } from './job-builder.ts';
 
@@ -60,6 +60,17 @@ export class StreamExecutionEnvironment {
   /** How failures are retried: exponential delay with a limit on attempts. */
   setRestartStrategy(strategy: Partial<RestartStrategy>): this {
     Object.assign(this.builder.settings.config.restartStrategy, strategy);
+    return this;
+  }
+
+  /**
+   * Takes a consistent snapshot of all state every `intervalMs` (barrier
+   * aligned; Flink's checkpoints). Failures then restart from the latest
+   * completed checkpoint, and file sinks commit exactly once. `weir run
+   * --checkpoint-interval` overrides the interval.
+   */
+  enableCheckpointing(intervalMs: number, options: Partial<Omit<CheckpointConfig, 'intervalMs'>> = {}): this {
+    Object.assign(this.builder.settings.config.checkpoint, options, { intervalMs });
     return this;
   }
 

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_CHECKPOINT_CONFIG,
   DEFAULT_MAX_PARALLELISM,
   DEFAULT_RESTART_STRATEGY,
   InvalidJobError,
@@ -38,7 +39,7 @@ export class JobBuilder {
       parallelism: defaultParallelism,
       maxParallelism: DEFAULT_MAX_PARALLELISM,
       chaining: true,
-      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50 },
+      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
     };
   }
 

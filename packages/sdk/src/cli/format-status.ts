@@ -1,4 +1,4 @@
-import type { ClusterView, JobStatusView, JobSummary } from '@weir/common';
+import type { CheckpointView, ClusterView, JobStatusView, JobSummary } from '@weir/common';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
@@ -44,4 +44,22 @@ export function formatCluster(view: ClusterView): string {
     rows.push([w.workerId, w.address, String(w.pid), String(w.slots), String(w.freeSlots), `${Date.now() - w.lastHeartbeatMs} ms ago`]);
   }
   return [...lines, table(rows)].join('\n');
+}
+
+export function formatCheckpoints(views: CheckpointView[]): string {
+  if (views.length === 0) return 'No checkpoints yet.';
+  const rows = [['ID', 'STATUS', 'KIND', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'PATH / FAILURE']];
+  for (const v of views) {
+    rows.push([
+      String(v.checkpointId),
+      v.status,
+      v.savepoint ? 'savepoint' : 'checkpoint',
+      v.triggeredAtMs ? new Date(v.triggeredAtMs).toISOString() : '-',
+      v.durationMs === null ? '-' : duration(v.durationMs),
+      `${(v.bytes / 1024).toFixed(1)} KiB`,
+      `${Math.round(v.alignmentMsMax)} ms`,
+      v.failure ?? v.path ?? '',
+    ]);
+  }
+  return table(rows);
 }

@@ -50,11 +50,12 @@ export class LocalCluster {
   async start(): Promise<void> {
     const o = this.options;
     const dataDir = resolve(o.dataDir);
-    const coordinator: Member = { name: 'coordinator', nodeArgs: [], args: ['coordinator', '--port', String(o.port), '--data-dir', join(dataDir, 'coordinator')], child: undefined };
+    const coordinatorArgs = (port: string): string[] => ['coordinator', '--port', port, '--data-dir', join(dataDir, 'coordinator'), '--checkpoint-dir', join(dataDir, 'checkpoints')];
+    const coordinator: Member = { name: 'coordinator', nodeArgs: [], args: coordinatorArgs(String(o.port)), child: undefined };
     this.members.push(coordinator);
     this.address = await this.launch(coordinator);
     // Restarts of the coordinator keep its port, so workers find it again.
-    coordinator.args = ['coordinator', '--port', this.address.split(':').pop()!, '--data-dir', join(dataDir, 'coordinator')];
+    coordinator.args = coordinatorArgs(this.address.split(':').pop()!);
     for (let i = 0; i < o.workers; i++) {
       const worker: Member = {
         name: `worker ${i}`,

@@ -5,6 +5,7 @@ import { coordinatorCommand, workerCommand } from './commands/components.ts';
 import { cancelCommand, clusterCommand, listCommand, statusCommand } from './commands/inspect.ts';
 import { localCommand } from './commands/local.ts';
 import { runCommand } from './commands/run.ts';
+import { checkpointsCommand, savepointCommand, stopCommand } from './commands/savepoints.ts';
 
 const program = new Command('weir')
   .description('Weir: distributed stream processing for TypeScript')
@@ -12,7 +13,7 @@ const program = new Command('weir')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text.trimEnd() + '\n') });
 
-for (const command of [localCommand(), runCommand(), listCommand(), statusCommand(), cancelCommand(), clusterCommand(), coordinatorCommand(), workerCommand()]) {
+for (const command of [localCommand(), runCommand(), listCommand(), statusCommand(), cancelCommand(), clusterCommand(), savepointCommand(), stopCommand(), checkpointsCommand(), coordinatorCommand(), workerCommand()]) {
   program.addCommand(command.exitOverride());
 }
 

@@ -5,7 +5,10 @@ import {
   sleep,
   unaryCall,
   WeirError,
+  type CheckpointView,
   type ClusterView,
+  type ListCheckpointsResponse,
+  type TriggerSavepointResponse,
   type GetClusterResponse,
   type GetJobResponse,
   type JobGraph,
@@ -30,9 +33,31 @@ export class WeirClient {
     this.client = jobManagerClient(address);
   }
 
-  async submit(name: string, graph: JobGraph, artifact: Uint8Array, args: readonly string[]): Promise<string> {
-    const res = await this.call<SubmitJobResponse>('SubmitJob', { name, jobGraphJson: JSON.stringify(graph), artifact, args });
+  async submit(
+    name: string,
+    graph: JobGraph,
+    artifact: Uint8Array,
+    args: readonly string[],
+    options: { fromSavepoint?: string; allowNonRestoredState?: boolean } = {},
+  ): Promise<string> {
+    const res = await this.call<SubmitJobResponse>('SubmitJob', {
+      name,
+      jobGraphJson: JSON.stringify(graph),
+      artifact,
+      args,
+      fromSavepoint: options.fromSavepoint ?? '',
+      allowNonRestoredState: options.allowNonRestoredState ?? false,
+    });
     return res.jobId;
+  }
+
+  async checkpoints(jobId: string): Promise<CheckpointView[]> {
+    return JSON.parse((await this.call<ListCheckpointsResponse>('ListCheckpoints', { jobId })).checkpointsJson) as CheckpointView[];
+  }
+
+  /** Takes a savepoint into `directory` (with `stop`, the job ends after it); resolves with its path. */
+  async savepoint(jobId: string, directory: string, stop: boolean): Promise<string> {
+    return (await this.call<TriggerSavepointResponse>('TriggerSavepoint', { jobId, directory, stop }, 600_000)).path;
   }
 
   async list(): Promise<JobSummary[]> {
@@ -65,9 +90,9 @@ export class WeirClient {
     this.client.close();
   }
 
-  private async call<Res>(method: string, request: unknown): Promise<Res> {
+  private async call<Res>(method: string, request: unknown, deadlineMs = 30_000): Promise<Res> {
     try {
-      return await unaryCall<unknown, Res>(this.client, method, request);
+      return await unaryCall<unknown, Res>(this.client, method, request, deadlineMs);
     } catch (error) {
       const e = error as grpc.ServiceError;
       if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {

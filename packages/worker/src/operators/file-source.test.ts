@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RESTART_STRATEGY, type OperatorDescriptor, type TaskDeployment } from '@weir/common';
+import { DEFAULT_RESTART_STRATEGY, DEFAULT_CHECKPOINT_CONFIG, type OperatorDescriptor, type TaskDeployment } from '@weir/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
 import type { OperatorContext } from '../runtime/operator.ts';
@@ -25,6 +25,7 @@ function context(path: string, format: 'text' | 'jsonl', subtaskIndex: number, p
     jobId: 'job-1',
     jobName: 'test',
     attempt: 0,
+    attemptToken: 'a0',
     vertexId: OPERATOR_ID,
     vertexName: 'TextFile',
     subtaskIndex,
@@ -33,9 +34,11 @@ function context(path: string, format: 'text' | 'jsonl', subtaskIndex: number, p
     operators: [descriptor],
     inputs: [],
     outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50 },
+    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
     args: [],
     peers: {},
+    checkpointDir: null,
+    restore: null,
   };
   return {
     deployment,
@@ -46,6 +49,9 @@ function context(path: string, format: 'text' | 'jsonl', subtaskIndex: number, p
     deadLetters: new DeadLetterOutput(deadLetterDir, OPERATOR_ID, subtaskIndex),
     dataDir: root,
     cancelled: () => false,
+    restoredState: undefined,
+    restoredCheckpointId: undefined,
+    checkpointing: false,
   };
 }
 

@@ -5,9 +5,22 @@ const CHUNK_BYTES = 256 * 1024;
 const NEWLINE = 0x0a;
 
 /**
- * Reads a text or JSON-lines file. With parallelism p, subtask k reads the
- * lines that start in bytes [k*size/p, (k+1)*size/p). A JSON line that does not
- * parse goes to the dead-letter output with the reason, file and line offset.
+ * A byte range of the file: the lines that start in [begin, end), read up to
+ * `position` (always the start of the next unread line).
+ */
+interface FileSplit {
+  begin: number;
+  end: number;
+  position: number;
+}
+
+/**
+ * Reads a text or JSON-lines file. A fresh job gives subtask k of p the lines
+ * that start in bytes [k*size/p, (k+1)*size/p). Its state is each split's
+ * position, so it resumes exactly after a checkpoint and splits move between
+ * subtasks when the job is restored at another parallelism. A JSON line that
+ * does not parse goes to the dead-letter output with the reason, file and
+ * byte offset.
  */
 export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
   const path = ctx.descriptor.config.path as string;
@@ -15,39 +28,49 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
   const { subtaskIndex, parallelism } = ctx.runtime;
   const decoder = new TextDecoder();
   let handle: FileHandle | undefined;
-  let position = 0; // byte offset of the next unread line
-  let end = 0;
+  let splits: FileSplit[] = [];
+  let current: FileSplit | undefined;
+  /** Byte offset just after the bytes held in `carry`. */
+  let readAt = 0;
   let carry: Uint8Array = new Uint8Array(0);
-  let eof = false;
-  const lines: { text: string; offset: number }[] = [];
+  let splitDone = false;
+  const lines: { text: string; offset: number; next: number }[] = [];
 
+  function startSplit(split: FileSplit): void {
+    current = split;
+    readAt = split.position;
+    carry = new Uint8Array(0);
+    splitDone = split.position >= split.end;
+  }
+
+  /** Reads one chunk of the current split into `lines`. */
   async function fill(): Promise<void> {
+    const split = current!;
     const buffer = new Uint8Array(CHUNK_BYTES);
-    const readAt = position + carry.length;
     const { bytesRead } = await handle!.read(buffer, 0, CHUNK_BYTES, readAt);
-    let data = carry.length > 0 ? concat(carry, buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
+    readAt += bytesRead;
+    const data = carry.length > 0 ? concat(carry, buffer.subarray(0, bytesRead)) : buffer.subarray(0, bytesRead);
+    let offset = readAt - data.length;
     if (bytesRead === 0) {
-      eof = true;
-      if (data.length > 0 && position < end) lines.push({ text: decoder.decode(data), offset: position });
+      if (data.length > 0 && offset < split.end) lines.push({ text: decoder.decode(data), offset, next: offset + data.length });
       carry = new Uint8Array(0);
+      splitDone = true;
       return;
     }
     let start = 0;
-    let offset = position;
     for (;;) {
       const nl = data.indexOf(NEWLINE, start);
       if (nl < 0) break;
-      if (offset >= end) {
-        eof = true;
+      if (offset >= split.end) {
+        splitDone = true;
         break;
       }
-      lines.push({ text: decoder.decode(data.subarray(start, nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl)), offset });
+      lines.push({ text: decoder.decode(data.subarray(start, nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl)), offset, next: offset + nl + 1 - start });
       offset += nl + 1 - start;
       start = nl + 1;
     }
-    position = offset;
-    carry = eof ? new Uint8Array(0) : data.slice(start);
-    data = new Uint8Array(0);
+    if (!splitDone && offset >= split.end) splitDone = true;
+    carry = splitDone ? new Uint8Array(0) : data.slice(start);
   }
 
   return {
@@ -57,25 +80,42 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
       } catch (error) {
         throw new Error(`cannot open input file ${path}: ${(error as Error).message}; check the path passed to the job`, { cause: error });
       }
-      const size = (await handle.stat()).size;
-      const begin = Math.floor((size * subtaskIndex) / parallelism);
-      end = Math.floor((size * (subtaskIndex + 1)) / parallelism);
-      position = begin;
-      if (begin > 0) {
-        // The line that straddles `begin` belongs to the previous split: skip to the next line start.
-        const probe = new Uint8Array(1);
-        await handle.read(probe, 0, 1, begin - 1);
-        if (probe[0] !== NEWLINE) {
-          const skip = await skipToNextLine(handle, begin);
-          position = skip;
+      if (ctx.restoredState) {
+        splits = (ctx.restoredState as FileSplit[]).map((s) => ({ ...s }));
+      } else {
+        const size = (await handle.stat()).size;
+        const begin = Math.floor((size * subtaskIndex) / parallelism);
+        const end = Math.floor((size * (subtaskIndex + 1)) / parallelism);
+        // The line that straddles `begin` belongs to the previous split: start at the next line.
+        let position = begin;
+        if (begin > 0) {
+          const probe = new Uint8Array(1);
+          await handle.read(probe, 0, 1, begin - 1);
+          if (probe[0] !== NEWLINE) position = await skipToNextLine(handle, begin);
         }
+        splits = [{ begin, end, position }];
       }
-      if (position >= end) eof = true;
+      const first = splits.find((s) => s.position < s.end);
+      if (first) startSplit(first);
     },
     async emitBatch(max) {
-      while (lines.length < max && !eof) await fill();
+      while (current && lines.length < max) {
+        if (!splitDone) {
+          await fill();
+          continue;
+        }
+        if (lines.length > 0) break;
+        current.position = current.end;
+        const following = splits.find((s) => s.position < s.end);
+        if (!following) {
+          current = undefined;
+          break;
+        }
+        startSplit(following);
+      }
       const batch = lines.splice(0, max);
       for (const line of batch) {
+        current!.position = line.next;
         if (!json) {
           next(line.text);
           continue;
@@ -90,7 +130,14 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
         }
         next(value);
       }
-      return !(eof && lines.length === 0);
+      if (lines.length === 0 && current && splitDone) {
+        // Everything of this split has been emitted: later positions may not re-read it.
+        current.position = current.end;
+      }
+      return current !== undefined && (lines.length > 0 || !splitDone || splits.some((s) => s.position < s.end));
+    },
+    snapshotState() {
+      return splits.map((s) => ({ ...s }));
     },
     async close() {
       await handle?.close();

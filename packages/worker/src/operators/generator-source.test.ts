@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RESTART_STRATEGY, type OperatorDescriptor, type TaskDeployment } from '@weir/common';
+import { DEFAULT_RESTART_STRATEGY, DEFAULT_CHECKPOINT_CONFIG, type OperatorDescriptor, type TaskDeployment } from '@weir/common';
 import { describe, expect, it } from 'vitest';
 import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
 import type { OperatorContext } from '../runtime/operator.ts';
@@ -15,6 +15,7 @@ function context(fn: (i: number) => unknown, config: { count: number | null; rat
     jobId: 'job-1',
     jobName: 'test',
     attempt: 0,
+    attemptToken: 'a0',
     vertexId: OPERATOR_ID,
     vertexName: 'Generator',
     subtaskIndex,
@@ -23,9 +24,11 @@ function context(fn: (i: number) => unknown, config: { count: number | null; rat
     operators: [descriptor],
     inputs: [],
     outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50 },
+    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
     args: [],
     peers: {},
+    checkpointDir: null,
+    restore: null,
   };
   return {
     deployment,
@@ -37,6 +40,9 @@ function context(fn: (i: number) => unknown, config: { count: number | null; rat
     deadLetters: new DeadLetterOutput(join(tmpdir(), 'weir-generator-test-unused'), OPERATOR_ID, subtaskIndex),
     dataDir: tmpdir(),
     cancelled: () => false,
+    restoredState: undefined,
+    restoredCheckpointId: undefined,
+    checkpointing: false,
   };
 }
 

@@ -2,10 +2,19 @@ import { sleep } from '@weir/common';
 import type { Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 
+/** A generator split: the indices i with i mod `of` = `split`, from `next` on. */
+interface GeneratorSplit {
+  split: number;
+  of: number;
+  next: number;
+}
+
 /**
- * Emits fn(i) for the indices i with i mod parallelism = subtaskIndex, up to
- * `count` (or forever), no faster than its share of `ratePerSecond`. Its
- * position is the number of records it has emitted.
+ * Emits fn(i) for its splits' indices, up to `count` (or forever), no faster
+ * than its share of `ratePerSecond`. A fresh job has one split per subtask
+ * (subtask k emits i with i mod parallelism = k). Its state is each split's
+ * next index, so it replays exactly from a checkpoint, and splits move
+ * between subtasks when a job is restored at another parallelism.
  */
 export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperator {
   const fn = ctx.fn as (index: number) => unknown;
@@ -13,9 +22,13 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
   const count = (ctx.descriptor.config.count as number | null) ?? Number.POSITIVE_INFINITY;
   const rate = ctx.descriptor.config.ratePerSecond as number | null;
   const ratePerSubtask = rate ? rate / parallelism : 0;
-  let index = subtaskIndex;
+  const splits: GeneratorSplit[] = ctx.restoredState
+    ? (ctx.restoredState as GeneratorSplit[]).map((s) => ({ ...s }))
+    : [{ split: subtaskIndex, of: parallelism, next: subtaskIndex }];
+  let turn = 0;
   let emitted = 0;
   let startedAt = 0;
+  const live = (): GeneratorSplit[] => splits.filter((s) => s.next < count);
   return {
     open() {
       startedAt = performance.now();
@@ -26,23 +39,32 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
         const allowed = Math.floor(((performance.now() - startedAt) / 1000) * ratePerSubtask) - emitted;
         if (allowed <= 0) {
           await sleep(Math.min(100, Math.max(1, 1000 / ratePerSubtask)));
-          return true;
+          return live().length > 0;
         }
         budget = Math.min(budget, allowed);
       }
-      for (let n = 0; n < budget; n++) {
-        if (index >= count) return false;
-        let record: unknown;
-        try {
-          record = fn(index);
-        } catch (error) {
-          throw new UserFunctionError(ctx.descriptor, subtaskIndex, error);
+      let active = live();
+      while (budget > 0 && active.length > 0) {
+        const split = active[turn++ % active.length]!;
+        const end = Math.min(count, split.next + budget * split.of);
+        for (let index = split.next; index < end; index += split.of) {
+          let record: unknown;
+          try {
+            record = fn(index);
+          } catch (error) {
+            throw new UserFunctionError(ctx.descriptor, subtaskIndex, error);
+          }
+          split.next = index + split.of;
+          emitted++;
+          budget--;
+          next(record);
         }
-        index += parallelism;
-        emitted++;
-        next(record);
+        active = live();
       }
-      return index < count;
+      return active.length > 0;
+    },
+    snapshotState() {
+      return splits.map((s) => ({ ...s }));
     },
   };
 }

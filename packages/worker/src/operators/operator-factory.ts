@@ -1,6 +1,7 @@
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
 import { fileSink } from './file-sink.ts';
+import { transactionalFileSink } from './transactional-file-sink.ts';
 import { fileSource } from './file-source.ts';
 import { generatorSource } from './generator-source.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
@@ -36,7 +37,7 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
     case 'keyed.process':
       return keyedProcessOperator(ctx, next, state());
     case 'sink.file':
-      return fileSink(ctx);
+      return ctx.checkpointing ? transactionalFileSink(ctx) : fileSink(ctx);
     case 'sink.stdout':
       return stdoutSink();
     case 'sink.discard':

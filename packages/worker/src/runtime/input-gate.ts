@@ -5,7 +5,12 @@ export interface InputChannel {
   readonly id: string;
   readonly inputIndex: number;
   readonly queue: Frame[];
+  /** EndOfPartition arrived: nothing more will. */
   ended: boolean;
+  /** EndOfData arrived: no more records, but barriers may follow. */
+  endOfData: boolean;
+  /** Held back while the task aligns a checkpoint's barriers. */
+  blocked: boolean;
 }
 
 /**
@@ -27,7 +32,7 @@ export class InputGate {
   }
 
   addChannel(id: string, inputIndex: number): void {
-    const channel: InputChannel = { id, inputIndex, queue: [], ended: false };
+    const channel: InputChannel = { id, inputIndex, queue: [], ended: false, endOfData: false, blocked: false };
     this.channels.push(channel);
     this.byId.set(id, channel);
   }
@@ -67,6 +72,7 @@ export class InputGate {
         const channel = this.channels[(this.next + i) % count]!;
         if (channel.ended) continue;
         open++;
+        if (channel.blocked) continue;
         const frame = channel.queue.shift();
         if (!frame) continue;
         this.next = (this.next + i + 1) % count;
@@ -77,6 +83,17 @@ export class InputGate {
         this.wake = resolve;
       });
     }
+  }
+
+  /** Every channel, for alignment bookkeeping. */
+  all(): readonly InputChannel[] {
+    return this.channels;
+  }
+
+  /** Lets blocked channels deliver again (alignment done or aborted). */
+  unblockAll(): void {
+    for (const channel of this.channels) channel.blocked = false;
+    this.signal();
   }
 
   /** The task is done with a frame of this channel: the producer may send another. */

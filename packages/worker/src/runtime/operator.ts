@@ -16,6 +16,13 @@ export interface ChainedOperator {
   endBatch?(): Promise<void> | void;
   /** All input has ended: emit what is left. */
   finish?(): Promise<void> | void;
+  /**
+   * Checkpoint `checkpointId` reached this operator: return its operator list
+   * state (sinks pre-commit here). Runs between two records.
+   */
+  snapshotState?(checkpointId: number): Promise<unknown[]> | unknown[];
+  /** Checkpoint `checkpointId` is complete everywhere: sinks commit here. */
+  notifyCheckpointComplete?(checkpointId: number): Promise<void> | void;
   close?(): Promise<void> | void;
 }
 
@@ -24,6 +31,8 @@ export interface SourceOperator {
   open?(): Promise<void> | void;
   /** Emits up to `max` records into the chain; resolves false once exhausted. */
   emitBatch(max: number): Promise<boolean> | boolean;
+  /** The source's position (its operator list state). */
+  snapshotState?(checkpointId: number): unknown[];
   close?(): Promise<void> | void;
 }
 
@@ -40,4 +49,10 @@ export interface OperatorContext {
   readonly dataDir: string;
   /** True once the task is cancelled: long-running loops stop. */
   readonly cancelled: () => boolean;
+  /** This operator's list state from the checkpoint or savepoint the task starts from. */
+  readonly restoredState: unknown[] | undefined;
+  /** Id of the checkpoint the task starts from, if any. */
+  readonly restoredCheckpointId: number | undefined;
+  /** True when the job takes checkpoints: sinks then commit on checkpoint completion. */
+  readonly checkpointing: boolean;
 }

@@ -32,6 +32,12 @@ port.on('message', (message: MainToSlot) => {
     case 'fail':
       task?.fail(message.reason);
       return;
+    case 'trigger-checkpoint':
+      task?.onTriggerCheckpoint(message.checkpointId, message.stopSources);
+      return;
+    case 'checkpoint-complete':
+      task?.onCheckpointComplete(message.checkpointId);
+      return;
   }
 });
 

@@ -2,15 +2,18 @@ import { join } from 'node:path';
 import {
   channelId,
   decodeRecords,
-  keyGroupRangeForSubtask,
+  describeError,
   FrameKind,
+  keyGroupRangeForSubtask,
   type Frame,
+  type OperatorSubtaskState,
   type RuntimeContext,
   type TaskDeployment,
   type TaskMetrics,
 } from '@weir/common';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { SlotToMain } from '../thread-protocol.ts';
+import { BarrierAligner } from './barrier-aligner.ts';
 import { DeadLetterOutput } from './dead-letter-output.ts';
 import { InputGate } from './input-gate.ts';
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from './operator.ts';
@@ -26,8 +29,13 @@ type Post = (message: SlotToMain, transfer?: ArrayBuffer[]) => void;
 
 /**
  * Runs one subtask (Flink's StreamTask): an operator chain fed by an input
- * gate or a source, writing to record writers. Everything here runs in the
- * subtask's own slot thread.
+ * gate or a source, writing to record writers, taking part in checkpoints.
+ * Everything here runs in the subtask's own slot thread.
+ *
+ * With checkpointing, a task that has run out of input sends EndOfData, keeps
+ * forwarding barriers, and ends (EndOfPartition, FINISHED) only once a
+ * checkpoint taken after its last record has completed, so sinks commit
+ * everything exactly once.
  */
 export class StreamTask {
   private readonly deployment: TaskDeployment;
@@ -36,19 +44,29 @@ export class StreamTask {
   private readonly dataDir: string;
   private readonly gate: InputGate;
   private readonly output: TaskOutput;
-  private readonly operators: ChainedOperator[] = [];
+  private readonly operators: { id: string; op: ChainedOperator }[] = [];
   private readonly deadLetters: DeadLetterOutput[] = [];
-  private source: SourceOperator | undefined;
+  private readonly checkpointing: boolean;
+  private source: { id: string; op: SourceOperator } | undefined;
   private state: KeyedStateBackend | undefined;
   private cancelled = false;
   private recordsIn = 0;
   private failure: Error | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pendingTrigger: { checkpointId: number; stopSources: boolean } | undefined;
+  private sourceStopped = false;
+  private endOfDataSent = false;
+  /** The first checkpoint taken after EndOfData: the task ends once it completes. */
+  private finalCheckpointId: number | undefined;
+  private completedCheckpointId = 0;
+  private notifications: Promise<void> = Promise.resolve();
 
   constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>, post: Post, dataDir: string) {
     this.deployment = deployment;
     this.functions = functions;
     this.post = post;
     this.dataDir = dataDir;
+    this.checkpointing = deployment.checkpointDir !== null && deployment.config.checkpoint.intervalMs > 0;
     this.output = new TaskOutput((channel, frame) => post({ type: 'frame', channel, frame }, [frame.payload.buffer as ArrayBuffer]));
     this.gate = new InputGate((channel, credits) => post({ type: 'credit', channel, credits }));
     this.wireChannels();
@@ -63,13 +81,30 @@ export class StreamTask {
     this.output.onCredit(channel, credits);
   }
 
+  /** From the coordinator, for source tasks: start a checkpoint between two records. */
+  onTriggerCheckpoint(checkpointId: number, stopSources: boolean): void {
+    if (!this.source) return;
+    if (!this.pendingTrigger || checkpointId > this.pendingTrigger.checkpointId) this.pendingTrigger = { checkpointId, stopSources };
+    this.signal();
+  }
+
+  onCheckpointComplete(checkpointId: number): void {
+    this.notifications = this.notifications.then(async () => {
+      if (checkpointId <= this.completedCheckpointId) return;
+      this.completedCheckpointId = checkpointId;
+      for (const { op } of this.operators) await op.notifyCheckpointComplete?.(checkpointId);
+      this.signal();
+    }).catch((error: unknown) => this.fail(`committing checkpoint ${checkpointId} failed: ${describeError(error)}`));
+  }
+
   cancel(): void {
     this.cancelled = true;
     this.gate.close();
     this.output.interrupt();
+    this.signal();
   }
 
-  /** Fails the task from outside (a lost peer). */
+  /** Fails the task from outside (a lost peer, a failed commit). */
   fail(reason: string): void {
     this.failure ??= new Error(reason);
     this.cancel();
@@ -81,22 +116,20 @@ export class StreamTask {
     const bufferTimeoutMs = this.deployment.config.bufferTimeoutMs;
     const flushTimer = bufferTimeoutMs > 0 ? setInterval(() => this.output.flushAll(), bufferTimeoutMs) : undefined;
     try {
-      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.open?.();
-      await this.source?.open?.();
+      await this.restoreKeyedState();
+      for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.op.open?.();
+      await this.source?.op.open?.();
       this.post({ type: 'state', state: 'RUNNING' });
       this.gate.open(initialCredits);
-      if (this.source) await this.runSource(this.source, bufferTimeoutMs);
+      if (this.source) await this.runSource(this.source.op, bufferTimeoutMs);
       else await this.runInputs(bufferTimeoutMs);
+      if (!this.cancelled && !this.endOfDataSent) await this.endOfData();
+      if (this.checkpointing && !this.cancelled) await this.awaitFinalCheckpoint();
       if (this.failure) throw this.failure;
       if (this.cancelled) return 'CANCELED';
-      for (const op of this.operators) {
-        await op.finish?.();
-        await op.endBatch?.();
-      }
-      this.flushDeadLetters();
-      this.output.flushAll();
       this.output.broadcastEvent(FrameKind.EndOfPartition);
       await this.output.available();
+      await this.notifications;
       if (this.failure) throw this.failure;
       return this.cancelled ? 'CANCELED' : 'FINISHED';
     } finally {
@@ -104,6 +137,8 @@ export class StreamTask {
       if (flushTimer) clearInterval(flushTimer);
       this.flushDeadLetters();
       this.reportMetrics();
+      // Commits already started (a completed checkpoint) finish before the thread ends.
+      await this.notifications;
       await this.closeAll();
     }
   }
@@ -111,6 +146,18 @@ export class StreamTask {
   private async runSource(source: SourceOperator, bufferTimeoutMs: number): Promise<void> {
     for (;;) {
       if (this.cancelled) return;
+      if (this.pendingTrigger) {
+        const trigger = this.pendingTrigger;
+        this.pendingTrigger = undefined;
+        await this.checkpoint(trigger.checkpointId, 0);
+        if (trigger.stopSources) this.sourceStopped = true;
+        continue;
+      }
+      if (this.sourceStopped) {
+        // Stopped with a savepoint: emit nothing more; the coordinator cancels the job.
+        await this.sleep();
+        continue;
+      }
       if (!this.output.isAvailable()) {
         await this.output.available();
         continue;
@@ -124,19 +171,36 @@ export class StreamTask {
   }
 
   private async runInputs(bufferTimeoutMs: number): Promise<void> {
-    const head = this.operators[0]!;
+    const head = this.operators[0]!.op;
+    const aligner = new BarrierAligner(this.gate, this.deployment.config.checkpoint.mode);
     for (;;) {
       const next = await this.gate.take();
       if (!next) return;
       const { channel, frame } = next;
-      if (frame.kind === FrameKind.Records) {
-        const records = decodeRecords(frame.payload);
-        this.recordsIn += records.length;
-        const process = head.process;
-        for (let i = 0; i < records.length; i++) process(records[i]);
-        await this.endBatch(bufferTimeoutMs);
-      } else if (frame.kind === FrameKind.EndOfPartition) {
-        channel.ended = true;
+      switch (frame.kind) {
+        case FrameKind.Records: {
+          const records = decodeRecords(frame.payload);
+          this.recordsIn += records.length;
+          const process = head.process;
+          for (let i = 0; i < records.length; i++) process(records[i]);
+          await this.endBatch(bufferTimeoutMs);
+          break;
+        }
+        case FrameKind.Barrier: {
+          const aligned = aligner.onBarrier(channel, frame.checkpointId);
+          if (aligned) await this.checkpoint(aligned.checkpointId, aligned.alignmentMs);
+          break;
+        }
+        case FrameKind.EndOfData:
+          channel.endOfData = true;
+          if (!this.endOfDataSent && this.gate.all().every((c) => c.endOfData || c.ended)) await this.endOfData();
+          break;
+        case FrameKind.EndOfPartition: {
+          channel.ended = true;
+          const aligned = aligner.onChannelEnded();
+          if (aligned) await this.checkpoint(aligned.checkpointId, aligned.alignmentMs);
+          break;
+        }
       }
       this.gate.release(channel);
       if (!this.output.isAvailable()) await this.output.available();
@@ -144,13 +208,113 @@ export class StreamTask {
     }
   }
 
+  /** No more input: flush the chain and tell consumers no records follow. */
+  private async endOfData(): Promise<void> {
+    for (const { op } of this.operators) {
+      await op.finish?.();
+      await op.endBatch?.();
+    }
+    this.flushDeadLetters();
+    this.output.flushAll();
+    this.output.broadcastEvent(FrameKind.EndOfData);
+    this.endOfDataSent = true;
+  }
+
+  /** Waits (forwarding barriers, for sources taking triggers) until a checkpoint after EndOfData completed. */
+  private async awaitFinalCheckpoint(): Promise<void> {
+    while (!this.cancelled) {
+      if (this.finalCheckpointId !== undefined && this.completedCheckpointId >= this.finalCheckpointId) return;
+      if (this.source && this.pendingTrigger) {
+        const trigger = this.pendingTrigger;
+        this.pendingTrigger = undefined;
+        await this.checkpoint(trigger.checkpointId, 0);
+        continue;
+      }
+      await this.sleep();
+    }
+  }
+
+  /**
+   * Takes checkpoint `checkpointId`: the synchronous part (operator state,
+   * a keyed-state snapshot) between two records, then forwards the barrier,
+   * then writes keyed state asynchronously and acknowledges.
+   */
+  private async checkpoint(checkpointId: number, alignmentMs: number): Promise<void> {
+    const d = this.deployment;
+    const started = performance.now();
+    const operators: Record<string, OperatorSubtaskState> = {};
+    let keyedSnapshot: Awaited<ReturnType<KeyedStateBackend['snapshot']>> | undefined;
+    try {
+      if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [] };
+      for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [] };
+      keyedSnapshot = this.state ? await this.state.snapshot() : undefined;
+    } catch (error) {
+      this.post({ type: 'checkpoint-declined', checkpointId, reason: describeError(error) });
+      return;
+    }
+    this.output.broadcastEvent(FrameKind.Barrier, 0, checkpointId);
+    if (this.endOfDataSent && this.finalCheckpointId === undefined) this.finalCheckpointId = checkpointId;
+    const syncMs = performance.now() - started;
+    const headId = (this.source ?? this.operators[0]!).id;
+    void (async () => {
+      const asyncStarted = performance.now();
+      try {
+        let bytes = 0;
+        if (keyedSnapshot) {
+          const handle = await keyedSnapshot.write(join(d.checkpointDir!, `chk-${checkpointId}`), `keyed-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}.state`);
+          operators[headId]!.keyedState.push(handle);
+          bytes += handle.bytes;
+        }
+        this.post({
+          type: 'checkpoint-ack',
+          ack: {
+            jobId: d.jobId,
+            attempt: d.attempt,
+            checkpointId,
+            vertexId: d.vertexId,
+            subtaskIndex: d.subtaskIndex,
+            operators,
+            bytes,
+            alignmentMs,
+            syncMs,
+            asyncMs: performance.now() - asyncStarted,
+          },
+        });
+      } catch (error) {
+        this.post({ type: 'checkpoint-declined', checkpointId, reason: describeError(error) });
+      } finally {
+        keyedSnapshot?.release();
+      }
+    })();
+  }
+
+  private async restoreKeyedState(): Promise<void> {
+    const restore = this.deployment.restore;
+    if (!restore || !this.state) return;
+    const headId = (this.source ?? this.operators[0]!).id;
+    const handles = restore.operators[headId]?.keyedState ?? [];
+    if (handles.length > 0) await this.state.restore(restore.directory, handles);
+  }
+
   private async endBatch(bufferTimeoutMs: number): Promise<void> {
-    for (const op of this.operators) {
+    for (const { op } of this.operators) {
       const pending = op.endBatch?.();
       if (pending) await pending;
     }
     this.flushDeadLetters();
     if (bufferTimeoutMs === 0) this.output.flushAll();
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve;
+    });
+  }
+
+  private signal(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
   }
 
   private flushDeadLetters(): void {
@@ -159,7 +323,7 @@ export class StreamTask {
 
   private async closeAll(): Promise<void> {
     const errors: unknown[] = [];
-    for (const close of [() => this.source?.close?.(), ...this.operators.map((op) => () => op.close?.())]) {
+    for (const close of [() => this.source?.op.close?.(), ...this.operators.map(({ op }) => () => op.close?.())]) {
       try {
         await close();
       } catch (error) {
@@ -209,7 +373,7 @@ export class StreamTask {
     const keySelector = headKeySelector ? this.userFunction<(r: unknown) => unknown>(headKeySelector) : undefined;
     const output = this.output;
     let next: Emit = (record) => output.emit(record);
-    const built: ChainedOperator[] = [];
+    const built: { id: string; op: ChainedOperator }[] = [];
     for (let i = d.operators.length - 1; i >= 0; i--) {
       const descriptor = d.operators[i]!;
       const deadLetterDir =
@@ -225,16 +389,26 @@ export class StreamTask {
         deadLetters,
         dataDir: this.dataDir,
         cancelled: () => this.cancelled,
+        restoredState: d.restore?.operators[descriptor.id]?.operatorState,
+        restoredCheckpointId: d.restore?.checkpointId,
+        checkpointing: this.checkpointing,
       };
       if (i === 0 && descriptor.kind.startsWith('source.')) {
         const emit = next;
-        this.source = createSource(ctx, (record) => {
-          this.recordsIn++;
-          emit(record);
-        });
+        this.source = {
+          id: descriptor.id,
+          op: createSource(ctx, (record) => {
+            this.recordsIn++;
+            emit(record);
+          }),
+        };
       } else {
-        const op = createOperator(ctx, next, () => (this.state ??= new HeapKeyedStateBackend(keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism), d.maxParallelism)));
-        built.unshift(op);
+        const op = createOperator(
+          ctx,
+          next,
+          () => (this.state ??= new HeapKeyedStateBackend(keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism), d.maxParallelism)),
+        );
+        built.unshift({ id: descriptor.id, op });
         next = op.process;
       }
     }

@@ -25,11 +25,13 @@ export function coordinatorCommand(): Command {
     .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--advertised-host <host>', 'host name workers and clients use to reach this coordinator')
     .option('--data-dir <dir>', 'where job artifacts are kept', '.weir/coordinator')
-    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string }) => {
+    .option('--checkpoint-dir <dir>', 'where checkpoints go (a directory every worker can write)', '.weir/checkpoints')
+    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string; checkpointDir: string }) => {
       const running = await startCoordinator({
         host: flags.host,
         port: flags.port,
         dataDir: flags.dataDir,
+        checkpointDir: flags.checkpointDir,
         ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
       });
       process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}\n`);

@@ -1,5 +1,6 @@
-import { Command } from 'commander';
-import { isTerminalJobStatus } from '@weir/common';
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { CHECKPOINT_MODES, isTerminalJobStatus, type CheckpointMode } from '@weir/common';
 import { prepareJob } from '../../client/bundle-job.ts';
 import { EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatJobStatus } from '../format-status.ts';
@@ -7,6 +8,10 @@ import { formatJobStatus } from '../format-status.ts';
 interface RunFlags extends ClientFlags {
   parallelism?: number;
   detached?: boolean;
+  checkpointInterval?: number;
+  checkpointMode?: CheckpointMode;
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
 }
 
 export function runCommand(): Command {
@@ -16,11 +21,21 @@ export function runCommand(): Command {
       .argument('<job>', 'the job module (.ts or .js) whose default export is defineJob(...)')
       .argument('[args...]', 'arguments for the job, after --')
       .option('-p, --parallelism <n>', 'default parallelism of the job', wholeNumber('--parallelism', 1))
-      .option('-d, --detached', 'submit and return at once, printing the job id'),
+      .option('-d, --detached', 'submit and return at once, printing the job id')
+      .option('--checkpoint-interval <ms>', "take a checkpoint every <ms> (overrides the job's setting; 0 disables)", wholeNumber('--checkpoint-interval'))
+      .addOption(new Option('--checkpoint-mode <mode>', 'exactly-once (aligned barriers) or at-least-once').choices([...CHECKPOINT_MODES]))
+      .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
+      .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)'),
   ).action(async (job: string, args: string[], flags: RunFlags) => {
     const prepared = await prepareJob(job, args, flags.parallelism);
+    const checkpoint = prepared.graph.config.checkpoint;
+    if (flags.checkpointInterval !== undefined) checkpoint.intervalMs = flags.checkpointInterval;
+    if (flags.checkpointMode) checkpoint.mode = flags.checkpointMode;
     await withClient(flags, async (client) => {
-      const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args);
+      const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
+        ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
+        allowNonRestoredState: flags.allowNonRestoredState ?? false,
+      });
       if (flags.detached) {
         if (flags.json) printJson({ jobId });
         else process.stdout.write(`Submitted job ${jobId} '${prepared.graph.name}'\n`);

@@ -1,4 +1,4 @@
-import type { KeyGroupRange } from '@weir/common';
+import type { KeyedStateHandleSpec } from '@weir/common';
 
 /** One named piece of keyed state: values by the key's canonical text. */
 export interface StateTable {
@@ -8,16 +8,7 @@ export interface StateTable {
 }
 
 /** What a keyed-state snapshot file holds, for the checkpoint metadata. */
-export interface KeyedStateHandle {
-  /** File name relative to the checkpoint directory. */
-  file: string;
-  /** Key groups whose entries the file holds (the writer's range). */
-  keyGroupRange: KeyGroupRange;
-  bytes: number;
-  entries: number;
-  /** sha256 of the file's bytes, checked on restore. */
-  sha256: string;
-}
+export type KeyedStateHandle = KeyedStateHandleSpec;
 
 /**
  * The synchronous part of a checkpoint: a consistent, cheap view of all keyed

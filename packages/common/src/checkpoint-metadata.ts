@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+export const keyGroupRangeSchema = z.object({ start: z.number().int().min(0), end: z.number().int().min(-1) });
+
+/** A keyed-state snapshot file written by one subtask. */
+export const keyedStateHandleSchema = z.object({
+  /** File name relative to the checkpoint's directory. */
+  file: z.string(),
+  keyGroupRange: keyGroupRangeSchema,
+  bytes: z.number().int().min(0),
+  entries: z.number().int().min(0),
+  sha256: z.string(),
+});
+export type KeyedStateHandleSpec = z.infer<typeof keyedStateHandleSchema>;
+
+/** The state of one operator in one subtask. */
+export const operatorSubtaskStateSchema = z.object({
+  keyedState: z.array(keyedStateHandleSchema),
+  /** Operator list state (source positions, sink transactions): redistributed round-robin on rescale. */
+  operatorState: z.array(z.unknown()),
+});
+export type OperatorSubtaskState = z.infer<typeof operatorSubtaskStateSchema>;
+
+/** What a subtask reports when it has written its part of a checkpoint. */
+export const subtaskCheckpointAckSchema = z.object({
+  jobId: z.string(),
+  attempt: z.number().int(),
+  checkpointId: z.number().int(),
+  vertexId: z.string(),
+  subtaskIndex: z.number().int(),
+  operators: z.record(z.string(), operatorSubtaskStateSchema),
+  bytes: z.number().int().min(0),
+  alignmentMs: z.number().min(0),
+  syncMs: z.number().min(0),
+  asyncMs: z.number().min(0),
+});
+export type SubtaskCheckpointAck = z.infer<typeof subtaskCheckpointAckSchema>;
+
+/** A completed checkpoint or savepoint: written last, atomically, with a checksum. */
+export const checkpointMetadataSchema = z.object({
+  format: z.literal('weir-checkpoint'),
+  version: z.literal(1),
+  jobId: z.string(),
+  jobName: z.string(),
+  checkpointId: z.number().int(),
+  savepoint: z.boolean(),
+  triggeredAtMs: z.number(),
+  completedAtMs: z.number(),
+  operators: z.record(
+    z.string(),
+    z.object({
+      parallelism: z.number().int().min(1),
+      maxParallelism: z.number().int().min(1),
+      subtasks: z.array(operatorSubtaskStateSchema.extend({ index: z.number().int().min(0) })),
+    }),
+  ),
+});
+export type CheckpointMetadata = z.infer<typeof checkpointMetadataSchema>;
+
+/** State handed to one subtask of a restarted or restored job. */
+export const restoreSpecSchema = z.object({
+  checkpointId: z.number().int(),
+  /** Directory of the checkpoint or savepoint the state files are in. */
+  directory: z.string(),
+  operators: z.record(z.string(), operatorSubtaskStateSchema),
+});
+export type RestoreSpec = z.infer<typeof restoreSpecSchema>;
+
+/** What `weir checkpoints` shows per checkpoint. */
+export interface CheckpointView {
+  checkpointId: number;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  savepoint: boolean;
+  triggeredAtMs: number;
+  durationMs: number | null;
+  bytes: number;
+  alignmentMsMax: number;
+  path: string | null;
+  failure: string | null;
+}

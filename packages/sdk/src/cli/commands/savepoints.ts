@@ -1,0 +1,52 @@
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { printJson, UsageError, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { formatCheckpoints } from '../format-status.ts';
+
+function defaultSavepointDir(jobId: string): string {
+  return resolve(join('savepoints', `savepoint-${jobId.slice(0, 8)}-${new Date().toISOString().replaceAll(':', '-')}`));
+}
+
+export function savepointCommand(): Command {
+  return withClientFlags(
+    new Command('savepoint')
+      .description("take a savepoint of a running job: a self-contained copy of its state that 'weir run --from-savepoint' starts from")
+      .argument('<jobId>')
+      .argument('[dir]', 'where to write it (default: ./savepoints/savepoint-<job>-<time>)'),
+  ).action(async (jobId: string, dir: string | undefined, flags: ClientFlags) => {
+    await withClient(flags, async (client) => {
+      const path = await client.savepoint(jobId, resolve(dir ?? defaultSavepointDir(jobId)), false);
+      if (flags.json) printJson({ jobId, path });
+      else process.stdout.write(`Savepoint of job ${jobId} written to ${path}\n`);
+    });
+  });
+}
+
+export function stopCommand(): Command {
+  return withClientFlags(
+    new Command('stop')
+      .description('stop a job with a savepoint: sources stop, sinks commit, the job ends FINISHED')
+      .argument('<jobId>')
+      .option('--savepoint-path <dir>', 'where to write the savepoint'),
+  ).action(async (jobId: string, flags: ClientFlags & { savepointPath?: string }) => {
+    if (flags.savepointPath === '') throw new UsageError('--savepoint-path needs a directory');
+    await withClient(flags, async (client) => {
+      const path = await client.savepoint(jobId, resolve(flags.savepointPath ?? defaultSavepointDir(jobId)), true);
+      const view = await client.waitForTerminal(jobId);
+      if (flags.json) printJson({ jobId, path, status: view.status });
+      else process.stdout.write(`Job ${jobId} stopped (${view.status}) with a savepoint at ${path}\n`);
+    });
+  });
+}
+
+export function checkpointsCommand(): Command {
+  return withClientFlags(
+    new Command('checkpoints').description("a job's completed, failed and in-flight checkpoints: duration, size, alignment time, failure reason").argument('<jobId>'),
+  ).action(async (jobId: string, flags: ClientFlags) => {
+    await withClient(flags, async (client) => {
+      const views = await client.checkpoints(jobId);
+      if (flags.json) printJson(views);
+      else process.stdout.write(formatCheckpoints(views) + '\n');
+    });
+  });
+}
