@@ -6,6 +6,7 @@ import {
   jobManagerService,
   parseJobGraph,
   SERVER_OPTIONS,
+  isTerminalJobStatus,
   toServiceError,
   type CancelJobRequest,
   type ClusterView,
@@ -21,6 +22,8 @@ import {
 import { resolve } from 'node:path';
 import { ArtifactStore } from './artifact-store.ts';
 import { CheckpointStorage } from './checkpoint-storage.ts';
+import { FileMetadataStore } from './file-metadata-store.ts';
+import type { MetadataStore, StoredJob } from './metadata-store.ts';
 import { checkStateCompatibility } from './state-assignment.ts';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.ts';
 import { JobMaster } from './job-master.ts';
@@ -46,6 +49,7 @@ export class Coordinator {
   private readonly registry: WorkerRegistry;
   private readonly artifacts: ArtifactStore;
   private readonly storage: CheckpointStorage;
+  private readonly store: MetadataStore;
   private readonly jobs = new Map<string, JobMaster>();
   /** Open worker sessions by the registration they made, with a function that ends each. */
   private readonly sessions = new Map<RegisteredWorker, () => void>();
@@ -57,6 +61,7 @@ export class Coordinator {
     this.registry = new WorkerRegistry(this.logger, this.options.heartbeatTimeoutMs);
     this.artifacts = new ArtifactStore(this.options.dataDir);
     this.storage = new CheckpointStorage(this.options.checkpointDir);
+    this.store = new FileMetadataStore(this.options.dataDir, this.logger);
     this.registry.on('lost', (workerId, reason) => {
       // A registration replaced or timed out: end its session, so the worker
       // cancels its tasks and registers again.
@@ -102,7 +107,8 @@ export class Coordinator {
     });
     const port = await bindServer(this.server, this.options.host, this.options.port);
     this.address = `${this.options.advertisedHost}:${port}`;
-    this.logger.info({ address: this.address, dataDir: this.options.dataDir }, 'coordinator started');
+    await this.recoverJobs();
+    this.logger.info({ address: this.address, dataDir: this.options.dataDir, checkpointDir: this.options.checkpointDir }, 'coordinator started');
     return { coordinatorId: this.options.coordinatorId, address: this.address, stop: () => this.stop() };
   }
 
@@ -124,20 +130,68 @@ export class Coordinator {
     }
     const jobId = randomBytes(16).toString('hex');
     await this.artifacts.put(jobId, request.artifact);
-    const job = new JobMaster(
-      { jobId, name: request.name || graph.name, graph, args: request.args, submittedAtMs: Date.now(), restoreFrom },
-      {
-        registry: this.registry,
-        logger: this.logger,
-        slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
-        cancelTimeoutMs: this.options.cancelTimeoutMs,
-        storage: this.storage,
-      },
-    );
-    this.jobs.set(jobId, job);
+    const job = this.createJobMaster({
+      jobId,
+      name: request.name || graph.name,
+      graph,
+      args: request.args,
+      submittedAtMs: Date.now(),
+      restoreFrom,
+    });
+    await this.store.putJob(this.storedJob(job));
     this.logger.info({ jobId, name: job.record.name, vertices: graph.vertices.length }, 'job submitted');
     job.start();
     return { jobId };
+  }
+
+  private createJobMaster(record: JobMaster['record']): JobMaster {
+    const job = new JobMaster(record, {
+      registry: this.registry,
+      logger: this.logger,
+      slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
+      cancelTimeoutMs: this.options.cancelTimeoutMs,
+      storage: this.storage,
+      onStatus: (j) => {
+        this.store.putJob(this.storedJob(j)).catch((error: Error) => this.logger.error({ jobId: j.record.jobId, err: error.message }, 'could not persist the job status'));
+      },
+    });
+    this.jobs.set(record.jobId, job);
+    return job;
+  }
+
+  private storedJob(job: JobMaster): StoredJob {
+    const r = job.record;
+    return {
+      jobId: r.jobId,
+      name: r.name,
+      graph: r.graph,
+      args: r.args,
+      submittedAtMs: r.submittedAtMs,
+      status: job.jobStatus,
+      endTimeMs: job.endTime,
+      restoreFromDirectory: r.restoreFrom?.directory ?? null,
+    };
+  }
+
+  /** Takes over the jobs an earlier coordinator left: ended ones are listed, running ones resume from their latest checkpoint. */
+  private async recoverJobs(): Promise<void> {
+    for (const stored of await this.store.listJobs()) {
+      let restoreFrom = null;
+      if (stored.restoreFromDirectory) {
+        try {
+          restoreFrom = { metadata: await this.storage.readMetadata(stored.restoreFromDirectory), directory: stored.restoreFromDirectory };
+        } catch (error) {
+          this.logger.warn({ jobId: stored.jobId, err: (error as Error).message }, 'the savepoint the job started from is gone');
+        }
+      }
+      const job = this.createJobMaster({ jobId: stored.jobId, name: stored.name, graph: stored.graph, args: stored.args, submittedAtMs: stored.submittedAtMs, restoreFrom });
+      if (isTerminalJobStatus(stored.status)) {
+        job.markEnded(stored.status, stored.endTimeMs);
+        continue;
+      }
+      this.logger.info({ jobId: stored.jobId, name: stored.name }, 'resuming a job of an earlier coordinator');
+      job.start();
+    }
   }
 
   private job(jobId: string): JobMaster {

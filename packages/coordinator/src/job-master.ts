@@ -37,6 +37,8 @@ export interface JobMasterDeps {
   slotWaitTimeoutMs: number;
   cancelTimeoutMs: number;
   storage: CheckpointStorage;
+  /** Called after every change of the job's status (to persist it). */
+  onStatus?: (job: JobMaster) => void;
 }
 
 /**
@@ -429,8 +431,8 @@ export class JobMaster {
     }
     clearTimeout(this.restartTimer);
     clearTimeout(this.cancelTimer);
-    this.transition(status);
     this.endTimeMs = Date.now();
+    this.transition(status);
     for (const worker of this.deps.registry.all()) {
       unaryCall(worker.client, 'ReleaseJob', { jobId: this.record.jobId }).catch(() => {});
     }
@@ -438,8 +440,16 @@ export class JobMaster {
   }
 
   private transition(status: JobStatus): void {
-    if (this.status !== status) this.logger.info({ from: this.status, to: status }, 'job status');
+    if (this.status === status) return;
+    this.logger.info({ from: this.status, to: status }, 'job status');
     this.status = status;
+    this.deps.onStatus?.(this);
+  }
+
+  /** A job that had already ended under an earlier coordinator: shown, never run. */
+  markEnded(status: JobStatus, endTimeMs: number | null): void {
+    this.status = status;
+    this.endTimeMs = endTimeMs;
   }
 
   private vertexName(vertexId: string): string {

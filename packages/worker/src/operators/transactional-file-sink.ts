@@ -4,6 +4,8 @@ import type { ChainedOperator, OperatorContext } from '../runtime/operator.ts';
 
 /** A part file pre-committed for a checkpoint, waiting for it to complete. */
 interface PendingFile {
+  /** The sink directory it belongs to (a restored job may write elsewhere). */
+  directory: string;
   name: string;
   checkpointId: number;
 }
@@ -36,10 +38,10 @@ export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
 
   async function commit(file: PendingFile): Promise<void> {
     try {
-      await rename(join(directory, PENDING, file.name), join(directory, file.name));
+      await rename(join(file.directory, PENDING, file.name), join(file.directory, file.name));
     } catch (error) {
       // Committed already (by an earlier attempt after the same checkpoint)?
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(join(directory, file.name)))) return;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(join(file.directory, file.name)))) return;
       throw new Error(`cannot commit part file ${file.name} of checkpoint ${file.checkpointId}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -86,7 +88,7 @@ export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
         handle = undefined;
         const name = currentName.replace(/-\d+\.(jsonl|txt)$/, `-cp${checkpointId}.$1`);
         await rename(join(directory, IN_PROGRESS, currentName), join(directory, PENDING, name));
-        pending.push({ name, checkpointId });
+        pending.push({ directory, name, checkpointId });
         currentName = undefined;
       }
       return pending.map((p) => ({ ...p }));

@@ -1,0 +1,424 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common';
+import { Packr } from 'msgpackr';
+import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
+import { readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';
+
+// rocksdb-native ships no type declarations: the parts used here, typed locally.
+interface RocksReadBatch {
+  get(key: Buffer): Promise<Buffer | null>;
+  flush(): Promise<void>;
+}
+interface RocksWriteBatch {
+  tryPut(key: Buffer, value: Buffer): void;
+  tryDelete(key: Buffer): void;
+  flush(): Promise<void>;
+}
+interface RocksIterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
+  destroy(): void;
+}
+interface RocksSession {
+  ready(): Promise<void>;
+  read(options?: { capacity?: number; autoDestroy?: boolean }): RocksReadBatch;
+  write(options?: { capacity?: number; autoDestroy?: boolean }): RocksWriteBatch;
+  iterator(range: object, options?: { capacity?: number }): RocksIterator;
+  snapshot(): RocksSession;
+  close(): Promise<void>;
+  readonly stats: { readBatches: number; writeBatches: number; gets: number; puts: number; deletes: number };
+}
+type RocksDBConstructor = new (path: string, options?: Record<string, unknown>) => RocksSession;
+
+const RocksDB = createRequire(import.meta.url)('rocksdb-native') as RocksDBConstructor;
+
+/** Values in RocksDB: one msgpack value each (the snapshot file's extended types, without record structures). */
+const values = new Packr({ useRecords: false, moreTypes: true });
+
+/** Marks a cached key known to have no value. */
+const ABSENT: unique symbol = Symbol('absent');
+
+/** Entries written per RocksDB write batch on restore. */
+const RESTORE_BATCH = 50_000;
+/** Entries read per native iterator step when writing a snapshot file. */
+const SCAN_BATCH = 8_192;
+/** Table ids take two bytes of every RocksDB key. */
+const MAX_TABLES = 0x10000;
+
+interface CacheEntry {
+  value: unknown;
+  dirty: boolean;
+}
+
+/** Options of {@link RocksDBKeyedStateBackend.open}. */
+export interface RocksDBKeyedStateBackendOptions {
+  /** Working directory of the database; wiped on open (durable state lives only in snapshots). */
+  directory: string;
+  /** Key groups this subtask owns. */
+  keyGroupRange: KeyGroupRange;
+  maxParallelism: number;
+  /** Clean entries kept in the in-memory cache after a flush (default 100,000). */
+  cacheEntries?: number;
+}
+
+/** Counters of a {@link RocksDBKeyedStateBackend}, for tests and metrics. */
+export interface RocksDBKeyedStateBackendStats {
+  /** Entries (present, absent or dirty) in the in-memory cache. */
+  cachedEntries: number;
+  /** Entries changed since the last flush. */
+  dirtyEntries: number;
+  /** RocksDB read batches issued so far (one per prefetch that had keys to load). */
+  readBatches: number;
+  /** RocksDB write batches issued so far. */
+  writeBatches: number;
+}
+
+/** The RocksDB key of `key` in table `tableId`: key group (2 bytes BE), table id (2 bytes BE), UTF-8 key. */
+function encodeKey(keyGroup: number, tableId: number, key: string): Buffer {
+  const buffer = Buffer.allocUnsafe(4 + Buffer.byteLength(key, 'utf8'));
+  buffer.writeUInt16BE(keyGroup, 0);
+  buffer.writeUInt16BE(tableId, 2);
+  buffer.write(key, 4, 'utf8');
+  return buffer;
+}
+
+/** A value as stored in RocksDB, naming the entry when it cannot be encoded. */
+function packValue(table: { name: string }, key: string, value: unknown): Buffer {
+  try {
+    return values.pack(value);
+  } catch (error) {
+    throw new Error(`keyed state: the value of key ${JSON.stringify(key)} in table '${table.name}' cannot be encoded: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** One state table: a write-back cache in front of the table's RocksDB entries. */
+class CachedTable implements StateTable {
+  readonly id: number;
+  readonly name: string;
+  /** Cached keys, oldest first (prefetch refreshes a key's place). */
+  readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Whether RocksDB may hold entries of this table (set on restore or on
+   * flushing a value). While false, an uncached key is known to be absent.
+   */
+  onDisk = false;
+  private readonly dirty: [CachedTable, string, CacheEntry][];
+
+  constructor(id: number, name: string, dirty: [CachedTable, string, CacheEntry][]) {
+    this.id = id;
+    this.name = name;
+    this.dirty = dirty;
+  }
+
+  get(key: string): unknown {
+    const entry = this.cache.get(key);
+    if (entry !== undefined) return entry.value === ABSENT ? undefined : entry.value;
+    if (!this.onDisk) return undefined;
+    throw new Error(
+      `keyed state: key ${JSON.stringify(key)} of table '${this.name}' was not prefetched: ` +
+        'the RocksDB backend serves reads only from keys loaded by prefetch() before the batch (a runtime bug)',
+    );
+  }
+
+  set(key: string, value: unknown): void {
+    this.put(key, value);
+  }
+
+  delete(key: string): void {
+    this.put(key, ABSENT);
+  }
+
+  private put(key: string, value: unknown): void {
+    const entry = this.cache.get(key);
+    if (entry === undefined) {
+      const created = { value, dirty: true };
+      this.cache.set(key, created);
+      this.dirty.push([this, key, created]);
+    } else {
+      entry.value = value;
+      if (!entry.dirty) {
+        entry.dirty = true;
+        this.dirty.push([this, key, entry]);
+      }
+    }
+  }
+}
+
+/**
+ * Keyed state in an embedded RocksDB (Flink's RocksDBKeyedStateBackend),
+ * for state larger than the heap. Operators still access state
+ * synchronously: `prefetch` loads a batch's keys into a write-back cache in
+ * one batched read, the batch runs against the cache, and `flush` writes the
+ * changes back in one write batch and trims the cache.
+ *
+ * RocksDB keys are the key group (2 bytes, big-endian), the table id
+ * (2 bytes, big-endian, assigned in order of first use) and the key's UTF-8
+ * bytes, so the database iterates in key-group order, as the snapshot file
+ * format wants. Values are msgpack.
+ *
+ * As with Flink's RocksDB backend, a value object changed in place without
+ * `set` is not written back.
+ */
+export class RocksDBKeyedStateBackend implements KeyedStateBackend {
+  private readonly db: RocksSession;
+  private readonly keyGroupRange: KeyGroupRange;
+  private readonly maxParallelism: number;
+  private readonly cacheEntries: number;
+  private readonly tables = new Map<string, CachedTable>();
+  /** Table names by id. */
+  private readonly tableNames: string[] = [];
+  private readonly dirty: [CachedTable, string, CacheEntry][] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly openSnapshots = new Set<RocksSession>();
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private closed = false;
+
+  private constructor(db: RocksSession, options: RocksDBKeyedStateBackendOptions) {
+    this.db = db;
+    this.keyGroupRange = options.keyGroupRange;
+    this.maxParallelism = options.maxParallelism;
+    this.cacheEntries = options.cacheEntries ?? 100_000;
+  }
+
+  /** Opens a fresh database in `options.directory`, deleting whatever the directory held. */
+  static async open(options: RocksDBKeyedStateBackendOptions): Promise<RocksDBKeyedStateBackend> {
+    const { directory, keyGroupRange, maxParallelism, cacheEntries } = options;
+    if (!Number.isInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 0x10000) {
+      throw new Error(`RocksDB keyed state: maxParallelism must be a whole number in 1..65536, got ${maxParallelism}`);
+    }
+    if (!(keyGroupRange.start >= 0 && keyGroupRange.start <= keyGroupRange.end && keyGroupRange.end < maxParallelism)) {
+      throw new Error(`RocksDB keyed state: key-group range ${keyGroupRange.start}..${keyGroupRange.end} does not lie in 0..${maxParallelism - 1}`);
+    }
+    if (cacheEntries !== undefined && !(Number.isInteger(cacheEntries) && cacheEntries >= 0)) {
+      throw new Error(`RocksDB keyed state: cacheEntries must be a whole number >= 0, got ${cacheEntries}`);
+    }
+    await rm(directory, { recursive: true, force: true });
+    await mkdir(directory, { recursive: true });
+    const db = new RocksDB(directory);
+    try {
+      await db.ready();
+    } catch (error) {
+      throw new Error(`RocksDB keyed state: cannot open a database in ${directory}: ${(error as Error).message}`, { cause: error });
+    }
+    return new RocksDBKeyedStateBackend(db, options);
+  }
+
+  table(name: string): StateTable {
+    return this.tableState(name);
+  }
+
+  private tableState(name: string): CachedTable {
+    let table = this.tables.get(name);
+    if (table === undefined) {
+      const id = this.tableNames.length;
+      if (id >= MAX_TABLES) throw new Error(`RocksDB keyed state: more than ${MAX_TABLES} state tables`);
+      table = new CachedTable(id, name, this.dirty);
+      this.tables.set(name, table);
+      this.tableNames.push(name);
+    }
+    return table;
+  }
+
+  /**
+   * Loads, in one batched read, every (table, key) not yet cached for all
+   * tables that may have entries on disk; keys without a value are cached as
+   * absent. Keys already cached move to the young end of the cache.
+   */
+  async prefetch(keys: readonly string[]): Promise<void> {
+    this.checkOpen();
+    const tables = [...this.tables.values()];
+    const wanted: [table: CachedTable, key: string, dbKey: Buffer][] = [];
+    const seen = new Set<string>();
+    for (const key of keys) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      let keyGroup = -1;
+      for (const table of tables) {
+        const entry = table.cache.get(key);
+        if (entry !== undefined) {
+          table.cache.delete(key);
+          table.cache.set(key, entry);
+          continue;
+        }
+        if (!table.onDisk) continue;
+        if (keyGroup < 0) keyGroup = keyGroupForKeyString(key, this.maxParallelism);
+        wanted.push([table, key, encodeKey(keyGroup, table.id, key)]);
+      }
+    }
+    if (wanted.length === 0) return;
+    const batch = this.db.read({ capacity: wanted.length, autoDestroy: true });
+    const reads = wanted.map(([, , dbKey]) => batch.get(dbKey));
+    const [, results] = await Promise.all([batch.flush(), Promise.all(reads)]);
+    for (let i = 0; i < wanted.length; i++) {
+      const [table, key] = wanted[i]!;
+      // A key set while the read was in flight keeps its newer value.
+      if (table.cache.has(key)) continue;
+      const buffer = results[i];
+      table.cache.set(key, { value: buffer == null ? ABSENT : values.unpack(buffer), dirty: false });
+    }
+  }
+
+  /**
+   * Writes every changed entry in one write batch, then, when the cache holds
+   * more than `cacheEntries` entries, drops the least recently prefetched
+   * (now clean) ones.
+   */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    const run = this.flushing.then(() => this.writeDirty());
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeDirty(): Promise<void> {
+    const items = this.dirty;
+    if (items.length > 0) {
+      // Encode everything before touching the batch: a batch left unflushed would keep the database from closing.
+      const encoded: [key: Buffer, value: Buffer | undefined][] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const [table, key, entry] = items[i]!;
+        const dbKey = encodeKey(keyGroupForKeyString(key, this.maxParallelism), table.id, key);
+        encoded[i] = [dbKey, entry.value === ABSENT ? undefined : packValue(table, key, entry.value)];
+      }
+      const written = items.splice(0);
+      const batch = this.db.write({ capacity: written.length, autoDestroy: true });
+      for (let i = 0; i < written.length; i++) {
+        const [table, , entry] = written[i]!;
+        const [dbKey, value] = encoded[i]!;
+        if (value === undefined) {
+          batch.tryDelete(dbKey);
+        } else {
+          batch.tryPut(dbKey, value);
+          table.onDisk = true;
+        }
+        // Clean from here on: a change while the batch is written makes it dirty again.
+        entry.dirty = false;
+      }
+      try {
+        await batch.flush();
+      } catch (error) {
+        for (const item of written) {
+          if (!item[2].dirty) {
+            item[2].dirty = true;
+            items.push(item);
+          }
+        }
+        throw new Error(`RocksDB keyed state: writing ${written.length} changed entries failed: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    this.evict();
+  }
+
+  private evict(): void {
+    let excess = -this.cacheEntries;
+    for (const table of this.tables.values()) excess += table.cache.size;
+    if (excess <= 0) return;
+    for (const table of this.tables.values()) {
+      for (const [key, entry] of table.cache) {
+        if (excess <= 0) return;
+        if (entry.dirty) continue;
+        table.cache.delete(key);
+        excess--;
+      }
+    }
+  }
+
+  /** Counters for tests and metrics. */
+  get stats(): RocksDBKeyedStateBackendStats {
+    let cachedEntries = 0;
+    for (const table of this.tables.values()) cachedEntries += table.cache.size;
+    return { cachedEntries, dirtyEntries: this.dirty.length, readBatches: this.db.stats.readBatches, writeBatches: this.db.stats.writeBatches };
+  }
+
+  /**
+   * Flushes changed entries and takes a RocksDB snapshot (cheap: no copy).
+   * The caller must not change state until the returned promise settles.
+   */
+  async snapshot(): Promise<KeyedStateSnapshot> {
+    await this.flush();
+    const session = this.db.snapshot();
+    this.openSnapshots.add(session);
+    const tableNames = [...this.tableNames];
+    const { keyGroupRange, maxParallelism, pendingWrites, openSnapshots } = this;
+    let released = false;
+    async function* entries(iterator: RocksIterator): AsyncGenerator<KeyedStateEntry> {
+      for await (const { key, value } of iterator) {
+        const table = tableNames[key.readUInt16BE(2)];
+        if (table === undefined) throw new Error(`RocksDB keyed state: entry with unknown table id ${key.readUInt16BE(2)}`);
+        yield [key.readUInt16BE(0), table, key.toString('utf8', 4), values.unpack(value)];
+      }
+    }
+    return {
+      write(directory: string, fileName: string): Promise<KeyedStateHandle> {
+        if (released) return Promise.reject(new Error('RocksDB keyed state: write() of a released snapshot'));
+        // Created now, the iterator holds the RocksDB snapshot even if release() comes before the file is written.
+        const iterator = session.iterator({}, { capacity: SCAN_BATCH });
+        const written = writeKeyedStateFile(directory, fileName, { maxParallelism, keyGroupRange }, entries(iterator));
+        // Whatever happened, free the iterator: an open one keeps the database from closing.
+        const settled = written.then(
+          () => iterator.destroy(),
+          () => iterator.destroy(),
+        );
+        pendingWrites.add(settled);
+        void settled.then(() => pendingWrites.delete(settled));
+        return written;
+      },
+      release(): void {
+        if (released) return;
+        released = true;
+        openSnapshots.delete(session);
+        // A write in progress keeps the RocksDB snapshot alive until its iterator ends.
+        void session.close().catch(() => undefined);
+      },
+    };
+  }
+
+  /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
+  async restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void> {
+    this.checkOpen();
+    await this.flush();
+    for (const handle of handles) {
+      const entries = await readKeyedStateFile(directory, handle, this.keyGroupRange);
+      for (let start = 0; start < entries.length; start += RESTORE_BATCH) {
+        const end = Math.min(entries.length, start + RESTORE_BATCH);
+        // Encode and check the whole slice before touching the batch: a batch left unflushed would keep the database from closing.
+        const encoded: [key: Buffer, value: Buffer][] = [];
+        for (let i = start; i < end; i++) {
+          const [keyGroup, name, key, value] = entries[i]!;
+          const expected = keyGroupForKeyString(key, this.maxParallelism);
+          if (expected !== keyGroup) {
+            throw new Error(
+              `keyed state file ${handle.file} puts key ${JSON.stringify(key)} in key group ${keyGroup}, ` +
+                `but with maxParallelism ${this.maxParallelism} it belongs in ${expected}: ` +
+                'state cannot be restored with a different maxParallelism',
+            );
+          }
+          const table = this.tableState(name);
+          table.onDisk = true;
+          table.cache.delete(key);
+          encoded.push([encodeKey(keyGroup, table.id, key), packValue(table, key, value)]);
+        }
+        const batch = this.db.write({ capacity: encoded.length, autoDestroy: true });
+        for (const [key, value] of encoded) batch.tryPut(key, value);
+        await batch.flush();
+      }
+    }
+  }
+
+  /** Releases open snapshots, waits for snapshot writes in progress, and closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of this.openSnapshots) void session.close().catch(() => undefined);
+    this.openSnapshots.clear();
+    await Promise.all(this.pendingWrites);
+    for (const table of this.tables.values()) table.cache.clear();
+    this.dirty.length = 0;
+    await this.db.close();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('RocksDB keyed state: the backend is closed');
+  }
+}

@@ -1,0 +1,158 @@
+// Exactly-once state and output through real failures: SIGKILLed workers,
+// a SIGKILLed coordinator, stop-with-savepoint and restore at other
+// parallelism, relocated savepoints, incompatible savepoints, corrupt checkpoints.
+import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointView, JobStatusView } from '@weir/common';
+import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
+
+let cluster: TestCluster;
+let work: string;
+
+beforeAll(async () => {
+  cluster = await startCluster({ workers: 2, slots: 4 });
+  work = await mkdtemp(join(tmpdir(), 'weir-checkpoints-'));
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+function expectedCounts(events: number, keys: number): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (let i = 0; i < events; i++) expected.set(`k${i % keys}`, (expected.get(`k${i % keys}`) ?? 0) + 1);
+  return expected;
+}
+
+async function submit(args: string[]): Promise<string> {
+  const result = await cluster.run(['run', ...args.slice(0, 1), '-d', '--json', ...args.slice(1)]);
+  if (result.code !== 0) throw new Error(`submit failed: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { jobId: string }).jobId;
+}
+
+async function waitForEnd(jobId: string, timeoutMs = 90_000): Promise<JobStatusView> {
+  return eventually(async () => {
+    const view = await cluster.status(jobId).catch(() => undefined);
+    return view && ['FINISHED', 'FAILED', 'CANCELED'].includes(view.status) ? view : undefined;
+  }, timeoutMs, `job ${jobId} to end`);
+}
+
+async function completedCheckpoints(jobId: string): Promise<CheckpointView[]> {
+  const result = await cluster.run(['checkpoints', jobId, '--json']);
+  return (JSON.parse(result.stdout) as CheckpointView[]).filter((c) => c.status === 'COMPLETED');
+}
+
+describe('exactly-once through failures', () => {
+  it('commits each count exactly once while workers are SIGKILLed three times', async () => {
+    const events = 120_000;
+    const keys = 7;
+    const output = join(work, 'killed-workers');
+    const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--checkpoint-interval', '500', '--output', output]);
+    for (let kill = 0; kill < 3; kill++) {
+      // Let a checkpoint complete in this attempt, then kill a worker that runs the job.
+      const before = (await completedCheckpoints(jobId)).length;
+      await eventually(async () => ((await completedCheckpoints(jobId)).length > before ? true : undefined), 30_000, 'a checkpoint');
+      const view = await cluster.status(jobId);
+      if (view.status === 'FINISHED') break;
+      const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[1]!.subtasks[kill % 2]!.workerId);
+      if (victim) process.kill(victim.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    const view = await waitForEnd(jobId);
+    expect(view.status).toBe('FINISHED');
+    expect(view.restarts).toBeGreaterThanOrEqual(2);
+    expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
+  });
+
+  it('resumes from the checkpoint directory when the coordinator is SIGKILLed and restarted', async () => {
+    const events = 100_000;
+    const keys = 5;
+    const output = join(work, 'killed-coordinator');
+    const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--checkpoint-interval', '500', '--output', output]);
+    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
+    const [, coordinatorPid] = await cluster.pids();
+    process.kill(coordinatorPid!, 'SIGKILL');
+    // weir local starts the coordinator again on the same port and directories.
+    const view = await waitForEnd(jobId, 120_000);
+    expect(view.status).toBe('FINISHED');
+    expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
+  });
+});
+
+describe('savepoints', () => {
+  it('stops with a savepoint and restores at parallelism 1, 2 and 4 with identical results, also from a copy', async () => {
+    const events = 90_000;
+    const keys = 9;
+    const first = join(work, 'sp-first');
+    const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '15000', '--checkpoint-interval', '500', '--output', first]);
+    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
+    const savepoint = join(work, 'savepoint');
+    const stop = await cluster.run(['stop', jobId, '--savepoint-path', savepoint, '--json']);
+    expect({ code: stop.code, stderr: stop.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stop.stdout)).toMatchObject({ path: savepoint, status: 'FINISHED' });
+    const firstRecords = await readJsonLines<{ key: string; count: number }>(first);
+    expect(firstRecords.length).toBeGreaterThan(0);
+    expect(firstRecords.length).toBeLessThan(events);
+
+    // The savepoint is self-contained: a copy elsewhere restores too.
+    const moved = join(work, 'moved-savepoint');
+    await cp(savepoint, moved, { recursive: true });
+
+    for (const [parallelism, from] of [[1, savepoint], [2, moved], [4, savepoint]] as const) {
+      const output = join(work, `sp-restored-p${parallelism}`);
+      const restored = await cluster.run(['run', 'examples/exactly-once-counts.ts', '-p', String(parallelism), '--from-savepoint', from, '--', '--events', String(events), '--keys', String(keys), '--checkpoint-interval', '500', '--output', output]);
+      expect(restored.code, restored.stdout).toBe(0);
+      const all = [...firstRecords, ...(await readJsonLines<{ key: string; count: number }>(output))];
+      expect(checkExactCounts(all, expectedCounts(events, keys))).toEqual([]);
+    }
+  });
+
+  it('refuses a savepoint whose state does not fit the job, naming the operator, and starts nothing', async () => {
+    const running = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '1000000', '--keys', '4', '--rate', '5000', '--checkpoint-interval', '500', '--output', join(work, 'variant-src')]);
+    await eventually(async () => ((await completedCheckpoints(running)).length >= 1 ? true : undefined), 30_000, 'a checkpoint');
+    const savepoint = join(work, 'variant-savepoint');
+    expect((await cluster.run(['stop', running, '--savepoint-path', savepoint])).code).toBe(0);
+    const jobsBefore = JSON.parse((await cluster.run(['list', '--json'])).stdout).length;
+
+    const renamed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--', '--events', '10', '--keys', '4', '--output', join(work, 'x'), '--count-uid', 'other']);
+    expect(renamed.code).toBe(1);
+    expect(renamed.stderr).toContain("state for operator 'count'");
+    expect(renamed.stderr).toContain('--allow-non-restored-state');
+
+    const rekeyed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--', '--events', '10', '--keys', '4', '--output', join(work, 'y'), '--max-parallelism', '64']);
+    expect(rekeyed.code).toBe(1);
+    expect(rekeyed.stderr).toContain("operator 'count' has keyed state in 128 key groups");
+    expect(JSON.parse((await cluster.run(['list', '--json'])).stdout)).toHaveLength(jobsBefore);
+
+    const allowed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--allow-non-restored-state', '--', '--events', '10', '--keys', '4', '--output', join(work, 'z'), '--count-uid', 'other']);
+    expect(allowed.code).toBe(0);
+  });
+});
+
+describe('corrupt checkpoints', () => {
+  it('skips a corrupt latest checkpoint with the reason and restores from the previous one', async () => {
+    const output = join(work, 'corrupt');
+    const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '2000000', '--keys', '3', '--rate', '4000', '--checkpoint-interval', '2500', '--output', output]);
+    const checkpoints = await eventually(async () => {
+      const done = await completedCheckpoints(jobId);
+      return done.length >= 2 ? done : undefined;
+    }, 30_000, 'two checkpoints');
+    const newest = checkpoints.at(-1)!;
+    // Truncate the newest checkpoint's metadata, then kill a worker: the restart must fall back.
+    await writeFile(join(newest.path!, '_metadata'), '{"sha256":"');
+    const view = await cluster.status(jobId);
+    const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[0]!.subtasks[0]!.workerId)!;
+    process.kill(victim.pid, 'SIGKILL');
+    const failed = await eventually(async () => {
+      const all = JSON.parse((await cluster.run(['checkpoints', jobId, '--json'])).stdout) as CheckpointView[];
+      return all.find((c) => c.checkpointId === newest.checkpointId && c.status === 'FAILED');
+    }, 30_000, 'the corrupt checkpoint to be reported');
+    expect(failed.failure).toMatch(/truncated or not JSON|fails its checksum/);
+    await eventually(async () => ((await cluster.status(jobId)).status === 'RUNNING' && (await cluster.status(jobId)).restarts >= 1 ? true : undefined), 30_000, 'the job to run again');
+    expect((await readdir(join(newest.path!, '..'))).length).toBeGreaterThan(0);
+    expect((await cluster.run(['cancel', jobId])).code).toBe(0);
+  });
+});
