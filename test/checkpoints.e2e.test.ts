@@ -4,7 +4,7 @@
 import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckpointView, JobStatusView } from '@weir/common';
 import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
@@ -15,6 +15,12 @@ let work: string;
 beforeAll(async () => {
   cluster = await startCluster({ workers: 2, slots: 4 });
   work = await mkdtemp(join(tmpdir(), 'weir-checkpoints-'));
+});
+
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
+  });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 
@@ -13,6 +13,12 @@ let work: string;
 beforeAll(async () => {
   cluster = await startCluster({ workers: 2, slots: 4 });
   work = await mkdtemp(join(tmpdir(), 'weir-failures-'));
+});
+
+beforeEach((context) => {
+  context.onTestFailed(() => {
+    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
+  });
 });
 
 afterAll(async () => {

@@ -15,6 +15,8 @@ export interface TestCluster {
   run(args: string[]): Promise<CliResult>;
   status(jobId: string): Promise<JobStatusView>;
   cluster(): Promise<ClusterView>;
+  /** What the cluster's processes logged (warnings and errors), for failing tests. */
+  log(): string;
   /** PIDs of all Weir processes of the cluster (weir local, coordinator, workers). */
   pids(): Promise<number[]>;
   stop(): Promise<void>;
@@ -28,11 +30,16 @@ export async function startCluster(options: { workers?: number; slots?: number }
     { cwd: REPO_ROOT, env: { ...process.env, WEIR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    log += d.toString();
+    if (log.length > 400_000) log = log.slice(-200_000);
+  });
+  let said = '';
   let coordinatorPid = 0;
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`weir local did not become ready:\n${log}`)), 60_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      said += line + '\n';
       const pid = /coordinator \(pid (\d+)\)/.exec(line);
       if (pid) coordinatorPid = Number(pid[1]);
       const ready = /ready: coordinator at (\S+),/.exec(line);
@@ -52,6 +59,7 @@ export async function startCluster(options: { workers?: number; slots?: number }
     dataDir,
     process: child,
     run: (args) => weir(withAddress(args)),
+    log: () => `${said}${log}`.slice(-8000),
     status: (jobId) => weirJson<JobStatusView>(withAddress(['status', jobId])),
     cluster: () => weirJson<ClusterView>(withAddress(['cluster'])),
     async pids() {

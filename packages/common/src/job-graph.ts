@@ -66,6 +66,9 @@ export const restartStrategySchema = z.object({
 });
 export type RestartStrategy = z.infer<typeof restartStrategySchema>;
 
+export const STATE_BACKENDS = ['rocksdb', 'heap'] as const;
+export type StateBackendKind = (typeof STATE_BACKENDS)[number];
+
 export const CHECKPOINT_MODES = ['exactly-once', 'at-least-once'] as const;
 export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
 
@@ -104,6 +107,8 @@ export const jobConfigSchema = z.object({
   /** Where malformed records go; default: the worker's data dir. */
   deadLetterDir: z.string().optional(),
   checkpoint: checkpointConfigSchema.default(DEFAULT_CHECKPOINT_CONFIG),
+  /** Where keyed state lives: RocksDB on the worker's disk (default) or the JavaScript heap. */
+  stateBackend: z.enum(STATE_BACKENDS).default('rocksdb'),
 });
 export type JobConfig = z.infer<typeof jobConfigSchema>;
 

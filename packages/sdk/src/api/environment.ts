@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkParallelism, type CheckpointConfig, type RestartStrategy } from '@weir/common/job';
+import { checkParallelism, type CheckpointConfig, type RestartStrategy, type StateBackendKind } from '@weir/common/job';
 import { DataStream } from './data-stream.ts';
 import type { JobBuilder } from './job-builder.ts';
 
@@ -71,6 +71,16 @@ export class StreamExecutionEnvironment {
    */
   enableCheckpointing(intervalMs: number, options: Partial<Omit<CheckpointConfig, 'intervalMs'>> = {}): this {
     Object.assign(this.builder.settings.config.checkpoint, options, { intervalMs });
+    return this;
+  }
+
+  /**
+   * Where keyed state lives: 'rocksdb' (default; on the worker's disk, as
+   * large as the disk, read and written per batch) or 'heap' (in memory,
+   * faster, bounded by the slot thread's heap).
+   */
+  setStateBackend(kind: StateBackendKind): this {
+    this.builder.settings.config.stateBackend = kind;
     return this;
   }
 

@@ -39,7 +39,7 @@ export class JobBuilder {
       parallelism: defaultParallelism,
       maxParallelism: DEFAULT_MAX_PARALLELISM,
       chaining: true,
-      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
+      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'rocksdb' },
     };
   }
 

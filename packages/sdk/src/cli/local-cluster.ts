@@ -105,11 +105,23 @@ export class LocalCluster {
         }
         if (this.stopping) return;
         this.options.say(`weir local: ${member.name} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); starting it again`);
-        setTimeout(() => {
-          if (!this.stopping) this.launch(member).catch((error: Error) => this.options.say(`weir local: ${error.message}`));
-        }, 500);
+        void this.relaunch(member);
       });
     });
+  }
+
+  /** Starts a member that died again, retrying with backoff (its port may still be held for a moment). */
+  private async relaunch(member: Member): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await sleep(Math.min(5000, 500 * 2 ** attempt));
+      if (this.stopping) return;
+      try {
+        await this.launch(member);
+        return;
+      } catch (error) {
+        this.options.say(`weir local: ${(error as Error).message}; retrying`);
+      }
+    }
   }
 
   private async waitForWorkers(count: number): Promise<void> {

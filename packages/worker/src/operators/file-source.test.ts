@@ -34,7 +34,7 @@ function context(path: string, format: 'text' | 'jsonl', subtaskIndex: number, p
     operators: [descriptor],
     inputs: [],
     outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
+    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'heap' },
     args: [],
     peers: {},
     checkpointDir: null,

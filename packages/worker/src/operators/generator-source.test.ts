@@ -24,7 +24,7 @@ function context(fn: (i: number) => unknown, config: { count: number | null; rat
     operators: [descriptor],
     inputs: [],
     outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG } },
+    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'heap' },
     args: [],
     peers: {},
     checkpointDir: null,

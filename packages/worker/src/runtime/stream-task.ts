@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   channelId,
@@ -5,6 +6,7 @@ import {
   describeError,
   FrameKind,
   keyGroupRangeForSubtask,
+  keyToString,
   type Frame,
   type OperatorSubtaskState,
   type RuntimeContext,
@@ -19,11 +21,14 @@ import { InputGate } from './input-gate.ts';
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from './operator.ts';
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
+import { RocksDBKeyedStateBackend } from './state/rocksdb-keyed-state-backend.ts';
 import type { KeyedStateBackend } from './state/keyed-state-backend.ts';
 import { TaskOutput } from './task-output.ts';
 
 const SOURCE_BATCH = 512;
 const METRICS_INTERVAL_MS = 500;
+/** Changed keyed-state entries a disk backend may hold in memory before writing them out. */
+const FLUSH_AFTER_DIRTY = 20_000;
 
 type Post = (message: SlotToMain, transfer?: ArrayBuffer[]) => void;
 
@@ -49,6 +54,8 @@ export class StreamTask {
   private readonly checkpointing: boolean;
   private source: { id: string; op: SourceOperator } | undefined;
   private state: KeyedStateBackend | undefined;
+  /** Working directory of a RocksDB backend (scratch: durable state lives in checkpoints). */
+  private stateDirectory: string | undefined;
   private cancelled = false;
   private recordsIn = 0;
   private failure: Error | undefined;
@@ -70,7 +77,6 @@ export class StreamTask {
     this.output = new TaskOutput((channel, frame) => post({ type: 'frame', channel, frame }, [frame.payload.buffer as ArrayBuffer]));
     this.gate = new InputGate((channel, credits) => post({ type: 'credit', channel, credits }));
     this.wireChannels();
-    this.buildChain();
   }
 
   onFrame(channel: string, frame: Frame): void {
@@ -116,6 +122,8 @@ export class StreamTask {
     const bufferTimeoutMs = this.deployment.config.bufferTimeoutMs;
     const flushTimer = bufferTimeoutMs > 0 ? setInterval(() => this.output.flushAll(), bufferTimeoutMs) : undefined;
     try {
+      await this.openStateBackend();
+      this.buildChain();
       await this.restoreKeyedState();
       for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.op.open?.();
       await this.source?.op.open?.();
@@ -172,6 +180,9 @@ export class StreamTask {
 
   private async runInputs(bufferTimeoutMs: number): Promise<void> {
     const head = this.operators[0]!.op;
+    const state = this.state;
+    const selectorId = this.deployment.inputs[0]?.keySelector;
+    const keyOf = state?.prefetch && selectorId ? this.userFunction<(r: unknown) => unknown>(selectorId) : undefined;
     const aligner = new BarrierAligner(this.gate, this.deployment.config.checkpoint.mode);
     for (;;) {
       const next = await this.gate.take();
@@ -181,6 +192,7 @@ export class StreamTask {
         case FrameKind.Records: {
           const records = decodeRecords(frame.payload);
           this.recordsIn += records.length;
+          if (keyOf) await state!.prefetch!(records.map((r) => keyToString(keyOf(r))));
           const process = head.process;
           for (let i = 0; i < records.length; i++) process(records[i]);
           await this.endBatch(bufferTimeoutMs);
@@ -288,6 +300,19 @@ export class StreamTask {
     })();
   }
 
+  /** Opens the keyed state backend of a keyed vertex (its head follows a keyBy). */
+  private async openStateBackend(): Promise<void> {
+    const d = this.deployment;
+    if (!d.inputs[0]?.keySelector) return;
+    const keyGroupRange = keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism);
+    if (d.config.stateBackend === 'heap') {
+      this.state = new HeapKeyedStateBackend(keyGroupRange, d.maxParallelism);
+      return;
+    }
+    this.stateDirectory = join(this.dataDir, 'state', d.jobId, `${d.attemptToken}-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`);
+    this.state = await RocksDBKeyedStateBackend.open({ directory: this.stateDirectory, keyGroupRange, maxParallelism: d.maxParallelism });
+  }
+
   private async restoreKeyedState(): Promise<void> {
     const restore = this.deployment.restore;
     if (!restore || !this.state) return;
@@ -301,6 +326,7 @@ export class StreamTask {
       const pending = op.endBatch?.();
       if (pending) await pending;
     }
+    if (this.state?.flush && (this.state.dirtyCount?.() ?? 0) >= FLUSH_AFTER_DIRTY) await this.state.flush();
     this.flushDeadLetters();
     if (bufferTimeoutMs === 0) this.output.flushAll();
   }
@@ -331,6 +357,7 @@ export class StreamTask {
       }
     }
     await this.state?.close();
+    if (this.stateDirectory) await rm(this.stateDirectory, { recursive: true, force: true });
     if (errors.length > 0 && !this.failure) throw errors[0];
   }
 
@@ -403,11 +430,10 @@ export class StreamTask {
           }),
         };
       } else {
-        const op = createOperator(
-          ctx,
-          next,
-          () => (this.state ??= new HeapKeyedStateBackend(keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism), d.maxParallelism)),
-        );
+        const op = createOperator(ctx, next, () => {
+          if (!this.state) throw new Error(`operator ${descriptor.id} needs keyed state but its input is not keyed: put it after keyBy()`);
+          return this.state;
+        });
         built.unshift({ id: descriptor.id, op });
         next = op.process;
       }

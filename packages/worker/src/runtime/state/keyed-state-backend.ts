@@ -36,6 +36,8 @@ export interface KeyedStateBackend {
   table(name: string): StateTable;
   prefetch?(keys: readonly string[]): Promise<void>;
   flush?(): Promise<void>;
+  /** Changed entries held in memory, not yet written (for backends that flush). */
+  dirtyCount?(): number;
   snapshot(): Promise<KeyedStateSnapshot> | KeyedStateSnapshot;
   /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
   restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void>;

@@ -325,6 +325,10 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
   }
 
   /** Counters for tests and metrics. */
+  dirtyCount(): number {
+    return this.dirty.length;
+  }
+
   get stats(): RocksDBKeyedStateBackendStats {
     let cachedEntries = 0;
     for (const table of this.tables.values()) cachedEntries += table.cache.size;
