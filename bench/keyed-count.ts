@@ -3,6 +3,8 @@
 //   two-workers: 2 worker processes, half the records cross the network
 //   one-worker:  1 worker process, records cross threads only
 //   no-chaining: 2 worker processes, every operator a task of its own
+//   two-workers-rocksdb: as two-workers, with keyed state in RocksDB (the default backend)
+// The first three keep keyed state in the heap, to show the runtime's own cost.
 // Run: npx node bench/keyed-count.ts [--seconds 20] [--layout two-workers]
 import { parseArgs } from 'node:util';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
@@ -17,9 +19,10 @@ interface Layout {
   jobArgs: string[];
 }
 const layouts: Layout[] = [
-  { name: 'two-workers', workers: 2, slots: 2, jobArgs: [] },
-  { name: 'one-worker', workers: 1, slots: 4, jobArgs: [] },
-  { name: 'no-chaining', workers: 2, slots: 4, jobArgs: ['--no-chaining'] },
+  { name: 'two-workers', workers: 2, slots: 2, jobArgs: ['--state', 'heap'] },
+  { name: 'one-worker', workers: 1, slots: 4, jobArgs: ['--state', 'heap'] },
+  { name: 'no-chaining', workers: 2, slots: 4, jobArgs: ['--no-chaining', '--state', 'heap'] },
+  { name: 'two-workers-rocksdb', workers: 2, slots: 2, jobArgs: ['--state', 'rocksdb'] },
 ].filter((l) => !values.layout || l.name === values.layout);
 
 const rows: string[] = [];

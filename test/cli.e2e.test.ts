@@ -1,6 +1,6 @@
 // The weir command's answers to bad input: one line, exit code 2, nothing submitted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { weir } from './helpers/weir-cli.ts';
 
 let cluster: TestCluster;
@@ -75,5 +75,35 @@ describe('weir CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`at ${cluster.address}`);
     expect(result.stdout).toMatch(/local-worker-0 .* 2 +2 /);
+  });
+});
+
+describe('weir local', () => {
+  it('stops the coordinator and every worker on SIGTERM, and restarts a member that dies', async () => {
+    const local = await startCluster({ workers: 2, slots: 1 });
+    try {
+      const [, coordinatorPid, ...workerPids] = await local.pids();
+      expect(workerPids).toHaveLength(2);
+      // A worker that dies is started again and registers anew.
+      process.kill(workerPids[0]!, 'SIGKILL');
+      const replaced = await eventually(async () => {
+        const workers = (await local.cluster()).workers;
+        return workers.length === 2 && !workers.some((w) => w.pid === workerPids[0]) ? workers.map((w) => w.pid) : undefined;
+      }, 20_000, 'the worker to be restarted');
+      const all = [coordinatorPid!, ...replaced];
+      await local.stop();
+      expect(local.process.exitCode).toBe(0);
+      const alive = all.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      expect(alive).toEqual([]);
+    } finally {
+      await local.stop();
+    }
   });
 });
