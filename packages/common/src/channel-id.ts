@@ -1,14 +1,14 @@
 /**
  * A channel joins one producer subtask to one consumer subtask within one job
- * attempt. Its id names all of that, so frames of an old attempt find no
- * receiver and are dropped.
+ * attempt. Its id names all of that, with the attempt's token (unique even
+ * across coordinator restarts, which number attempts from 0 again), so frames
+ * and credits of an old attempt find no receiver and are dropped.
  */
-export function channelId(jobId: string, attempt: number, producerVertex: string, producerIndex: number, consumerVertex: string, consumerIndex: number): string {
-  return `${jobId}/${attempt}/${producerVertex}#${producerIndex}>${consumerVertex}#${consumerIndex}`;
+export function channelId(jobId: string, attemptToken: string, producerVertex: string, producerIndex: number, consumerVertex: string, consumerIndex: number): string {
+  return `${jobId}/${attemptToken}/${producerVertex}#${producerIndex}>${consumerVertex}#${consumerIndex}`;
 }
 
-/** The job and attempt a channel id belongs to. */
-export function channelJobAttempt(channel: string): { jobId: string; attempt: number } {
-  const [jobId = '', attempt = '-1'] = channel.split('/', 2);
-  return { jobId, attempt: Number(attempt) };
+/** The job a channel id belongs to. */
+export function channelJob(channel: string): string {
+  return channel.slice(0, channel.indexOf('/'));
 }

@@ -6,3 +6,4 @@ export {
   type CoordinatorOptions,
   type ResolvedCoordinatorOptions,
 } from './coordinator-options.ts';
+export * from './etcd/index.ts';

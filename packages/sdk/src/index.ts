@@ -18,13 +18,28 @@ export {
   type KeyedProcessFn,
   type ForEachFunction,
 } from './api/data-stream.ts';
-export { ValueStateDescriptor } from './api/state-descriptors.ts';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  type MapStateDescriptorArgs,
+} from './api/state-descriptors.ts';
 export type {
+  AggregateFunction,
+  AggregatingState,
   Collector,
   JobGraph,
   KeyedProcessContext,
   KeyedProcessFunction,
+  ListState,
+  MapState,
+  MapStateKeyType,
+  ReducingState,
   RestartStrategy,
   RuntimeContext,
+  StateTtlConfig,
+  StateTtlUpdateType,
   ValueState,
 } from '@weir/common/job';

@@ -1,4 +1,4 @@
-import { channelId, channelJobAttempt, CREDIT_KIND, type ExchangeMessage, type Frame, type FrameKind, type Logger, type TaskDeployment } from '@weir/common';
+import { channelId, channelJob, CREDIT_KIND, type ExchangeMessage, type Frame, type FrameKind, type Logger, type TaskDeployment } from '@weir/common';
 import type { SubtaskThread } from '../subtask-thread.ts';
 import { PeerSender } from './peer-sender.ts';
 
@@ -28,9 +28,10 @@ export class ChannelRouter {
     const d = thread.deployment;
     for (const out of d.outputs) {
       for (const c of out.consumers) {
-        const ch = channelId(d.jobId, d.attempt, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
+        const ch = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
         this.producers.set(ch, thread);
         if (c.workerId !== this.selfId) this.remote.set(ch, this.peerAddress(d, c.workerId));
+        else this.remote.delete(ch);
         const pending = this.pendingCredits.get(ch);
         if (pending) {
           this.pendingCredits.delete(ch);
@@ -40,16 +41,21 @@ export class ChannelRouter {
     }
     for (const input of d.inputs) {
       for (const p of input.producers) {
-        const ch = channelId(d.jobId, d.attempt, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
+        const ch = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
         this.consumers.set(ch, thread);
         if (p.workerId !== this.selfId) this.remote.set(ch, this.peerAddress(d, p.workerId));
+        else this.remote.delete(ch);
       }
     }
   }
 
   unregister(thread: SubtaskThread): void {
     for (const map of [this.producers, this.consumers]) {
-      for (const [ch, t] of map) if (t === thread) map.delete(ch);
+      for (const [ch, t] of map) {
+        if (t !== thread) continue;
+        map.delete(ch);
+        this.remote.delete(ch);
+      }
     }
   }
 
@@ -67,7 +73,7 @@ export class ChannelRouter {
   /** Forgets everything of a job (its channels, waiting credits). */
   releaseJob(jobId: string): void {
     for (const map of [this.remote, this.pendingCredits]) {
-      for (const ch of map.keys()) if (channelJobAttempt(ch).jobId === jobId) map.delete(ch);
+      for (const ch of map.keys()) if (channelJob(ch) === jobId) map.delete(ch);
     }
   }
 

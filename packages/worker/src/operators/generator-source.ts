@@ -1,4 +1,4 @@
-import { sleep } from '@weir/common';
+import { sleep } from '@weir/common/runtime';
 import type { Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 

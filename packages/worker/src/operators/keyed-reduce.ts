@@ -1,4 +1,4 @@
-import { keyToString } from '@weir/common';
+import { keyToString } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';

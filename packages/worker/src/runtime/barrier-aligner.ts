@@ -1,4 +1,4 @@
-import type { CheckpointMode } from '@weir/common';
+import type { CheckpointMode } from '@weir/common/runtime';
 import type { InputChannel, InputGate } from './input-gate.ts';
 
 /**

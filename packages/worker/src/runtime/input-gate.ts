@@ -1,4 +1,4 @@
-import type { Frame } from '@weir/common';
+import type { Frame } from '@weir/common/runtime';
 
 /** One producer subtask's channel into this subtask. */
 export interface InputChannel {

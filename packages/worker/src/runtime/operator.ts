@@ -1,4 +1,4 @@
-import type { OperatorDescriptor, RuntimeContext, TaskDeployment } from '@weir/common';
+import type { OperatorDescriptor, RuntimeContext, TaskDeployment } from '@weir/common/runtime';
 import type { DeadLetterOutput } from './dead-letter-output.ts';
 
 /** Hands a record to the next operator of the chain (or the task's output). */

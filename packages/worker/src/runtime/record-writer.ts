@@ -4,7 +4,7 @@ import {
   keyToString,
   operatorIndexForKeyGroup,
   type Partitioning,
-} from '@weir/common';
+} from '@weir/common/runtime';
 import type { OutputChannel } from './output-channel.ts';
 
 /**

@@ -1,7 +1,7 @@
 // Entry point of a slot thread: runs one subtask deployed by the worker's main thread.
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { describeError, isJobArtifactModule } from '@weir/common';
+import { describeError, isJobArtifactModule } from '@weir/common/runtime';
 import type { MainToSlot, SlotToMain } from '../thread-protocol.ts';
 import { StreamTask } from './stream-task.ts';
 

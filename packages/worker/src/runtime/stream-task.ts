@@ -12,7 +12,7 @@ import {
   type RuntimeContext,
   type TaskDeployment,
   type TaskMetrics,
-} from '@weir/common';
+} from '@weir/common/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { SlotToMain } from '../thread-protocol.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
@@ -381,14 +381,14 @@ export class StreamTask {
     const d = this.deployment;
     for (const out of d.outputs) {
       const channels = out.consumers.map((c) =>
-        this.output.createChannel(channelId(d.jobId, d.attempt, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex)),
+        this.output.createChannel(channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex)),
       );
       const keySelector = out.keySelector ? this.userFunction<(r: unknown) => unknown>(out.keySelector) : undefined;
       this.output.addWriter(new RecordWriter(channels, out.partitioning, out.maxParallelism, keySelector, d.subtaskIndex));
     }
     for (const input of d.inputs) {
       for (const p of input.producers) {
-        this.gate.addChannel(channelId(d.jobId, d.attempt, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex), input.inputIndex);
+        this.gate.addChannel(channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex), input.inputIndex);
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { Frame, FrameKind } from '@weir/common';
+import type { Frame, FrameKind } from '@weir/common/runtime';
 import { OutputChannel } from './output-channel.ts';
 import type { RecordWriter } from './record-writer.ts';
 

@@ -1,4 +1,4 @@
-import type { OperatorDescriptor } from '@weir/common';
+import type { OperatorDescriptor } from '@weir/common/runtime';
 
 /** A user function threw: names the operator and keeps the user's stack. */
 export class UserFunctionError extends Error {

@@ -1,4 +1,4 @@
-import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common';
+import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
 import { readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';
 

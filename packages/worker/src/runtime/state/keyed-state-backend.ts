@@ -1,4 +1,4 @@
-import type { KeyedStateHandleSpec } from '@weir/common';
+import type { KeyedStateHandleSpec } from '@weir/common/runtime';
 
 /** One named piece of keyed state: values by the key's canonical text. */
 export interface StateTable {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
-import type { KeyGroupRange } from '@weir/common';
+import type { KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
 
 const CHUNK = 1000;

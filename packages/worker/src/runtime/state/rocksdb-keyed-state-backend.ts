@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common';
+import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import { Packr } from 'msgpackr';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
 import { readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';

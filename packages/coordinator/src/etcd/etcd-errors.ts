@@ -1,0 +1,54 @@
+import { isRecoverableError } from 'etcd3';
+import { WeirError } from '@weir/common';
+
+/** What a guarded write compares: the leader key and the revision that created it. */
+export interface LeaderFence {
+  /** The full etcd key this coordinator's campaign holds. */
+  key: string;
+  /** The key's create revision (etcd int64 as a decimal string). */
+  createRevision: string;
+}
+
+/**
+ * Thrown when this coordinator tries to act as the leader but no longer is:
+ * its leader key is gone or was replaced (its lease expired, it resigned, or
+ * etcd was unreachable for longer than the lease TTL). Not retryable here:
+ * the caller must stop acting as the leader; the current leader (see
+ * `LeaderElection.leaderAddress()`) handles the request.
+ */
+export class NotLeaderError extends WeirError {
+  /** The leader key this coordinator held, if it held one. */
+  readonly fence: LeaderFence | null;
+
+  constructor(detail: string, fence: LeaderFence | null = null, options: { cause?: unknown } = {}) {
+    super(`this coordinator is no longer the leader: ${detail}; stop acting as the leader and send the request to the current leader`, options);
+    this.name = 'NotLeaderError';
+    this.fence = fence;
+  }
+}
+
+/** etcd did not answer (unreachable, overloaded, timed out): trying again later may succeed. */
+export class EtcdUnavailableError extends WeirError {
+  constructor(what: string, cause: unknown) {
+    super(`etcd did not answer while ${what}: ${cause instanceof Error ? cause.message : String(cause)}; check that etcd is running and reachable from this coordinator`, {
+      cause,
+      retryable: true,
+    });
+    this.name = 'EtcdUnavailableError';
+  }
+}
+
+/**
+ * Runs one etcd call, turning a transient etcd3 failure (unavailable,
+ * deadline exceeded, broken connection) into an `EtcdUnavailableError`.
+ * Weir errors and non-transient etcd errors pass through unchanged.
+ */
+export async function callEtcd<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof WeirError) throw error;
+    if (error instanceof Error && isRecoverableError(error)) throw new EtcdUnavailableError(what, error);
+    throw error;
+  }
+}

@@ -1,0 +1,427 @@
+import { EventEmitter } from 'node:events';
+import { ClientClosedError, EtcdLeaseInvalidError, isRecoverableError, type Campaign, type Election, type Etcd3, type Watcher } from 'etcd3';
+import { backoffDelayMs, createLogger, sleep, ValidationError, type Logger } from '@weir/common';
+import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
+import { LEADER_ELECTION_NAME, type EtcdKeys } from './etcd-keys.ts';
+
+/** Default lease TTL of the leader key: a dead leader is replaced within about this long. */
+export const DEFAULT_LEADER_TTL_SECONDS = 5;
+
+const CONFIRM_ATTEMPTS = 3;
+
+/** How a coordinator takes part in the leader election. */
+export interface LeaderElectionOptions {
+  /** A client from `createEtcdClient` (deadlines on every call matter here). */
+  client: Etcd3;
+  keys: EtcdKeys;
+  /** What this coordinator publishes while it leads: the address clients and workers should use (e.g. `10.0.0.7:7600`). */
+  address: string;
+  /** Lease TTL of the leader key, whole seconds, at least 2. Default 5. */
+  ttlSeconds?: number;
+  /** Pause before campaigning again after a failed campaign or a lost leadership. Default 500 ms. */
+  retryDelayMs?: number;
+  logger?: Logger;
+}
+
+/** Events of a `LeaderElection`. */
+export interface LeaderElectionEvents {
+  /** This coordinator leads, from now until 'deposed'. Guard writes with this fence. */
+  elected: [fence: LeaderFence];
+  /** This coordinator stopped leading (resigned, lease lost, or etcd unreachable for too long). Stop acting as the leader now. */
+  deposed: [reason: string];
+  /** The published address of the current leader changed (`undefined`: no leader right now). */
+  leaderChanged: [address: string | undefined];
+}
+
+interface Term {
+  fence: LeaderFence;
+  leaseId: string;
+  /** `performance.now()` before which etcd cannot have expired the lease (minus a safety margin). */
+  validUntil: number;
+}
+
+/**
+ * One coordinator's part in the leader election (Flink: the leader election
+ * service), on etcd3's election recipe with a short lease.
+ *
+ * After `start()` it campaigns with `address` as its value until `resign()` /
+ * `close()`. When it wins it confirms its key, emits 'elected', and from then
+ * on renews the lease itself every TTL/4 (besides etcd3's own keep-alive),
+ * noting each time until when etcd cannot have expired it (send time + TTL).
+ * It emits 'deposed' and stops leading as soon as
+ *
+ * - that time (minus a margin) passes without a confirmed renewal (etcd
+ *   unreachable or frozen: the lease may expire, and a standby may lead);
+ * - etcd says the lease is gone, or the leader key was deleted (watched);
+ * - etcd3 reports the campaign's lease lost; or `resign()` is called.
+ *
+ * It then drops the old campaign (revoking its lease if etcd answers, so
+ * standbys take over at once) and campaigns again with a new lease: leadership
+ * never resumes with stale state. `isLeader` and `fence()` consult the clock,
+ * so they turn false on time even if a timer fires late. The guarded writes
+ * of `EtcdMetadataStore` are the real protection: a deposed leader's writes
+ * fail in etcd even if it has not noticed yet.
+ */
+export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
+  private readonly client: Etcd3;
+  private readonly address: string;
+  private readonly ttlSeconds: number;
+  private readonly retryDelayMs: number;
+  private readonly renewIntervalMs: number;
+  private readonly safetyMarginMs: number;
+  private readonly election: Election;
+  private readonly keys: EtcdKeys;
+  private readonly logger: Logger;
+  private term: Term | null = null;
+  private campaigning: AbortController | null = null;
+  private campaignLoop: Promise<void> = Promise.resolve();
+  private observing: AbortController | null = null;
+  private observeLoop: Promise<void> = Promise.resolve();
+  private currentLeader: string | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    super();
+    const ttl = options.ttlSeconds ?? DEFAULT_LEADER_TTL_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 2) {
+      throw new ValidationError(`invalid leader lease TTL ${ttl} s: it must be a whole number of seconds, at least 2 (etcd with default settings grants no lease shorter than 2 s anyway)`);
+    }
+    this.client = options.client;
+    this.address = options.address;
+    this.keys = options.keys;
+    this.ttlSeconds = ttl;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.renewIntervalMs = (ttl * 1000) / 4;
+    this.safetyMarginMs = Math.min(500, (ttl * 1000) / 5);
+    this.election = options.client.namespace(options.keys.leaderNamespace).election(LEADER_ELECTION_NAME, ttl);
+    this.logger = options.logger ?? createLogger('leader-election', { address: options.address });
+  }
+
+  /** Starts campaigning (and observing who leads). Does nothing if already campaigning. */
+  start(): void {
+    if (!this.observing) {
+      this.observing = new AbortController();
+      this.observeLoop = this.observe(this.observing.signal);
+    }
+    if (this.campaigning) return;
+    this.campaigning = new AbortController();
+    this.campaignLoop = this.campaign(this.campaigning.signal);
+  }
+
+  /** Whether this coordinator leads right now (false once its lease may have expired, even before 'deposed' is emitted). */
+  get isLeader(): boolean {
+    return this.term !== null && performance.now() < this.term.validUntil;
+  }
+
+  /**
+   * The leader key and its create revision, for writes guarded with
+   * `createRevision(key) == createRevision`.
+   * @throws NotLeaderError when this coordinator does not lead.
+   */
+  fence(): LeaderFence {
+    const term = this.term;
+    if (term === null) throw new NotLeaderError('it does not hold the leader key');
+    if (performance.now() >= term.validUntil) throw new NotLeaderError(`etcd has not confirmed its leader lease within the ${this.ttlSeconds} s TTL`, term.fence);
+    return term.fence;
+  }
+
+  /** The address the current leader published (this one's own while it leads), as last observed; `undefined` when there is none or it is not known yet. */
+  leaderAddress(): string | undefined {
+    return this.currentLeader;
+  }
+
+  /**
+   * Stops leading ('deposed' is emitted first, so nothing acts as leader any
+   * more) and stops campaigning; revokes the lease so a standby takes over
+   * at once. `start()` campaigns again.
+   */
+  async resign(): Promise<void> {
+    this.campaigning?.abort();
+    this.campaigning = null;
+    await this.campaignLoop;
+  }
+
+  /** Resigns and stops observing the leader. */
+  async close(): Promise<void> {
+    await this.resign();
+    this.observing?.abort();
+    this.observing = null;
+    await this.observeLoop;
+  }
+
+  private async campaign(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      const campaign = this.election.campaign(this.address);
+      let campaignError: Error | undefined;
+      // etcd3 may emit 'error' at any time, also after we dropped the campaign: never leave it unheard.
+      campaign.on('error', (error) => {
+        campaignError ??= error;
+      });
+      let reason = 'resigned';
+      try {
+        await waitElected(campaign, signal);
+        if (signal.aborted) break;
+        const term = await this.confirm(campaign, signal);
+        if (signal.aborted) break;
+        if (campaignError) throw campaignError;
+        this.term = term;
+        failures = 0;
+        this.logger.info({ key: term.fence.key, createRevision: term.fence.createRevision, ttlSeconds: this.ttlSeconds }, 'elected leader');
+        this.emit('elected', term.fence);
+        reason = await this.hold(term, campaign, signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        reason = (error as Error).message;
+        if (error instanceof ClientClosedError || campaignError instanceof ClientClosedError) {
+          this.logger.warn({ err: reason }, 'the etcd client was closed: no longer campaigning');
+          return;
+        }
+        failures++;
+        this.logger.warn({ err: reason, failures }, 'campaign failed; campaigning again');
+      } finally {
+        this.stepDown(reason);
+        if (signal.aborted) {
+          await campaign.resign().catch((error: Error) => this.logger.warn({ err: error.message }, 'could not revoke the leader lease; it expires on its own'));
+        } else {
+          this.abandon(campaign);
+        }
+      }
+      // Back off while etcd keeps failing (500 ms doubling to 2 s by default), so a long outage is not a busy loop.
+      await sleep(backoffDelayMs(Math.max(0, failures - 1), this.retryDelayMs, Math.max(this.retryDelayMs, 2_000)), signal);
+    }
+  }
+
+  /**
+   * Drops a campaign that failed or lost its term: etcd3's keep-alive stops at
+   * once (resign closes the lease before revoking it). If the revoke fails
+   * (etcd away), it is retried every 250 ms for up to a minute, or until
+   * `close()`: etcd extends every lease when it restarts, so an old key left
+   * behind would keep everyone, this coordinator too, from leading for
+   * another TTL.
+   */
+  private abandon(campaign: Campaign): void {
+    const stop = this.observing?.signal;
+    campaign.resign().catch(async () => {
+      const key = await campaign.getCampaignKey().catch(() => null);
+      if (key === null) return;
+      const leaseId = key.slice(key.lastIndexOf('/') + 1);
+      const giveUpAt = performance.now() + 60_000;
+      while (performance.now() < giveUpAt && !stop?.aborted) {
+        await sleep(250, stop);
+        try {
+          await this.client.leaseClient.leaseRevoke({ ID: leaseId });
+          this.logger.info({ key }, 'revoked the lease of an abandoned campaign');
+          return;
+        } catch (error) {
+          if (error instanceof EtcdLeaseInvalidError || error instanceof ClientClosedError) return;
+        }
+      }
+    });
+  }
+
+  /** Confirms a won campaign, retrying a transient etcd failure a few times rather than throwing away the win. */
+  private async confirm(campaign: Campaign, signal: AbortSignal): Promise<Term> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.confirmOnce(campaign);
+      } catch (error) {
+        if (!(error instanceof Error && isRecoverableError(error)) || attempt >= CONFIRM_ATTEMPTS || signal.aborted) throw error;
+        this.logger.warn({ err: error.message, attempt }, 'could not confirm the won election yet; trying again');
+        await sleep(100, signal);
+      }
+    }
+  }
+
+  /** Reads back the key the campaign won with and renews its lease once, so the term starts confirmed. */
+  private async confirmOnce(campaign: Campaign): Promise<Term> {
+    const key = await campaign.getCampaignKey();
+    const [read, renewal] = await Promise.all([this.client.get(key).exec(), (async () => {
+      const sentAt = performance.now();
+      const leaseId = key.slice(key.lastIndexOf('/') + 1);
+      return { sentAt, ttl: await this.renew(leaseId) };
+    })()]);
+    const kv = read.kvs[0];
+    if (kv === undefined) throw new Error(`the campaign key ${key} is gone (its lease expired while waiting to be elected)`);
+    if (renewal.ttl <= 0) throw new Error(`the lease of the campaign key ${key} expired`);
+    return {
+      fence: { key, createRevision: kv.create_revision },
+      leaseId: kv.lease,
+      validUntil: renewal.sentAt + renewal.ttl * 1000 - this.safetyMarginMs,
+    };
+  }
+
+  /** Keeps the term confirmed; resolves with the reason it ended. */
+  private hold(term: Term, campaign: Campaign, signal: AbortSignal): Promise<string> {
+    return new Promise((resolve) => {
+      let ended = false;
+      let renewing = false;
+      let deadline: NodeJS.Timeout | undefined;
+      const renewer = setInterval(() => void renew(), this.renewIntervalMs);
+      const watcher: Watcher = this.client.watch().key(term.fence.key).startRevision(term.fence.createRevision).only('delete').watcher();
+      const end = (reason: string): void => {
+        if (ended) return;
+        ended = true;
+        clearInterval(renewer);
+        clearTimeout(deadline);
+        signal.removeEventListener('abort', onAbort);
+        campaign.off('error', onCampaignError);
+        void watcher.cancel().catch(() => undefined);
+        resolve(reason);
+      };
+      const onAbort = (): void => end('resigned');
+      const onCampaignError = (error: Error): void => end(`etcd3 reported the leader lease lost: ${error.message}`);
+      const armDeadline = (): void => {
+        if (ended) return;
+        clearTimeout(deadline);
+        deadline = setTimeout(() => {
+          if (performance.now() >= term.validUntil) {
+            end(`etcd has not confirmed the leader lease for ${this.ttlSeconds * 1000 - this.safetyMarginMs} ms (TTL ${this.ttlSeconds} s): it may have expired`);
+          } else armDeadline();
+        }, Math.max(0, term.validUntil - performance.now()));
+      };
+      const renew = async (): Promise<void> => {
+        if (renewing || ended) return;
+        renewing = true;
+        const sentAt = performance.now();
+        try {
+          const ttl = await this.renew(term.leaseId);
+          if (ttl <= 0) return end('etcd says the leader lease expired');
+          term.validUntil = Math.max(term.validUntil, sentAt + ttl * 1000 - this.safetyMarginMs);
+          armDeadline();
+        } catch (error) {
+          if (!ended) this.logger.warn({ err: (error as Error).message, msLeft: Math.round(term.validUntil - performance.now()) }, 'could not renew the leader lease');
+        } finally {
+          renewing = false;
+        }
+      };
+      watcher.on('delete', () => end('the leader key was deleted'));
+      watcher.on('error', (error) => this.logger.warn({ err: error.message }, 'watching the leader key failed; relying on lease renewals'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      campaign.on('error', onCampaignError);
+      armDeadline();
+      // resign() may have been called by an 'elected' listener, before the abort listener existed.
+      if (signal.aborted) end('resigned');
+    });
+  }
+
+  /** One keep-alive of the lease; the TTL etcd granted (<= 0: the lease is gone). */
+  private async renew(leaseId: string): Promise<number> {
+    const stream = await this.client.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.renewIntervalMs * 2 });
+    try {
+      // The listeners stay for the stream's life: a later error (after end) settles nothing and crashes nothing.
+      const response = await new Promise<{ TTL: string }>((resolve, reject) => {
+        stream.on('data', resolve);
+        stream.on('error', reject);
+        stream.write({ ID: leaseId });
+      });
+      return Number(response.TTL);
+    } finally {
+      stream.end();
+    }
+  }
+
+  private stepDown(reason: string): void {
+    const term = this.term;
+    if (term === null) return;
+    this.term = null;
+    this.logger.warn({ key: term.fence.key, reason }, 'no longer the leader');
+    this.emit('deposed', reason);
+  }
+
+  /**
+   * Keeps `leaderAddress()` current: reads the candidate with the lowest create
+   * revision, then re-reads whenever a watch (from just after that read, so no
+   * change slips between) sees any candidate key change. (etcd3's
+   * ElectionObserver is not used: when several candidates appear in one watch
+   * response it reports the last of them as the leader, not the first.)
+   */
+  private async observe(signal: AbortSignal): Promise<void> {
+    const prefix = this.keys.leaderCandidatesPrefix;
+    const read = async (): Promise<string> => {
+      const result = await this.client.getAll().prefix(prefix).sort('Create', 'Ascend').limit(1).exec();
+      this.setLeader(result.kvs[0]?.value.toString());
+      return result.header.revision;
+    };
+    while (!signal.aborted) {
+      let watcher: Watcher | undefined;
+      try {
+        const revision = await read();
+        await new Promise<void>((resolve, reject) => {
+          let reading = false;
+          let again = false;
+          const refresh = async (): Promise<void> => {
+            if (reading) {
+              again = true;
+              return;
+            }
+            reading = true;
+            try {
+              do {
+                again = false;
+                await read();
+              } while (again && !signal.aborted);
+            } catch (error) {
+              reject(error as Error);
+            } finally {
+              reading = false;
+            }
+          };
+          watcher = this.client.watch().prefix(prefix).startRevision(String(BigInt(revision) + 1n)).watcher();
+          watcher.on('data', () => void refresh());
+          watcher.on('error', reject);
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+      } catch (error) {
+        if (error instanceof ClientClosedError) {
+          this.logger.warn({ err: error.message }, 'the etcd client was closed: no longer observing the leader');
+          return;
+        }
+        if (!signal.aborted) this.logger.warn({ err: (error as Error).message }, 'observing the leader failed; observing again');
+      } finally {
+        const done: Watcher | undefined = watcher;
+        if (done) {
+          done.on('error', () => undefined);
+          await done.cancel().catch(() => undefined);
+        }
+      }
+      await sleep(this.retryDelayMs, signal);
+    }
+  }
+
+  private setLeader(address: string | undefined): void {
+    if (address === this.currentLeader) return;
+    this.currentLeader = address;
+    this.emit('leaderChanged', address);
+  }
+}
+
+/** Resolves when the campaign is elected or `signal` aborts; rejects with the campaign's error. */
+function waitElected(campaign: Campaign, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      campaign.off('elected', onElected);
+      campaign.off('error', onError);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onElected = (): void => {
+      done();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      done();
+      reject(error);
+    };
+    const onAbort = (): void => {
+      done();
+      resolve();
+    };
+    campaign.on('elected', onElected);
+    campaign.on('error', onError);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The address the current leader published, read once (for processes that do not campaign, such as a CLI). */
+export async function readLeaderAddress(client: Etcd3, keys: EtcdKeys): Promise<string | undefined> {
+  return client.namespace(keys.leaderNamespace).election(LEADER_ELECTION_NAME).leader();
+}
