@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_RESTART_STRATEGY, DEFAULT_CHECKPOINT_CONFIG, type OperatorDescriptor, type TaskDeployment } from '@weir/common';
+import { type OperatorDescriptor } from '@weir/common';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
 import type { OperatorContext } from '../runtime/operator.ts';
 import { fileSource } from './file-source.ts';
+import { testOperatorContext } from '../testing/operator-context.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'weir-file-source-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,38 +21,7 @@ const OPERATOR_ID = 'source-file-0';
 
 function context(path: string, format: 'text' | 'jsonl', subtaskIndex: number, parallelism: number, deadLetterDir: string): OperatorContext {
   const descriptor: OperatorDescriptor = { id: OPERATOR_ID, name: 'TextFile', kind: 'source.file', config: { path, format } };
-  const deployment: TaskDeployment = {
-    jobId: 'job-1',
-    jobName: 'test',
-    attempt: 0,
-    attemptToken: 'a0',
-    vertexId: OPERATOR_ID,
-    vertexName: 'TextFile',
-    subtaskIndex,
-    parallelism,
-    maxParallelism: 128,
-    operators: [descriptor],
-    inputs: [],
-    outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'heap' },
-    args: [],
-    peers: {},
-    checkpointDir: null,
-    restore: null,
-  };
-  return {
-    deployment,
-    descriptor,
-    fn: undefined,
-    keySelector: undefined,
-    runtime: { jobId: 'job-1', operatorId: OPERATOR_ID, subtaskIndex, parallelism, attempt: 0 },
-    deadLetters: new DeadLetterOutput(deadLetterDir, OPERATOR_ID, subtaskIndex),
-    dataDir: root,
-    cancelled: () => false,
-    restoredState: undefined,
-    restoredCheckpointId: undefined,
-    checkpointing: false,
-  };
+  return testOperatorContext({ descriptor, subtaskIndex, parallelism, deadLetterDir, dataDir: root });
 }
 
 interface SubtaskResult {

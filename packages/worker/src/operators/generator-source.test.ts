@@ -1,49 +1,15 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DEFAULT_RESTART_STRATEGY, DEFAULT_CHECKPOINT_CONFIG, type OperatorDescriptor, type TaskDeployment } from '@weir/common';
+import { type OperatorDescriptor } from '@weir/common';
 import { describe, expect, it } from 'vitest';
-import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
 import type { OperatorContext } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 import { generatorSource } from './generator-source.ts';
+import { testOperatorContext } from '../testing/operator-context.ts';
 
 const OPERATOR_ID = 'source-generator-0';
 
 function context(fn: (i: number) => unknown, config: { count: number | null; ratePerSecond: number | null }, subtaskIndex: number, parallelism: number): OperatorContext {
   const descriptor: OperatorDescriptor = { id: OPERATOR_ID, name: 'Generator', kind: 'source.generator', fn: `${OPERATOR_ID}/fn`, config };
-  const deployment: TaskDeployment = {
-    jobId: 'job-1',
-    jobName: 'test',
-    attempt: 0,
-    attemptToken: 'a0',
-    vertexId: OPERATOR_ID,
-    vertexName: 'Generator',
-    subtaskIndex,
-    parallelism,
-    maxParallelism: 128,
-    operators: [descriptor],
-    inputs: [],
-    outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'heap' },
-    args: [],
-    peers: {},
-    checkpointDir: null,
-    restore: null,
-  };
-  return {
-    deployment,
-    descriptor,
-    fn,
-    keySelector: undefined,
-    runtime: { jobId: 'job-1', operatorId: OPERATOR_ID, subtaskIndex, parallelism, attempt: 0 },
-    // never written to by the generator; the directory is not created unless it is
-    deadLetters: new DeadLetterOutput(join(tmpdir(), 'weir-generator-test-unused'), OPERATOR_ID, subtaskIndex),
-    dataDir: tmpdir(),
-    cancelled: () => false,
-    restoredState: undefined,
-    restoredCheckpointId: undefined,
-    checkpointing: false,
-  };
+  return testOperatorContext({ descriptor, fn, subtaskIndex, parallelism });
 }
 
 /** Runs subtask k of p to exhaustion, returning what it emitted and how many batches that took. */

@@ -1,24 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_CHECKPOINT_CONFIG,
-  DEFAULT_RESTART_STRATEGY,
-  keyToString,
-  type AggregatingStateDescriptorSpec,
-  type KeyedProcessFunction,
-  type ListStateDescriptorSpec,
-  type MapStateDescriptorSpec,
-  type OperatorDescriptor,
-  type ReducingStateDescriptorSpec,
-  type TaskDeployment,
-} from '@weir/common';
+import { keyToString, type AggregatingStateDescriptorSpec, type KeyedProcessFunction, type ListStateDescriptorSpec, type MapStateDescriptorSpec, type OperatorDescriptor, type ReducingStateDescriptorSpec } from '@weir/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeadLetterOutput } from '../../runtime/dead-letter-output.ts';
 import type { ChainedOperator, OperatorContext } from '../../runtime/operator.ts';
 import { RocksDBKeyedStateBackend } from '../../runtime/state/rocksdb-keyed-state-backend.ts';
 import { UserFunctionError } from '../../runtime/user-function-error.ts';
 import { keyedProcessOperator } from '../keyed-process.ts';
+import { testOperatorContext } from '../../testing/operator-context.ts';
 
 interface Click {
   user: number;
@@ -38,38 +27,7 @@ const OPERATOR_ID = 'keyed-process-1';
 
 function context(fn: KeyedProcessFunction<number, Click, Report>): OperatorContext {
   const descriptor: OperatorDescriptor = { id: OPERATOR_ID, name: 'Sessions', kind: 'keyed.process', fn: `${OPERATOR_ID}/fn`, config: {} };
-  const deployment: TaskDeployment = {
-    jobId: 'job-1',
-    jobName: 'test',
-    attempt: 0,
-    attemptToken: 'a0',
-    vertexId: OPERATOR_ID,
-    vertexName: 'Sessions',
-    subtaskIndex: 0,
-    parallelism: 1,
-    maxParallelism: 128,
-    operators: [descriptor],
-    inputs: [],
-    outputs: [],
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'rocksdb' },
-    args: [],
-    peers: {},
-    checkpointDir: null,
-    restore: null,
-  };
-  return {
-    deployment,
-    descriptor,
-    fn,
-    keySelector: (record) => (record as Click).user,
-    runtime: { jobId: 'job-1', operatorId: OPERATOR_ID, subtaskIndex: 0, parallelism: 1, attempt: 0 },
-    deadLetters: new DeadLetterOutput(join(tmpdir(), 'weir-keyed-process-test-unused'), OPERATOR_ID, 0),
-    dataDir: tmpdir(),
-    cancelled: () => false,
-    restoredState: undefined,
-    restoredCheckpointId: undefined,
-    checkpointing: false,
-  };
+  return testOperatorContext({ descriptor, fn, keySelector: (record) => (record as Click).user, stateBackend: 'rocksdb' });
 }
 
 // Descriptors created inside the job module, as users do.

@@ -1,0 +1,60 @@
+// Test support: an OperatorContext for driving one operator outside a slot thread.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CHECKPOINT_CONFIG, DEFAULT_RESTART_STRATEGY, type OperatorDescriptor, type StateBackendKind, type TaskDeployment } from '@weir/common';
+import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
+import type { OperatorContext } from '../runtime/operator.ts';
+
+export interface TestOperatorContextOptions {
+  descriptor: OperatorDescriptor;
+  fn?: unknown;
+  keySelector?: (record: unknown) => unknown;
+  subtaskIndex?: number;
+  parallelism?: number;
+  /** Default: an unused directory under the temp dir (nothing is created unless written). */
+  deadLetterDir?: string;
+  dataDir?: string;
+  stateBackend?: StateBackendKind;
+}
+
+/** A one-operator deployment and the context an operator factory expects, with test defaults. */
+export function testOperatorContext(options: TestOperatorContextOptions): OperatorContext {
+  const { descriptor, subtaskIndex = 0, parallelism = 1 } = options;
+  const deployment: TaskDeployment = {
+    jobId: 'job-1',
+    jobName: 'test',
+    attempt: 0,
+    attemptToken: 'a0',
+    vertexId: descriptor.id,
+    vertexName: descriptor.name,
+    subtaskIndex,
+    parallelism,
+    maxParallelism: 128,
+    operators: [descriptor],
+    inputs: [],
+    outputs: [],
+    config: {
+      restartStrategy: { ...DEFAULT_RESTART_STRATEGY },
+      bufferTimeoutMs: 50,
+      checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG },
+      stateBackend: options.stateBackend ?? 'heap',
+    },
+    args: [],
+    peers: {},
+    checkpointDir: null,
+    restore: null,
+  };
+  return {
+    deployment,
+    descriptor,
+    fn: options.fn,
+    keySelector: options.keySelector,
+    runtime: { jobId: 'job-1', operatorId: descriptor.id, subtaskIndex, parallelism, attempt: 0 },
+    deadLetters: new DeadLetterOutput(options.deadLetterDir ?? join(tmpdir(), `weir-${descriptor.id}-unused`), descriptor.id, subtaskIndex),
+    dataDir: options.dataDir ?? tmpdir(),
+    cancelled: () => false,
+    restoredState: undefined,
+    restoredCheckpointId: undefined,
+    checkpointing: false,
+  };
+}
