@@ -1,7 +1,7 @@
 // Exactly-once state and output through real failures: SIGKILLed workers,
 // a SIGKILLed coordinator, stop-with-savepoint and restore at other
 // parallelism, relocated savepoints, incompatible savepoints, corrupt checkpoints.
-import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -174,24 +174,29 @@ describe('savepoints', () => {
 describe('corrupt checkpoints', () => {
   it('skips a corrupt latest checkpoint with the reason and restores from the previous one', async () => {
     const output = join(work, 'corrupt');
-    const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '2000000', '--keys', '3', '--rate', '4000', '--checkpoint-interval', '2500', '--output', output]);
-    const checkpoints = await eventually(async () => {
-      const done = await completedCheckpoints(jobId);
-      return done.length >= 2 ? done : undefined;
-    }, 30_000, 'two checkpoints');
-    const newest = checkpoints.at(-1)!;
-    // Truncate the newest checkpoint's metadata, then kill a worker: the restart must fall back.
-    await writeFile(join(newest.path!, '_metadata'), '{"sha256":"');
+    const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '2000000', '--keys', '3', '--rate', '4000', '--checkpoint-interval', '4000', '--output', output]);
+    // A checkpoint to fall back to, and the worker to kill, found before the race starts.
+    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 1 ? true : undefined), 30_000, 'a first checkpoint');
     const view = await cluster.status(jobId);
     const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[0]!.subtasks[0]!.workerId)!;
+    const before = (await completedCheckpoints(jobId)).length;
+    // As soon as the next checkpoint completes (the one after it is 4 s away),
+    // truncate its metadata and kill a worker: the restart must fall back.
+    const newest = await eventually(async () => {
+      const done = await completedCheckpoints(jobId);
+      return done.length > before ? done.at(-1) : undefined;
+    }, 30_000, 'the next checkpoint');
+    await writeFile(join(newest.path!, '_metadata'), '{"sha256":"');
     process.kill(victim.pid, 'SIGKILL');
     const failed = await eventually(async () => {
       const all = JSON.parse((await cluster.run(['checkpoints', jobId, '--json'])).stdout) as CheckpointView[];
       return all.find((c) => c.checkpointId === newest.checkpointId && c.status === 'FAILED');
     }, 30_000, 'the corrupt checkpoint to be reported');
     expect(failed.failure).toMatch(/truncated or not JSON|fails its checksum/);
-    await eventually(async () => ((await cluster.status(jobId)).status === 'RUNNING' && (await cluster.status(jobId)).restarts >= 1 ? true : undefined), 30_000, 'the job to run again');
-    expect((await readdir(join(newest.path!, '..'))).length).toBeGreaterThan(0);
+    await eventually(async () => {
+      const v = await cluster.status(jobId);
+      return v.status === 'RUNNING' && v.restarts >= 1 && v.vertices.every((x) => x.subtasks.every((t) => t.state === 'RUNNING')) ? true : undefined;
+    }, 30_000, 'the job to run again');
     expect((await cluster.run(['cancel', jobId])).code).toBe(0);
   });
 });
