@@ -55,7 +55,7 @@ try {
     for (const c of views) {
       if (c.status !== 'COMPLETED' || seen.has(c.checkpointId) || !filledAt || c.triggeredAtMs < filledAt) continue;
       const end = c.triggeredAtMs + c.durationMs!;
-      if (Date.now() < end + 500) continue;
+      if (samples.at(-1)!.t < end + 200) continue; // a sample after the checkpoint's end is needed
       seen.add(c.checkpointId);
       const before = rateBetween(c.triggeredAtMs - 4000, c.triggeredAtMs);
       const during = rateBetween(c.triggeredAtMs, end);

@@ -67,6 +67,8 @@ export class StreamTask {
   private finalCheckpointId: number | undefined;
   private completedCheckpointId = 0;
   private notifications: Promise<void> = Promise.resolve();
+  /** Snapshot writes in flight: while any is, the task yields after every frame so the writer gets its turn. */
+  private snapshotWrites = 0;
 
   constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>, post: Post, dataDir: string) {
     this.deployment = deployment;
@@ -217,6 +219,10 @@ export class StreamTask {
       this.gate.release(channel);
       if (!this.output.isAvailable()) await this.output.available();
       if (this.cancelled) return;
+      // With in-memory state, frames resolve as microtasks while input is
+      // queued; without a real yield the asynchronous part of a checkpoint
+      // would starve. (A disk backend already waits on I/O every frame.)
+      if (this.snapshotWrites > 0 && !keyOf) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -268,6 +274,7 @@ export class StreamTask {
     if (this.endOfDataSent && this.finalCheckpointId === undefined) this.finalCheckpointId = checkpointId;
     const syncMs = performance.now() - started;
     const headId = (this.source ?? this.operators[0]!).id;
+    this.snapshotWrites++;
     void (async () => {
       const asyncStarted = performance.now();
       try {
@@ -296,6 +303,7 @@ export class StreamTask {
         this.post({ type: 'checkpoint-declined', checkpointId, reason: describeError(error) });
       } finally {
         keyedSnapshot?.release();
+        this.snapshotWrites--;
       }
     })();
   }
