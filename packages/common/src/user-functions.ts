@@ -194,11 +194,42 @@ export interface KeyedProcessContext<K> extends RuntimeContext {
   getReducingState<T>(descriptor: ReducingStateDescriptorSpec<T>): ReducingState<T>;
   /** Aggregating state for the current key (see {@link AggregatingState}). */
   getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptorSpec<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /** Timers of the current key. */
+  timerService(): TimerService;
 }
 
-/** A function over the records of one key at a time, with keyed state. */
+/** The two clocks a timer can follow. */
+export type TimeDomain = 'processing-time' | 'event-time';
+
+/**
+ * Timers of the current key. A timer fires `onTimer` once for its key and
+ * timestamp (registering the same one twice has no effect); timers are keyed
+ * state, so checkpoints keep them and a restore brings them back.
+ */
+export interface TimerService {
+  /** The wall clock, in ms since the epoch. */
+  currentProcessingTime(): number;
+  /** The operator's input watermark (-Infinity before the first one). */
+  currentWatermark(): number;
+  /** Fires when the wall clock reaches `timestamp`. */
+  registerProcessingTimeTimer(timestamp: number): void;
+  deleteProcessingTimeTimer(timestamp: number): void;
+  /** Fires when the watermark reaches `timestamp`, or at the end of bounded input. */
+  registerEventTimeTimer(timestamp: number): void;
+  deleteEventTimeTimer(timestamp: number): void;
+}
+
+/** What `onTimer` sees: the timer's key, time and clock. */
+export interface OnTimerContext<K> extends KeyedProcessContext<K> {
+  readonly timeDomain: TimeDomain;
+  readonly timestamp: number;
+}
+
+/** A function over the records of one key at a time, with keyed state and timers. */
 export interface KeyedProcessFunction<K, I, O> {
   open?(context: RuntimeContext): void;
   processElement(value: I, context: KeyedProcessContext<K>, out: Collector<O>): void;
+  /** A timer of the current key fired. */
+  onTimer?(timestamp: number, context: OnTimerContext<K>, out: Collector<O>): void;
   close?(): void;
 }

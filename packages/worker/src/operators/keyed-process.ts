@@ -1,8 +1,9 @@
-import { keyToString, type Collector, type KeyedProcessContext, type KeyedProcessFunction } from '@weir/common/runtime';
+import { keyToString, type Collector, type KeyedProcessContext, type KeyedProcessFunction, type OnTimerContext, type TimerService } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
 import { KeyedStateStore, type KeyedStateStoreOptions } from './state/keyed-state-store.ts';
+import { KeyedTimerService } from './timers/keyed-timer-service.ts';
 
 /**
  * Keyed process function: the user's function per record, with state scoped
@@ -14,7 +15,18 @@ export function keyedProcessOperator(ctx: OperatorContext, next: Emit, state: Ke
   const selector = ctx.keySelector!;
   const store = new KeyedStateStore(state, options);
   const out: Collector<unknown> = { collect: next };
+  const timers = new KeyedTimerService(state);
+  let currentKeyText = '';
+  const timerService: TimerService = {
+    currentProcessingTime: () => Date.now(),
+    currentWatermark: () => timers.watermark,
+    registerProcessingTimeTimer: (t) => timers.register('processing-time', currentKeyText, context.currentKey, t),
+    deleteProcessingTimeTimer: (t) => timers.delete('processing-time', currentKeyText, t),
+    registerEventTimeTimer: (t) => timers.register('event-time', currentKeyText, context.currentKey, t),
+    deleteEventTimeTimer: (t) => timers.delete('event-time', currentKeyText, t),
+  };
   const context: KeyedProcessContext<unknown> & { currentKey: unknown } = {
+    timerService: () => timerService,
     ...ctx.runtime,
     currentKey: undefined,
     getState: (descriptor) => store.getState(descriptor),
@@ -34,9 +46,25 @@ export function keyedProcessOperator(ctx: OperatorContext, next: Emit, state: Ke
         wrap(error);
       }
     },
+    timers: {
+      service: timers,
+      fire(due) {
+        currentKeyText = due.keyText;
+        store.setCurrentKey(due.keyText);
+        context.currentKey = due.key;
+        if (!fn.onTimer) return;
+        const timerContext: OnTimerContext<unknown> = { ...context, timeDomain: due.domain, timestamp: due.timestamp };
+        try {
+          fn.onTimer(due.timestamp, timerContext, out);
+        } catch (error) {
+          wrap(error);
+        }
+      },
+    },
     process(record) {
       const key = selector(record);
-      store.setCurrentKey(keyToString(key));
+      currentKeyText = keyToString(key);
+      store.setCurrentKey(currentKeyText);
       context.currentKey = key;
       try {
         fn.processElement(record, context, out);

@@ -1,6 +1,6 @@
 import { FrameKind, type Frame } from '@weir/common';
 import { describe, expect, it } from 'vitest';
-import { InputGate } from './input-gate.ts';
+import { InputGate, type InputChannel } from './input-gate.ts';
 
 function frame(tag: number, kind: FrameKind = FrameKind.Records): Frame {
   // The watermark field tags frames so the tests can tell them apart.
@@ -14,10 +14,17 @@ function setup(ids: string[]): { gate: InputGate; grants: [string, number][] } {
   return { gate, grants };
 }
 
+/** take(), for tests that never wake the gate. */
+async function takeFrame(gate: InputGate): Promise<{ channel: InputChannel; frame: Frame } | undefined> {
+  const next = await gate.take();
+  if (next === 'woken') throw new Error('the gate was not woken in this test');
+  return next;
+}
+
 async function takeTags(gate: InputGate, n: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const next = await gate.take();
+    const next = await takeFrame(gate);
     out.push(next ? `${next.channel.id}:${next.frame.watermark}` : 'undefined');
   }
   return out;
@@ -39,7 +46,7 @@ describe('InputGate', () => {
   it('release() grants one credit to the channel of the frame', async () => {
     const { gate, grants } = setup(['a', 'b']);
     gate.onFrame('b', frame(1));
-    const next = await gate.take();
+    const next = await takeFrame(gate);
     expect(next!.channel.id).toBe('b');
     expect(next!.channel.inputIndex).toBe(1);
     gate.release(next!.channel);
@@ -70,7 +77,7 @@ describe('InputGate', () => {
   it('take() waits for a frame and wakes when one arrives', async () => {
     const { gate } = setup(['a', 'b']);
     let result: string | undefined;
-    const pending = gate.take().then((next) => {
+    const pending = takeFrame(gate).then((next) => {
       result = `${next!.channel.id}:${next!.frame.watermark}`;
     });
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -94,7 +101,7 @@ describe('InputGate', () => {
     gate.onFrame('b', frame(3, FrameKind.EndOfPartition));
     const ends: string[] = [];
     for (;;) {
-      const next = await gate.take();
+      const next = await takeFrame(gate);
       if (!next) break;
       if (next.frame.kind === FrameKind.EndOfPartition) {
         next.channel.ended = true; // as the StreamTask does
@@ -102,13 +109,13 @@ describe('InputGate', () => {
       }
     }
     expect(ends.sort()).toEqual(['a', 'b']);
-    expect(await gate.take()).toBeUndefined();
+    expect(await takeFrame(gate)).toBeUndefined();
   });
 
   it('skips ended channels even if frames are still queued on them', async () => {
     const { gate } = setup(['a', 'b']);
     gate.onFrame('a', frame(1));
-    const first = await gate.take();
+    const first = await takeFrame(gate);
     first!.channel.ended = true;
     gate.onFrame('a', frame(2));
     gate.onFrame('b', frame(3));
@@ -117,7 +124,7 @@ describe('InputGate', () => {
 
   it('take() returns undefined at once for a gate without channels', async () => {
     const { gate } = setup([]);
-    expect(await gate.take()).toBeUndefined();
+    expect(await takeFrame(gate)).toBeUndefined();
   });
 
   it('close() wakes a waiting take() with undefined', async () => {
@@ -132,6 +139,18 @@ describe('InputGate', () => {
     const { gate } = setup(['a']);
     gate.onFrame('a', frame(1));
     gate.close();
-    expect(await gate.take()).toBeUndefined();
+    expect(await takeFrame(gate)).toBeUndefined();
+  });
+});
+
+describe('InputGate.interrupt', () => {
+  it('makes a waiting take() return woken, once, and then frames flow again', async () => {
+    const { gate } = setup(['a']);
+    const waiting = gate.take();
+    gate.interrupt();
+    expect(await waiting).toBe('woken');
+    gate.onFrame('a', frame(3));
+    const next = await gate.take();
+    expect(next !== 'woken' && next?.frame.watermark).toBe(3);
   });
 });

@@ -25,6 +25,7 @@ export class InputGate {
   private next = 0;
   private wake: (() => void) | undefined;
   private closed = false;
+  private woken = false;
   private readonly grant: (channel: string, credits: number) => void;
 
   constructor(grant: (channel: string, credits: number) => void) {
@@ -53,6 +54,12 @@ export class InputGate {
     this.signal();
   }
 
+  /** Makes the pending or next `take()` return 'woken' (a timer is due). */
+  interrupt(): void {
+    this.woken = true;
+    this.signal();
+  }
+
   /** Wakes a waiting `take()` so it can notice cancellation. */
   close(): void {
     this.closed = true;
@@ -60,12 +67,16 @@ export class InputGate {
   }
 
   /**
-   * The next frame, or undefined once every channel has ended or the gate was
-   * closed. End-of-partition frames are consumed here.
+   * The next frame; 'woken' when `interrupt()` was called; undefined once every
+   * channel has ended or the gate was closed.
    */
-  async take(): Promise<{ channel: InputChannel; frame: Frame } | undefined> {
+  async take(): Promise<{ channel: InputChannel; frame: Frame } | 'woken' | undefined> {
     for (;;) {
       if (this.closed) return undefined;
+      if (this.woken) {
+        this.woken = false;
+        return 'woken';
+      }
       let open = 0;
       const count = this.channels.length;
       for (let i = 0; i < count; i++) {

@@ -1,4 +1,5 @@
 import type { OperatorDescriptor, RuntimeContext, TaskDeployment } from '@weir/common/runtime';
+import type { DueTimer, KeyedTimerService } from '../operators/timers/keyed-timer-service.ts';
 import type { DeadLetterOutput } from './dead-letter-output.ts';
 
 /** Hands a record to the next operator of the chain (or the task's output). */
@@ -21,6 +22,8 @@ export interface ChainedOperator {
    * state (sinks pre-commit here). Runs between two records.
    */
   snapshotState?(checkpointId: number): Promise<unknown[]> | unknown[];
+  /** A keyed operator's timers: the task fires them between frames, with their keys' state loaded. */
+  timers?: { service: KeyedTimerService; fire(due: DueTimer): void };
   /** Checkpoint `checkpointId` is complete everywhere: sinks commit here. */
   notifyCheckpointComplete?(checkpointId: number): Promise<void> | void;
   close?(): Promise<void> | void;

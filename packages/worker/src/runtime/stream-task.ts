@@ -12,15 +12,17 @@ import {
   type RuntimeContext,
   type TaskDeployment,
   type TaskMetrics,
+  type TimeDomain,
 } from '@weir/common/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { SlotToMain } from '../thread-protocol.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
 import { DeadLetterOutput } from './dead-letter-output.ts';
-import { InputGate } from './input-gate.ts';
+import { InputGate, type InputChannel } from './input-gate.ts';
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from './operator.ts';
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
+import { readKeyedStateFile } from './state/keyed-state-file.ts';
 import { RocksDBKeyedStateBackend } from './state/rocksdb-keyed-state-backend.ts';
 import type { KeyedStateBackend } from './state/keyed-state-backend.ts';
 import { TaskOutput } from './task-output.ts';
@@ -67,6 +69,8 @@ export class StreamTask {
   private finalCheckpointId: number | undefined;
   private completedCheckpointId = 0;
   private notifications: Promise<void> = Promise.resolve();
+  private processingWake: NodeJS.Timeout | undefined;
+  private processingWakeAt: number | undefined;
   /** Snapshot writes in flight: while any is, the task yields after every frame so the writer gets its turn. */
   private snapshotWrites = 0;
 
@@ -143,6 +147,7 @@ export class StreamTask {
       if (this.failure) throw this.failure;
       return this.cancelled ? 'CANCELED' : 'FINISHED';
     } finally {
+      clearTimeout(this.processingWake);
       clearInterval(metricsTimer);
       if (flushTimer) clearInterval(flushTimer);
       this.flushDeadLetters();
@@ -186,9 +191,17 @@ export class StreamTask {
     const selectorId = this.deployment.inputs[0]?.keySelector;
     const keyOf = state?.prefetch && selectorId ? this.userFunction<(r: unknown) => unknown>(selectorId) : undefined;
     const aligner = new BarrierAligner(this.gate, this.deployment.config.checkpoint.mode);
+    const watermarks = new Map<InputChannel, number>();
+    let inputWatermark = Number.NEGATIVE_INFINITY;
     for (;;) {
+      this.armProcessingTimer();
       const next = await this.gate.take();
       if (!next) return;
+      if (next === 'woken') {
+        await this.fireTimers('processing-time', Date.now(), bufferTimeoutMs);
+        if (!this.output.isAvailable()) await this.output.available();
+        continue;
+      }
       const { channel, frame } = next;
       switch (frame.kind) {
         case FrameKind.Records: {
@@ -205,9 +218,27 @@ export class StreamTask {
           if (aligned) await this.checkpoint(aligned.checkpointId, aligned.alignmentMs);
           break;
         }
+        case FrameKind.Watermark: {
+          // A task's watermark is the minimum over its inputs; it travels in-line.
+          watermarks.set(channel, Math.max(watermarks.get(channel) ?? Number.NEGATIVE_INFINITY, frame.watermark));
+          const live = this.gate.all().filter((c) => !c.ended);
+          const combined = Math.min(...live.map((c) => watermarks.get(c) ?? Number.NEGATIVE_INFINITY));
+          if (combined > inputWatermark) {
+            inputWatermark = combined;
+            const timers = this.operators[0]!.op.timers;
+            if (timers) timers.service.watermark = combined;
+            await this.fireTimers('event-time', combined, bufferTimeoutMs);
+            this.output.broadcastEvent(FrameKind.Watermark, combined);
+          }
+          break;
+        }
         case FrameKind.EndOfData:
           channel.endOfData = true;
-          if (!this.endOfDataSent && this.gate.all().every((c) => c.endOfData || c.ended)) await this.endOfData();
+          if (!this.endOfDataSent && this.gate.all().every((c) => c.endOfData || c.ended)) {
+            // End of input: event time has run out (Flink's MAX_WATERMARK).
+            await this.fireTimers('event-time', Number.POSITIVE_INFINITY, bufferTimeoutMs);
+            await this.endOfData();
+          }
           break;
         case FrameKind.EndOfPartition: {
           channel.ended = true;
@@ -224,6 +255,37 @@ export class StreamTask {
       // would starve. (A disk backend already waits on I/O every frame.)
       if (this.snapshotWrites > 0 && !keyOf) await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Fires the head operator's timers of `domain` due at `time`, in timestamp
+   * order, with their keys' state loaded, as a batch between two frames.
+   */
+  private async fireTimers(domain: TimeDomain, time: number, bufferTimeoutMs: number): Promise<void> {
+    const timers = this.operators[0]?.op.timers;
+    if (!timers) return;
+    for (let rounds = 0; rounds < 1000; rounds++) {
+      const due = timers.service.takeDue(domain, time);
+      if (due.length === 0) return;
+      if (this.state?.prefetch) await this.state.prefetch([...new Set(due.map((d) => d.key))]);
+      for (const entry of due) {
+        const timer = timers.service.claim(domain, entry);
+        if (timer) timers.fire(timer);
+      }
+      await this.endBatch(bufferTimeoutMs);
+    }
+  }
+
+  /** Keeps one wake-up armed for the earliest processing-time timer. */
+  private armProcessingTimer(): void {
+    const next = this.operators[0]?.op.timers?.service.nextProcessingTime();
+    if (next === undefined || (this.processingWakeAt !== undefined && this.processingWakeAt <= next)) return;
+    clearTimeout(this.processingWake);
+    this.processingWakeAt = next;
+    this.processingWake = setTimeout(() => {
+      this.processingWakeAt = undefined;
+      this.gate.interrupt();
+    }, Math.max(0, next - Date.now()));
   }
 
   /** No more input: flush the chain and tell consumers no records follow. */
@@ -326,7 +388,18 @@ export class StreamTask {
     if (!restore || !this.state) return;
     const headId = (this.source ?? this.operators[0]!).id;
     const handles = restore.operators[headId]?.keyedState ?? [];
-    if (handles.length > 0) await this.state.restore(restore.directory, handles);
+    if (handles.length === 0) return;
+    await this.state.restore(restore.directory, handles);
+    const timers = this.operators[0]?.op.timers;
+    if (!timers) return;
+    // Timers are keyed state; their firing order lives in memory and is rebuilt here.
+    const d = this.deployment;
+    const range = keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism);
+    for (const handle of handles) {
+      for (const [, table, key, value] of await readKeyedStateFile(restore.directory, handle, range)) {
+        if (table.startsWith('timers/')) timers.service.restore(table, key, value);
+      }
+    }
   }
 
   private async endBatch(bufferTimeoutMs: number): Promise<void> {
