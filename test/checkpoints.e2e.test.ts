@@ -90,13 +90,14 @@ describe('exactly-once through failures', () => {
 
 describe('checkpoint settings from the command line', () => {
   it('weir run --checkpoint-interval and --checkpoint-mode at-least-once: checkpoints a job that has none, and loses nothing through a SIGKILL', async () => {
-    const events = 60_000;
+    const events = 100_000;
     const keys = 5;
     const output = join(work, 'at-least-once');
     // keyed-counts does not enable checkpointing itself.
     const jobId = await submit(['examples/keyed-counts.ts', '-p', '2', '--checkpoint-interval', '400', '--checkpoint-mode', 'at-least-once', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--output', output]);
     await eventually(async () => ((await completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
     const view = await cluster.status(jobId);
+    expect(view.status, 'the job must still run when the worker is killed').toBe('RUNNING');
     const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[1]!.subtasks[0]!.workerId)!;
     process.kill(victim.pid, 'SIGKILL');
     const done = await waitForEnd(jobId);
