@@ -1,7 +1,7 @@
 // Credit-based flow control: an unbounded source feeding a slow sink is
 // throttled to the sink's pace, and no process's memory grows.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, rssMiB, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, rssMiB, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 
 let cluster: TestCluster;
 
@@ -9,11 +9,7 @@ beforeAll(async () => {
   cluster = await startCluster({ workers: 2, slots: 4 });
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
-  });
-});
+logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();

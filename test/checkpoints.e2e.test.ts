@@ -4,9 +4,9 @@
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckpointView, JobStatusView } from '@weir/common';
-import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckpointView } from '@weir/common';
+import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 
 let cluster: TestCluster;
@@ -17,11 +17,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'weir-checkpoints-'));
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
-  });
-});
+logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();
@@ -39,17 +35,7 @@ async function submit(args: string[]): Promise<string> {
   return (JSON.parse(result.stdout) as { jobId: string }).jobId;
 }
 
-async function waitForEnd(jobId: string, timeoutMs = 90_000): Promise<JobStatusView> {
-  return eventually(async () => {
-    const view = await cluster.status(jobId).catch(() => undefined);
-    return view && ['FINISHED', 'FAILED', 'CANCELED'].includes(view.status) ? view : undefined;
-  }, timeoutMs, `job ${jobId} to end`);
-}
 
-async function completedCheckpoints(jobId: string): Promise<CheckpointView[]> {
-  const result = await cluster.run(['checkpoints', jobId, '--json']);
-  return (JSON.parse(result.stdout) as CheckpointView[]).filter((c) => c.status === 'COMPLETED');
-}
 
 describe('exactly-once through failures', () => {
   it('commits each count exactly once while workers are SIGKILLed three times', async () => {
@@ -59,15 +45,15 @@ describe('exactly-once through failures', () => {
     const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--checkpoint-interval', '500', '--output', output]);
     for (let kill = 0; kill < 3; kill++) {
       // Let a checkpoint complete in this attempt, then kill a worker that runs the job.
-      const before = (await completedCheckpoints(jobId)).length;
-      await eventually(async () => ((await completedCheckpoints(jobId)).length > before ? true : undefined), 30_000, 'a checkpoint');
+      const before = (await cluster.completedCheckpoints(jobId)).length;
+      await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length > before ? true : undefined), 30_000, 'a checkpoint');
       const view = await cluster.status(jobId);
       if (view.status === 'FINISHED') break;
       const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[1]!.subtasks[kill % 2]!.workerId);
       if (victim) process.kill(victim.pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 1500));
     }
-    const view = await waitForEnd(jobId);
+    const view = await cluster.waitForEnd(jobId);
     expect(view.status).toBe('FINISHED');
     expect(view.restarts).toBeGreaterThanOrEqual(2);
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
@@ -78,11 +64,11 @@ describe('exactly-once through failures', () => {
     const keys = 5;
     const output = join(work, 'killed-coordinator');
     const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--checkpoint-interval', '500', '--output', output]);
-    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
+    await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
     const [, coordinatorPid] = await cluster.pids();
     process.kill(coordinatorPid!, 'SIGKILL');
     // weir local starts the coordinator again on the same port and directories.
-    const view = await waitForEnd(jobId, 120_000);
+    const view = await cluster.waitForEnd(jobId, 120_000);
     expect(view.status).toBe('FINISHED');
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
   });
@@ -95,12 +81,12 @@ describe('checkpoint settings from the command line', () => {
     const output = join(work, 'at-least-once');
     // keyed-counts does not enable checkpointing itself.
     const jobId = await submit(['examples/keyed-counts.ts', '-p', '2', '--checkpoint-interval', '400', '--checkpoint-mode', 'at-least-once', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--output', output]);
-    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
+    await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
     const view = await cluster.status(jobId);
     expect(view.status, 'the job must still run when the worker is killed').toBe('RUNNING');
     const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[1]!.subtasks[0]!.workerId)!;
     process.kill(victim.pid, 'SIGKILL');
-    const done = await waitForEnd(jobId);
+    const done = await cluster.waitForEnd(jobId);
     expect(done.status).toBe('FINISHED');
     expect(done.restarts).toBeGreaterThanOrEqual(1);
     // At least once: nothing is lost. Without alignment, records that passed a
@@ -128,7 +114,7 @@ describe('savepoints', () => {
     const keys = 9;
     const first = join(work, 'sp-first');
     const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '15000', '--checkpoint-interval', '500', '--output', first]);
-    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
+    await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
     const savepoint = join(work, 'savepoint');
     const stop = await cluster.run(['stop', jobId, '--savepoint-path', savepoint, '--json']);
     expect({ code: stop.code, stderr: stop.stderr }).toEqual({ code: 0, stderr: '' });
@@ -152,7 +138,7 @@ describe('savepoints', () => {
 
   it('refuses a savepoint whose state does not fit the job, naming the operator, and starts nothing', async () => {
     const running = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '1000000', '--keys', '4', '--rate', '5000', '--checkpoint-interval', '500', '--output', join(work, 'variant-src')]);
-    await eventually(async () => ((await completedCheckpoints(running)).length >= 1 ? true : undefined), 30_000, 'a checkpoint');
+    await eventually(async () => ((await cluster.completedCheckpoints(running)).length >= 1 ? true : undefined), 30_000, 'a checkpoint');
     const savepoint = join(work, 'variant-savepoint');
     expect((await cluster.run(['stop', running, '--savepoint-path', savepoint])).code).toBe(0);
     const jobsBefore = JSON.parse((await cluster.run(['list', '--json'])).stdout).length;
@@ -177,14 +163,14 @@ describe('corrupt checkpoints', () => {
     const output = join(work, 'corrupt');
     const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '2000000', '--keys', '3', '--rate', '4000', '--checkpoint-interval', '4000', '--output', output]);
     // A checkpoint to fall back to, and the worker to kill, found before the race starts.
-    await eventually(async () => ((await completedCheckpoints(jobId)).length >= 1 ? true : undefined), 30_000, 'a first checkpoint');
+    await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length >= 1 ? true : undefined), 30_000, 'a first checkpoint');
     const view = await cluster.status(jobId);
     const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[0]!.subtasks[0]!.workerId)!;
-    const before = (await completedCheckpoints(jobId)).length;
+    const before = (await cluster.completedCheckpoints(jobId)).length;
     // As soon as the next checkpoint completes (the one after it is 4 s away),
     // truncate its metadata and kill a worker: the restart must fall back.
     const newest = await eventually(async () => {
-      const done = await completedCheckpoints(jobId);
+      const done = await cluster.completedCheckpoints(jobId);
       return done.length > before ? done.at(-1) : undefined;
     }, 30_000, 'the next checkpoint');
     await writeFile(join(newest.path!, '_metadata'), '{"sha256":"');

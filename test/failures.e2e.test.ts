@@ -3,8 +3,8 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 
 let cluster: TestCluster;
@@ -15,22 +15,12 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'weir-failures-'));
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
-  });
-});
+logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();
 });
 
-async function waitForEnd(jobId: string, timeoutMs = 90_000) {
-  return eventually(async () => {
-    const view = await cluster.status(jobId);
-    return ['FINISHED', 'FAILED', 'CANCELED'].includes(view.status) ? view : undefined;
-  }, timeoutMs, `job ${jobId} to end`);
-}
 
 describe('user code that throws', () => {
   it('fails the job with the user stack trace in weir status, and the cluster keeps running', async () => {
@@ -114,7 +104,7 @@ describe('a worker killed mid-job', () => {
     const victim = (await cluster.cluster()).workers.find((w) => w.workerId === victimId)!;
     process.kill(victim.pid, 'SIGKILL');
 
-    const view = await waitForEnd(jobId);
+    const view = await cluster.waitForEnd(jobId);
     expect(view.status).toBe('FINISHED');
     expect(view.restarts).toBeGreaterThanOrEqual(1);
     expect(view.error).toMatch(/worker .* was lost|lost the data connection/);

@@ -3,8 +3,8 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 
 let cluster: TestCluster;
@@ -15,11 +15,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'weir-jobs-'));
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
-  });
-});
+logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();

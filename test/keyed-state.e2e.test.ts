@@ -6,9 +6,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import type { CheckpointView, JobStatusView } from '@weir/common';
-import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { JobStatusView } from '@weir/common';
+import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 
 interface Summary {
@@ -31,11 +31,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'weir-keyed-state-'));
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- weir local output (tail) ---\n${cluster?.log() ?? ''}\n`);
-  });
-});
+logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();
@@ -80,10 +76,6 @@ function expectedSummaries(events: number, keys: number): Map<string, Omit<Summa
   return expected;
 }
 
-async function completedCheckpoints(jobId: string): Promise<CheckpointView[]> {
-  const result = await cluster.run(['checkpoints', jobId, '--json']);
-  return (JSON.parse(result.stdout) as CheckpointView[]).filter((c) => c.status === 'COMPLETED');
-}
 
 it('keeps list, map, reducing and aggregating state through a worker SIGKILL and a restore from a checkpoint', async () => {
   const events = 60_000;
@@ -112,7 +104,7 @@ it('keeps list, map, reducing and aggregating state through a worker SIGKILL and
   const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
 
   // Wait until a checkpoint has completed and committed output, so the restart must restore state rather than start over.
-  await eventually(async () => ((await completedCheckpoints(jobId)).length > 0 && (await readJsonLines(output).catch(() => [])).length > 0 ? true : undefined), 30_000, 'a checkpoint with committed output');
+  await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length > 0 && (await readJsonLines(output).catch(() => [])).length > 0 ? true : undefined), 30_000, 'a checkpoint with committed output');
   const running = await cluster.status(jobId);
   expect(running.status).toBe('RUNNING');
   const stateVertex = running.vertices.find((v) => v.subtasks.length === 2 && v.operators.length > 1) ?? running.vertices.at(-1)!;

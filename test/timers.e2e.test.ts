@@ -3,9 +3,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointView, JobStatusView } from '@weir/common';
-import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { readJsonLines } from './helpers/outputs.ts';
 
 let cluster: TestCluster;
@@ -16,11 +16,7 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'weir-timers-'));
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- weir local output (tail) ---\\n${cluster?.log() ?? ''}\\n`);
-  });
-});
+logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ClusterView, JobStatusView } from '@weir/common';
+import type { CheckpointView, ClusterView, JobStatusView } from '@weir/common';
+import { beforeEach } from 'vitest';
 import { REPO_ROOT, WEIR_BIN, weir, weirJson, type CliResult } from './weir-cli.ts';
 
 /** A real `weir local` cluster on a free loopback port, for one test file. */
@@ -14,6 +15,10 @@ export interface TestCluster {
   /** Runs a weir client command against this cluster. */
   run(args: string[]): Promise<CliResult>;
   status(jobId: string): Promise<JobStatusView>;
+  /** Polls until the job is FINISHED, FAILED or CANCELED. */
+  waitForEnd(jobId: string, timeoutMs?: number): Promise<JobStatusView>;
+  /** The job's completed checkpoints, oldest first. */
+  completedCheckpoints(jobId: string): Promise<CheckpointView[]>;
   cluster(): Promise<ClusterView>;
   /** What the cluster's processes logged (warnings and errors), for failing tests. */
   log(): string;
@@ -61,6 +66,13 @@ export async function startCluster(options: { workers?: number; slots?: number }
     run: (args) => weir(withAddress(args)),
     log: () => `${said}${log}`.slice(-8000),
     status: (jobId) => weirJson<JobStatusView>(withAddress(['status', jobId])),
+    waitForEnd: (jobId, timeoutMs = 90_000) =>
+      eventually(async () => {
+        const view = await cluster.status(jobId).catch(() => undefined);
+        return view && ['FINISHED', 'FAILED', 'CANCELED'].includes(view.status) ? view : undefined;
+      }, timeoutMs, `job ${jobId} to end`),
+    completedCheckpoints: async (jobId) =>
+      (await weirJson<CheckpointView[]>(withAddress(['checkpoints', jobId]))).filter((c) => c.status === 'COMPLETED'),
     cluster: () => weirJson<ClusterView>(withAddress(['cluster'])),
     async pids() {
       const view = await cluster.cluster();
@@ -95,4 +107,13 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Prints the tail of the cluster's output when a test of this file fails. */
+export function logOnFailure(cluster: () => TestCluster | undefined): void {
+  beforeEach((context) => {
+    context.onTestFailed(() => {
+      process.stderr.write(`--- weir local output (tail) ---\n${cluster()?.log() ?? ''}\n`);
+    });
+  });
 }

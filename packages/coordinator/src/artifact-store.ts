@@ -18,7 +18,15 @@ export class ArtifactStore {
     return path;
   }
 
-  get(jobId: string): Promise<Uint8Array> {
-    return readFile(join(this.directory, jobId, 'artifact.mjs'));
+  async get(jobId: string): Promise<Uint8Array> {
+    const path = join(this.directory, jobId, 'artifact.mjs');
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new Error(
+        `the code of job ${jobId} is missing from the coordinator (${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the coordinator's --data-dir must persist while the job exists`,
+        { cause: error },
+      );
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -72,9 +72,4 @@ async function buildGraph(code: Uint8Array, args: readonly string[], parallelism
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Reads a bundled artifact back (for tests and tools). */
-export function readArtifact(path: string): Promise<Uint8Array> {
-  return readFile(path);
 }
