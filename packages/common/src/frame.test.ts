@@ -1,6 +1,6 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { decodeRecords, encodeRecords } from './frame.ts';
+import { decodeRecordFrame, decodeRecords, encodeRecords } from './frame.ts';
 
 /** A decoder that shares nothing with the module's packer: frames must describe themselves. */
 function freshDecode(payload: Uint8Array): unknown[] {
@@ -110,5 +110,21 @@ describe('frames are self-describing', () => {
     const first = encodeRecords([{ first: 1 }, 'one']);
     for (let i = 0; i < 100; i++) encodeRecords([{ filler: 'z'.repeat(1000), i }]);
     expect(freshDecode(first)).toEqual([{ first: 1 }, 'one']);
+  });
+});
+
+describe('record frames with timestamps', () => {
+  it('carry timestamps beside the records, NaN where a record has none', () => {
+    const payload = encodeRecords([{ a: 1 }, 'b', 3], [10, Number.NaN, -5]);
+    const { records, timestamps } = decodeRecordFrame(payload);
+    expect(records).toEqual([{ a: 1 }, 'b', 3]);
+    expect(Array.from(timestamps!)).toEqual([10, Number.NaN, -5]);
+    expect(decodeRecords(payload)).toEqual([{ a: 1 }, 'b', 3]);
+  });
+
+  it('stay a plain array without timestamps, so records that are objects with r and t are not confused', () => {
+    const { records, timestamps } = decodeRecordFrame(encodeRecords([{ r: [1], t: [2] }]));
+    expect(records).toEqual([{ r: [1], t: [2] }]);
+    expect(timestamps).toBeUndefined();
   });
 });

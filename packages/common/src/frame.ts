@@ -12,6 +12,8 @@ export const FrameKind = {
   EndOfData: 4,
   /** The channel is closed: nothing follows. */
   EndOfPartition: 3,
+  /** Watermark status: `watermark` 1 = the producer is idle (do not wait for its watermark), 0 = active again. */
+  WatermarkStatus: 5,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
@@ -32,12 +34,23 @@ export interface Frame {
 // described once per frame, then every record of that shape is a compact list.
 const packr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: false });
 
-/** Serializes a batch of records once, for the whole frame. */
-export function encodeRecords(records: readonly unknown[]): Uint8Array {
-  return packr.pack(records);
+/**
+ * Serializes a batch of records once, for the whole frame: a msgpack array,
+ * or, when the records carry event-time timestamps, a map `{ r: records,
+ * t: timestamps }` (NaN where a record has none).
+ */
+export function encodeRecords(records: readonly unknown[], timestamps?: readonly number[]): Uint8Array {
+  return timestamps ? packr.pack({ r: records, t: Float64Array.from(timestamps) }) : packr.pack(records);
 }
 
-/** Reads back a frame's records. */
+/** Reads back a frame's records with their timestamps (undefined when the frame has none). */
+export function decodeRecordFrame(payload: Uint8Array): { records: unknown[]; timestamps: ArrayLike<number> | undefined } {
+  const value = packr.unpack(payload) as unknown[] | { r: unknown[]; t: ArrayLike<number> };
+  if (Array.isArray(value)) return { records: value, timestamps: undefined };
+  return { records: value.r, timestamps: value.t };
+}
+
+/** Reads back a frame's records (without their timestamps). */
 export function decodeRecords(payload: Uint8Array): unknown[] {
-  return packr.unpack(payload) as unknown[];
+  return decodeRecordFrame(payload).records;
 }

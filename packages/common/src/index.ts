@@ -14,3 +14,4 @@ export type * from './rpc-messages.ts';
 export * from './task-deployment.ts';
 export type * from './views.ts';
 export type * from './user-functions.ts';
+export * from './watermarks.ts';

@@ -19,7 +19,7 @@ function graph(vertices: JobVertex[], edges: JobEdge[]): JobGraph {
     maxParallelism: 128,
     vertices,
     edges,
-    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'heap' },
+    config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'heap', autoWatermarkIntervalMs: 200 },
   };
 }
 

@@ -6,16 +6,20 @@ import { checkParallelism } from './key-groups.ts';
 export const OPERATOR_KINDS = [
   'source.generator',
   'source.file',
+  'source.kafka',
   'map',
   'filter',
   'flatMap',
   'keyed.reduce',
   'keyed.process',
+  'keyed.window',
+  'timestamps',
   'union',
   'sink.file',
   'sink.stdout',
   'sink.discard',
   'sink.forEach',
+  'sink.kafka',
 ] as const;
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
 
@@ -33,6 +37,8 @@ export const operatorDescriptorSchema = z.object({
   kind: z.enum(OPERATOR_KINDS),
   /** Id of the user function this operator calls, looked up in the job artifact. */
   fn: z.string().optional(),
+  /** Further user functions by role (e.g. `timestampAssigner`, `valueDeserializer`), as artifact ids. */
+  functions: z.record(z.string(), z.string()).optional(),
   config: z.record(z.string(), z.unknown()),
 });
 export type OperatorDescriptor = z.infer<typeof operatorDescriptorSchema>;
@@ -54,6 +60,8 @@ export const jobEdgeSchema = z.object({
   partitioning: z.enum(PARTITIONINGS),
   /** For hash edges: the user's key selector, run on both sides of the edge. */
   keySelector: z.string().optional(),
+  /** The edge carries the records a producer emits to this side output (e.g. late data), not its main output. */
+  sideOutput: z.string().optional(),
 });
 export type JobEdge = z.infer<typeof jobEdgeSchema>;
 
@@ -109,6 +117,8 @@ export const jobConfigSchema = z.object({
   checkpoint: checkpointConfigSchema.default(DEFAULT_CHECKPOINT_CONFIG),
   /** Where keyed state lives: RocksDB on the worker's disk (default) or the JavaScript heap. */
   stateBackend: z.enum(STATE_BACKENDS).default('rocksdb'),
+  /** How often periodic watermark generators emit (Flink's autoWatermarkInterval). */
+  autoWatermarkIntervalMs: z.number().int().min(1).default(200),
 });
 export type JobConfig = z.infer<typeof jobConfigSchema>;
 

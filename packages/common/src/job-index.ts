@@ -5,3 +5,4 @@ export * from './job-artifact.ts';
 export * from './job-graph.ts';
 export * from './key-groups.ts';
 export type * from './user-functions.ts';
+export * from './watermarks.ts';

@@ -14,3 +14,4 @@ export * from './key-groups.ts';
 export * from './murmur3.ts';
 export type * from './task-deployment.ts';
 export type * from './user-functions.ts';
+export type * from './watermarks.ts';

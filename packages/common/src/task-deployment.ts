@@ -23,6 +23,8 @@ export const resultPartitionDeploymentSchema = z.object({
   /** Key groups of the consumer, for hash partitioning. */
   maxParallelism: z.number().int().min(1),
   consumers: z.array(subtaskLocationSchema),
+  /** The edge carries this side output of the producer's chain, not its main output. */
+  sideOutput: z.string().optional(),
 });
 export type ResultPartitionDeployment = z.infer<typeof resultPartitionDeploymentSchema>;
 
@@ -63,4 +65,28 @@ export interface TaskMetrics {
   deadLetters: number;
   /** Frames waiting for credit at this subtask's outputs right now. */
   backpressuredFrames: number;
+  /** The subtask's current input watermark (ms); null before the first one. */
+  inputWatermark?: number | null;
+  /** For sources: each split (file range, generator split, Kafka partition) the subtask reads. */
+  splits?: SplitStatus[];
+  /** Named counters of the chain's operators, e.g. `lateRecordsDropped`. */
+  counters?: Record<string, number>;
+}
+
+/** Where a source subtask is in one of its splits, for `weir status`. */
+export interface SplitStatus {
+  /** The split's name, e.g. `orders-3` for a Kafka partition. */
+  id: string;
+  /** The split's current position (offset, line, index). */
+  position?: string;
+  /** The position recorded by the latest checkpoint. */
+  checkpointedPosition?: string;
+  /** How far behind the end of the split the subtask is, in records. */
+  lag?: number;
+  /** The split's current watermark (ms); null before its first event. */
+  watermark?: number | null;
+  /** No event for longer than the idleness timeout: the split does not hold back the watermark. */
+  idle?: boolean;
+  /** Why the split makes no progress right now (e.g. the broker is unreachable). */
+  waiting?: string;
 }

@@ -1,3 +1,4 @@
+import type { SplitStatus } from './task-deployment.ts';
 import type { ExecutionState, JobStatus } from './execution-state.ts';
 
 /** One subtask as `weir status` shows it. */
@@ -9,6 +10,10 @@ export interface SubtaskView {
   recordsOut: number;
   deadLetters: number;
   error?: string;
+  /** The subtask's current input watermark (ms), when the job uses event time. */
+  inputWatermark?: number | null;
+  splits?: SplitStatus[];
+  counters?: Record<string, number>;
 }
 
 export interface VertexView {

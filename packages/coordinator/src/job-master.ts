@@ -256,6 +256,9 @@ export class JobMaster {
           recordsOut: e.metrics?.recordsOut ?? 0,
           deadLetters: e.metrics?.deadLetters ?? 0,
           ...(e.error ? { error: e.error } : {}),
+          ...(e.metrics?.inputWatermark !== undefined ? { inputWatermark: e.metrics.inputWatermark } : {}),
+          ...(e.metrics?.splits ? { splits: e.metrics.splits } : {}),
+          ...(e.metrics?.counters ? { counters: e.metrics.counters } : {}),
         };
       }),
     }));
@@ -343,6 +346,7 @@ export class JobMaster {
             return {
               partitioning: edge.partitioning,
               ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
+              ...(edge.sideOutput ? { sideOutput: edge.sideOutput } : {}),
               maxParallelism: target.maxParallelism,
               consumers: indices.map((k) => location(target.id, k)),
             };

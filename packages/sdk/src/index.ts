@@ -18,6 +18,9 @@ export {
   type KeyedProcessFn,
   type ForEachFunction,
 } from './api/data-stream.ts';
+export type { Source, Sink } from './api/connector.ts';
+export { WatermarkStrategy } from './api/watermark-strategy.ts';
+export { OutputTag } from './api/output-tag.ts';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,
@@ -35,6 +38,9 @@ export type {
   OnTimerContext,
   TimeDomain,
   TimerService,
+  TimestampAssigner,
+  WatermarkGenerator,
+  WatermarkOutput,
   KeyedProcessFunction,
   ListState,
   MapState,

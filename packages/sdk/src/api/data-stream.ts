@@ -1,5 +1,8 @@
 import type { Collector, KeyedProcessFunction, OperatorKind, Partitioning } from '@weir/common/job';
+import type { Sink } from './connector.ts';
 import type { JobBuilder } from './job-builder.ts';
+import type { OutputTag } from './output-tag.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { Transformation } from './transformation.ts';
 
 /** A function called once per record, or its flatMap/process variants. */
@@ -116,6 +119,24 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
     return new KeyedStream<T, K>(this.builder, this.node, selector);
   }
 
+  /**
+   * Gives records their event time and generates watermarks per subtask
+   * (sources can do it per split instead: `fromSource(source, strategy)`).
+   * Watermarks from upstream are replaced by the ones generated here.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
+    const { config, functions } = strategy.toOperator();
+    const node = this.builder.addNode('timestamps', 'Timestamps/Watermarks', undefined, config, [this.asInput()], functions);
+    return new DataStream<T>(this.builder, node);
+  }
+
+  /** The records this operator emitted to the side output `tag` (e.g. a window's late data). */
+  getSideOutput<S>(tag: OutputTag<S>): DataStream<S> {
+    const input = { node: this.node, partitioning: undefined, keySelector: undefined, sideOutput: tag.id };
+    const node = this.builder.addNode('union', `SideOutput(${tag.id})`, undefined, {}, [input]);
+    return new DataStream<S>(this.builder, node);
+  }
+
   /** Spreads records round-robin over the next operator's subtasks. */
   rebalance(): DataStream<T> {
     return new DataStream<T>(this.builder, this.node, 'rebalance');
@@ -148,6 +169,12 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
   /** Drops every record (for benchmarks and tests). */
   discard(): DataStreamSink<T> {
     return this.sink('sink.discard', 'Discard', undefined, {});
+  }
+
+  /** Writes records to a connector's sink, e.g. `KafkaSink.builder<T>()...build()`. */
+  sinkTo(sink: Sink<T>): DataStreamSink<T> {
+    const node = this.builder.addNode(sink.kind, sink.name, undefined, sink.config, [this.asInput()], sink.functions);
+    return new DataStreamSink<T>(this.builder, node);
   }
 
   /** Calls `fn` for every record; a returned promise is awaited before the next record. */

@@ -1,20 +1,26 @@
 import { resolve } from 'node:path';
 import { checkParallelism, type CheckpointConfig, type RestartStrategy, type StateBackendKind } from '@weir/common/job';
+import type { Source } from './connector.ts';
 import { DataStream } from './data-stream.ts';
 import type { JobBuilder } from './job-builder.ts';
+import type { WatermarkStrategy } from './watermark-strategy.ts';
 
 /** Options of the generator source. */
-export interface GeneratorOptions {
+export interface GeneratorOptions<T = unknown> {
   /** How many records to emit in all (indices 0..count-1); unbounded when absent. */
   count?: number;
   /** Upper bound on records per second over all subtasks. */
   ratePerSecond?: number;
+  /** Event time per split: a watermark is generated for each generator split. */
+  watermarks?: WatermarkStrategy<T>;
 }
 
 /** Options of the file sources. */
-export interface FileSourceOptions {
+export interface FileSourceOptions<T = unknown> {
   /** Where malformed lines go (JSON lines with the reason); default: the worker's data dir. */
   deadLetterDir?: string;
+  /** Event time per split (byte range of the file). */
+  watermarks?: WatermarkStrategy<T>;
 }
 
 /**
@@ -84,6 +90,26 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
+  /** How often periodic watermark generators emit a watermark (default 200 ms). */
+  setAutoWatermarkInterval(ms: number): this {
+    this.builder.settings.config.autoWatermarkIntervalMs = ms;
+    return this;
+  }
+
+  /**
+   * Reads a connector's source, e.g. `KafkaSource.builder<T>()...build()`.
+   * With a watermark strategy, timestamps and watermarks are generated per
+   * split (Kafka partition), and idle splits do not hold the watermark back.
+   */
+  fromSource<T>(source: Source<T>, watermarks?: WatermarkStrategy<T>, name?: string): DataStream<T> {
+    const wm = watermarks?.toOperator();
+    const node = this.builder.addNode(source.kind, name ?? source.name, undefined, { ...source.config, ...wm?.config }, [], {
+      ...source.functions,
+      ...wm?.functions,
+    });
+    return new DataStream<T>(this.builder, node);
+  }
+
   /** Longest time a partly filled output frame waits before it is sent (latency vs throughput). */
   setBufferTimeout(ms: number): this {
     this.builder.settings.config.bufferTimeoutMs = ms;
@@ -100,11 +126,10 @@ export class StreamExecutionEnvironment {
    * A deterministic source: record i is `fn(i)`. With parallelism p, subtask
    * k emits the indices i with i mod p = k. Replayable from any position.
    */
-  fromGenerator<T>(fn: (index: number) => T, options: GeneratorOptions = {}): DataStream<T> {
-    const node = this.builder.addNode('source.generator', 'Generator', fn, {
-      count: options.count ?? null,
-      ratePerSecond: options.ratePerSecond ?? null,
-    }, []);
+  fromGenerator<T>(fn: (index: number) => T, options: GeneratorOptions<T> = {}): DataStream<T> {
+    const wm = options.watermarks?.toOperator();
+    const config = { count: options.count ?? null, ratePerSecond: options.ratePerSecond ?? null, ...wm?.config };
+    const node = this.builder.addNode('source.generator', 'Generator', fn, config, [], wm?.functions);
     return new DataStream<T>(this.builder, node);
   }
 
@@ -114,8 +139,9 @@ export class StreamExecutionEnvironment {
   }
 
   /** Lines of a text file, split among subtasks by byte range. */
-  readTextFile(path: string): DataStream<string> {
-    const node = this.builder.addNode('source.file', 'TextFile', undefined, { path: resolve(path), format: 'text' }, []);
+  readTextFile(path: string, options: Pick<FileSourceOptions<string>, 'watermarks'> = {}): DataStream<string> {
+    const wm = options.watermarks?.toOperator();
+    const node = this.builder.addNode('source.file', 'TextFile', undefined, { path: resolve(path), format: 'text', ...wm?.config }, [], wm?.functions);
     return new DataStream<string>(this.builder, node);
   }
 
@@ -123,10 +149,11 @@ export class StreamExecutionEnvironment {
    * One JSON value per line. A line that is not valid JSON goes to the
    * dead-letter output with the reason and is counted in `weir status`.
    */
-  readJsonLines<T = unknown>(path: string, options: FileSourceOptions = {}): DataStream<T> {
+  readJsonLines<T = unknown>(path: string, options: FileSourceOptions<T> = {}): DataStream<T> {
     const config: Record<string, unknown> = { path: resolve(path), format: 'jsonl' };
     if (options.deadLetterDir) config.deadLetterDir = resolve(options.deadLetterDir);
-    const node = this.builder.addNode('source.file', 'JsonLinesFile', undefined, config, []);
+    const wm = options.watermarks?.toOperator();
+    const node = this.builder.addNode('source.file', 'JsonLinesFile', undefined, { ...config, ...wm?.config }, [], wm?.functions);
     return new DataStream<T>(this.builder, node);
   }
 }

@@ -39,12 +39,20 @@ export class JobBuilder {
       parallelism: defaultParallelism,
       maxParallelism: DEFAULT_MAX_PARALLELISM,
       chaining: true,
-      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'rocksdb' },
+      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'rocksdb', autoWatermarkIntervalMs: 200 },
     };
   }
 
-  addNode(kind: OperatorKind, name: string, fn: unknown, config: Record<string, unknown>, inputs: TransformationInput[]): Transformation {
+  addNode(
+    kind: OperatorKind,
+    name: string,
+    fn: unknown,
+    config: Record<string, unknown>,
+    inputs: TransformationInput[],
+    functions?: Record<string, unknown>,
+  ): Transformation {
     const node: Transformation = {
+      functions,
       index: this.nodes.length,
       kind,
       name,
@@ -78,9 +86,20 @@ export class JobBuilder {
         functions.set(fnId, node.fn);
         descriptor.fn = fnId;
       }
+      const named = Object.entries(node.functions ?? {}).filter(([, fn]) => fn !== undefined);
+      if (named.length > 0) {
+        descriptor.functions = {};
+        for (const [role, fn] of named) {
+          const fnId = `${opId}/${role}`;
+          functions.set(fnId, fn);
+          descriptor.functions[role] = fnId;
+        }
+      }
       descriptors.set(node, descriptor);
       parallelism.set(node, node.parallelism ?? this.settings.parallelism);
       for (const input of node.inputs) {
+        // A side output does not count: the producer may still chain with its main consumer.
+        if (input.sideOutput) continue;
         const list = consumers.get(input.node) ?? [];
         list.push(node);
         consumers.set(input.node, list);
@@ -89,7 +108,8 @@ export class JobBuilder {
 
     const isSink = (n: Transformation): boolean => n.kind.startsWith('sink.');
     for (const node of this.nodes) {
-      if (!isSink(node) && (consumers.get(node)?.length ?? 0) === 0) {
+      const sideConsumers = this.nodes.some((n) => n.inputs.some((i) => i.node === node && i.sideOutput));
+      if (!isSink(node) && (consumers.get(node)?.length ?? 0) === 0 && !sideConsumers) {
         throw new InvalidJobError(`operator '${node.name}' (${operatorIds.get(node)}) has no consumer: end every stream in a sink such as writeToFile(), print() or discard()`);
       }
     }
@@ -107,6 +127,7 @@ export class JobBuilder {
       const canChain =
         this.settings.chaining &&
         input !== undefined &&
+        !input.sideOutput &&
         node.chaining === 'always' &&
         input.node.chaining !== 'never' &&
         edgeOf(node, input) === 'forward' &&
@@ -138,6 +159,7 @@ export class JobBuilder {
           target: vertices.get(node)!.id,
           partitioning: edgeOf(node, input),
         };
+        if (input.sideOutput) edge.sideOutput = input.sideOutput;
         if (input.keySelector) {
           const keyFnId = `${operatorIds.get(node)}/key${node.inputs.indexOf(input)}`;
           functions.set(keyFnId, input.keySelector);

@@ -5,6 +5,8 @@ export interface TransformationInput {
   node: Transformation;
   partitioning: Partitioning | undefined;
   keySelector: ((record: never) => unknown) | undefined;
+  /** Read the input's side output with this tag instead of its main output. */
+  sideOutput?: string;
 }
 
 /** How an operator may be chained with its neighbours. */
@@ -23,6 +25,8 @@ export interface Transformation {
   maxParallelism: number | undefined;
   chaining: ChainingStrategy;
   readonly fn: unknown;
+  /** Further user functions by role (timestamp assigner, deserializers, ...). */
+  readonly functions?: Record<string, unknown>;
   readonly config: Record<string, unknown>;
   readonly inputs: TransformationInput[];
 }

@@ -1,4 +1,5 @@
 import type { CheckpointView, ClusterView, JobStatusView, JobSummary } from '@weir/common';
+import { formatCounters, formatSources } from './format-sources.ts';
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
@@ -17,13 +18,25 @@ export function formatJobStatus(view: JobStatusView): string {
     `  attempt ${view.attempt}, restarts ${view.restarts}, running time ${duration(end - view.startTimeMs)}`,
     '',
   ];
-  const rows = [['VERTEX', 'PARALLELISM', 'SUBTASK', 'STATE', 'WORKER', 'RECORDS IN', 'RECORDS OUT', 'DEAD LETTERS']];
+  const eventTime = view.vertices.some((v) => v.subtasks.some((s) => s.inputWatermark !== undefined));
+  const rows = [['VERTEX', 'PARALLELISM', 'SUBTASK', 'STATE', 'WORKER', 'RECORDS IN', 'RECORDS OUT', 'DEAD LETTERS', ...(eventTime ? ['WATERMARK'] : [])]];
   for (const v of view.vertices) {
     for (const s of v.subtasks) {
-      rows.push([s.index === 0 ? v.name : '', s.index === 0 ? String(v.parallelism) : '', String(s.index), s.state, s.workerId ?? '-', String(s.recordsIn), String(s.recordsOut), String(s.deadLetters)]);
+      const watermark = s.inputWatermark === undefined ? '-' : s.inputWatermark === null ? 'none yet' : new Date(s.inputWatermark).toISOString();
+      rows.push([
+        s.index === 0 ? v.name : '',
+        s.index === 0 ? String(v.parallelism) : '',
+        String(s.index),
+        s.state,
+        s.workerId ?? '-',
+        String(s.recordsIn),
+        String(s.recordsOut),
+        String(s.deadLetters),
+        ...(eventTime ? [watermark] : []),
+      ]);
     }
   }
-  lines.push(table(rows));
+  lines.push(table(rows), ...formatSources(view), ...formatCounters(view));
   if (view.deadLetters > 0) lines.push('', `Dead letters: ${view.deadLetters}${view.deadLetterDir ? ` (in ${view.deadLetterDir})` : ''}`);
   if (view.error) lines.push('', view.status === 'FAILED' ? 'Failure:' : 'Latest failure:', ...view.error.split('\n').map((l) => `  ${l}`));
   return lines.join('\n');

@@ -1,5 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import type { WatermarkStrategySpec } from '@weir/common/runtime';
 import type { Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
+import { SplitWatermarks } from '../runtime/time/split-watermarks.ts';
+import { UserFunctionError } from '../runtime/user-function-error.ts';
 
 const CHUNK_BYTES = 256 * 1024;
 const NEWLINE = 0x0a;
@@ -27,6 +30,23 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
   const json = ctx.descriptor.config.format === 'jsonl';
   const { subtaskIndex, parallelism } = ctx.runtime;
   const decoder = new TextDecoder();
+  const spec = ctx.descriptor.config.watermarks as WatermarkStrategySpec | undefined;
+  // Splits are read one at a time: only the one being read has a watermark generator.
+  const watermarks = spec ? new SplitWatermarks(spec, ctx.functions) : undefined;
+  const splitId = (s: FileSplit): string => `${s.begin}-${s.end}`;
+  const emit = (value: unknown): void => {
+    if (watermarks && current) {
+      let timestamp: number;
+      try {
+        timestamp = watermarks.timestampOf(value);
+      } catch (error) {
+        throw new UserFunctionError(ctx.descriptor, subtaskIndex, error);
+      }
+      ctx.time.timestamp = timestamp;
+      watermarks.onEvent(splitId(current), value, timestamp);
+    }
+    next(value);
+  };
   let handle: FileHandle | undefined;
   let splits: FileSplit[] = [];
   let current: FileSplit | undefined;
@@ -106,6 +126,7 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
         }
         if (lines.length > 0) break;
         current.position = current.end;
+        watermarks?.removeSplit(splitId(current));
         const following = splits.find((s) => s.position < s.end);
         if (!following) {
           current = undefined;
@@ -117,7 +138,7 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
       for (const line of batch) {
         current!.position = line.next;
         if (!json) {
-          next(line.text);
+          emit(line.text);
           continue;
         }
         if (line.text.trim() === '') continue;
@@ -128,7 +149,7 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
           ctx.deadLetters.write({ reason: `invalid JSON: ${(error as Error).message}`, origin: { file: path, byteOffset: line.offset }, raw: line.text });
           continue;
         }
-        next(value);
+        emit(value);
       }
       if (lines.length === 0 && current && splitDone) {
         // Everything of this split has been emitted: later positions may not re-read it.
@@ -138,6 +159,14 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
     },
     snapshotState() {
       return splits.map((s) => ({ ...s }));
+    },
+    ...(watermarks ? { watermark: () => watermarks.current() } : {}),
+    splits() {
+      return splits.map((s) => ({
+        id: `${path}:${splitId(s)}`,
+        position: String(s.position),
+        ...(watermarks ? { watermark: watermarks.splitWatermark(splitId(s)), idle: watermarks.isIdle(splitId(s)) } : {}),
+      }));
     },
     async close() {
       await handle?.close();

@@ -1,5 +1,6 @@
-import { sleep } from '@weir/common/runtime';
+import { sleep, type WatermarkStrategySpec } from '@weir/common/runtime';
 import type { Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
+import { SplitWatermarks } from '../runtime/time/split-watermarks.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 
 /** A generator split: the indices i with i mod `of` = `split`, from `next` on. */
@@ -25,6 +26,11 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
   const splits: GeneratorSplit[] = ctx.restoredState
     ? (ctx.restoredState as GeneratorSplit[]).map((s) => ({ ...s }))
     : [{ split: subtaskIndex, of: parallelism, next: subtaskIndex }];
+  const spec = ctx.descriptor.config.watermarks as WatermarkStrategySpec | undefined;
+  const watermarks = spec ? new SplitWatermarks(spec, ctx.functions) : undefined;
+  const splitId = (s: GeneratorSplit): string => `${s.split}/${s.of}`;
+  for (const s of splits) if (s.next < count) watermarks?.addSplit(splitId(s));
+  const time = ctx.time;
   let turn = 0;
   let emitted = 0;
   let startedAt = 0;
@@ -57,14 +63,33 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
           split.next = index + split.of;
           emitted++;
           budget--;
+          if (watermarks) {
+            let timestamp: number;
+            try {
+              timestamp = watermarks.timestampOf(record);
+            } catch (error) {
+              throw new UserFunctionError(ctx.descriptor, subtaskIndex, error);
+            }
+            time.timestamp = timestamp;
+            watermarks.onEvent(splitId(split), record, timestamp);
+          }
           next(record);
         }
+        if (split.next >= count) watermarks?.removeSplit(splitId(split));
         active = live();
       }
       return active.length > 0;
     },
     snapshotState() {
       return splits.map((s) => ({ ...s }));
+    },
+    ...(watermarks ? { watermark: () => watermarks.current() } : {}),
+    splits() {
+      return splits.map((s) => ({
+        id: `generator-${splitId(s)}`,
+        position: String(s.next),
+        ...(watermarks ? { watermark: watermarks.splitWatermark(splitId(s)), idle: watermarks.isIdle(splitId(s)) } : {}),
+      }));
     },
   };
 }

@@ -7,6 +7,7 @@ import { generatorSource } from './generator-source.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
 import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
+import { timestampsOperator } from './timestamps-operator.ts';
 import { filterOperator, flatMapOperator, mapOperator, passThroughOperator } from './stateless-operators.ts';
 
 /** Builds the source operator at the head of a source task. */
@@ -16,6 +17,8 @@ export function createSource(ctx: OperatorContext, next: Emit): SourceOperator {
       return generatorSource(ctx, next);
     case 'source.file':
       return fileSource(ctx, next);
+    case 'source.kafka':
+      throw new Error('the Kafka source is not available in this build');
     default:
       throw new Error(`operator kind ${ctx.descriptor.kind} is not a source`);
   }
@@ -44,7 +47,14 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
       return discardSink();
     case 'sink.forEach':
       return forEachSink(ctx);
+    case 'sink.kafka':
+      throw new Error('the Kafka sink is not available in this build');
+    case 'keyed.window':
+      throw new Error('windows are not available in this build');
+    case 'timestamps':
+      return timestampsOperator(ctx, next);
     case 'source.generator':
+    case 'source.kafka':
     case 'source.file':
       throw new Error(`source ${ctx.descriptor.kind} can only head a chain`);
   }

@@ -1,4 +1,4 @@
-import type { OperatorDescriptor, RuntimeContext, TaskDeployment } from '@weir/common/runtime';
+import type { OperatorDescriptor, RuntimeContext, SplitStatus, TaskDeployment } from '@weir/common/runtime';
 import type { DueTimer, KeyedTimerService } from '../operators/timers/keyed-timer-service.ts';
 import type { DeadLetterOutput } from './dead-letter-output.ts';
 
@@ -22,6 +22,12 @@ export interface ChainedOperator {
    * state (sinks pre-commit here). Runs between two records.
    */
   snapshotState?(checkpointId: number): Promise<unknown[]> | unknown[];
+  /**
+   * For operators that generate watermarks (assignTimestampsAndWatermarks):
+   * called every autoWatermarkIntervalMs; the task forwards what it returns
+   * instead of the watermarks of its inputs.
+   */
+  periodicWatermark?(): SourceWatermark | undefined;
   /** A keyed operator's timers: the task fires them between frames, with their keys' state loaded. */
   timers?: { service: KeyedTimerService; fire(due: DueTimer): void };
   /** Checkpoint `checkpointId` is complete everywhere: sinks commit here. */
@@ -36,7 +42,34 @@ export interface SourceOperator {
   emitBatch(max: number): Promise<boolean> | boolean;
   /** The source's position (its operator list state). */
   snapshotState?(checkpointId: number): unknown[];
+  /**
+   * The source's watermark (the minimum over its active splits), polled
+   * every autoWatermarkIntervalMs; undefined when it has no event time.
+   */
+  watermark?(): SourceWatermark | undefined;
+  /** Each split's position, lag and watermark, for `weir status`. */
+  splits?(): SplitStatus[];
+  /** Checkpoint `checkpointId` is complete everywhere (e.g. commit offsets to Kafka for monitoring). */
+  notifyCheckpointComplete?(checkpointId: number): Promise<void> | void;
   close?(): Promise<void> | void;
+}
+
+/** Where a source or watermark generator stands in event time. */
+export interface SourceWatermark {
+  /** ms; -Infinity before the first event. */
+  watermark: number;
+  /** Every split is idle: downstream must not wait for this subtask. */
+  idle: boolean;
+}
+
+/**
+ * The event-time timestamp of the record being processed (Flink's
+ * StreamRecord timestamp): set by the task from the input frame, by
+ * timestamp assigners, by sources and by operators that emit from timers;
+ * records emitted carry it on. NaN means "no timestamp".
+ */
+export interface RecordTime {
+  timestamp: number;
 }
 
 /** What an operator is built from. */
@@ -45,6 +78,14 @@ export interface OperatorContext {
   readonly descriptor: OperatorDescriptor;
   /** The user function the descriptor names, if any. */
   readonly fn: unknown;
+  /** The descriptor's further functions by role (`timestampAssigner`, `watermarkGenerator`, deserializers). */
+  readonly functions: Readonly<Record<string, unknown>>;
+  /** The current record's timestamp; set it before emitting to give records an event time. */
+  readonly time: RecordTime;
+  /** Emits to the side output `tag` (edges made by `getSideOutput`); records without such an edge are dropped. */
+  sideOutput(tag: string): Emit;
+  /** Adds `n` to the subtask's counter `name`, shown by `weir status` (e.g. `lateRecordsDropped`). */
+  count(name: string, n?: number): void;
   /** For the head of a keyed vertex: the key selector of its input edge. */
   readonly keySelector: ((record: unknown) => unknown) | undefined;
   readonly runtime: RuntimeContext;

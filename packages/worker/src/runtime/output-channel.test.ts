@@ -1,4 +1,4 @@
-import { decodeRecords, FrameKind, type Frame } from '@weir/common';
+import { decodeRecordFrame, decodeRecords, FrameKind, type Frame } from '@weir/common';
 import { describe, expect, it } from 'vitest';
 import { OutputChannel } from './output-channel.ts';
 
@@ -162,5 +162,22 @@ describe('OutputChannel batch size', () => {
     expect(expected).toBeGreaterThan(16);
     expect(expected).toBeLessThan(4096);
     expect(pushUntilFull(channel, record)).toBe(expected);
+  });
+});
+
+describe('OutputChannel timestamps', () => {
+  it('sends timestamps only for frames that have some, NaN for the records without', () => {
+    const frames: Frame[] = [];
+    const channel = new OutputChannel('c', (_id, frame) => frames.push(frame));
+    channel.onCredit(10);
+    channel.push('a');
+    channel.push('b', 7);
+    channel.flush();
+    channel.push('c');
+    channel.flush();
+    const first = decodeRecordFrame(frames[0]!.payload);
+    expect(first.records).toEqual(['a', 'b']);
+    expect(Array.from(first.timestamps!)).toEqual([Number.NaN, 7]);
+    expect(decodeRecordFrame(frames[1]!.payload).timestamps).toBeUndefined();
   });
 });

@@ -13,6 +13,8 @@ const MAX_BATCH = 4096;
 export class OutputChannel {
   readonly id: string;
   private records: unknown[] = [];
+  /** Timestamps of `records`, kept from the first record that has one (NaN for those without). */
+  private timestamps: number[] | undefined;
   private readonly backlog: Frame[] = [];
   private credits = 0;
   private batchSize = 256;
@@ -24,8 +26,14 @@ export class OutputChannel {
     this.send = send;
   }
 
-  /** Adds a record; returns true when a frame is full and should be flushed. */
-  push(record: unknown): boolean {
+  /** Adds a record with its event-time timestamp (NaN: none); returns true when a frame is full and should be flushed. */
+  push(record: unknown, timestamp = Number.NaN): boolean {
+    if (this.timestamps) this.timestamps.push(timestamp);
+    else if (timestamp === timestamp) {
+      // The first timestamped record of the frame: the ones before it have none.
+      this.timestamps = new Array<number>(this.records.length).fill(Number.NaN);
+      this.timestamps.push(timestamp);
+    }
     this.records.push(record);
     return this.records.length >= this.batchSize;
   }
@@ -42,8 +50,10 @@ export class OutputChannel {
   flush(): void {
     const records = this.records;
     if (records.length === 0) return;
+    const timestamps = this.timestamps;
     this.records = [];
-    const packed = encodeRecords(records);
+    this.timestamps = undefined;
+    const packed = encodeRecords(records, timestamps);
     // msgpackr hands out slices of a shared buffer: copy into an owned one so
     // the frame's buffer can be transferred to another thread.
     const payload = new Uint8Array(packed);

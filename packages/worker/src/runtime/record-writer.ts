@@ -26,28 +26,29 @@ export class RecordWriter {
     this.roundRobin = subtaskIndex;
   }
 
-  emit(record: unknown): void {
+  /** Writes a record with its event-time timestamp (NaN: none) to the channel(s) its partitioning picks. */
+  emit(record: unknown, timestamp = Number.NaN): void {
     const channels = this.channels;
     switch (this.partitioning) {
       case 'forward': {
         const channel = channels[0]!;
-        if (channel.push(record)) channel.flush();
+        if (channel.push(record, timestamp)) channel.flush();
         return;
       }
       case 'hash': {
         const key = keyToString(this.keySelector!(record));
         const group = keyGroupForKeyString(key, this.maxParallelism);
         const channel = channels[operatorIndexForKeyGroup(group, channels.length, this.maxParallelism)]!;
-        if (channel.push(record)) channel.flush();
+        if (channel.push(record, timestamp)) channel.flush();
         return;
       }
       case 'rebalance': {
         const channel = channels[this.roundRobin++ % channels.length]!;
-        if (channel.push(record)) channel.flush();
+        if (channel.push(record, timestamp)) channel.flush();
         return;
       }
       case 'broadcast':
-        for (const channel of channels) if (channel.push(record)) channel.flush();
+        for (const channel of channels) if (channel.push(record, timestamp)) channel.flush();
         return;
     }
   }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   channelId,
-  decodeRecords,
+  decodeRecordFrame,
   describeError,
   FrameKind,
   keyGroupRangeForSubtask,
@@ -10,6 +10,7 @@ import {
   type Frame,
   type OperatorSubtaskState,
   type RuntimeContext,
+  type SplitStatus,
   type TaskDeployment,
   type TaskMetrics,
   type TimeDomain,
@@ -19,7 +20,7 @@ import type { SlotToMain } from '../thread-protocol.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
 import { DeadLetterOutput } from './dead-letter-output.ts';
 import { InputGate, type InputChannel } from './input-gate.ts';
-import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from './operator.ts';
+import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator, SourceWatermark } from './operator.ts';
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
 import { readKeyedStateFile } from './state/keyed-state-file.ts';
@@ -73,6 +74,17 @@ export class StreamTask {
   private processingWakeAt: number | undefined;
   /** Snapshot writes in flight: while any is, the task yields after every frame so the writer gets its turn. */
   private snapshotWrites = 0;
+  /** The timestamp of the record in flight through the chain (Flink's StreamRecord timestamp). */
+  private readonly time: RecordTime = { timestamp: Number.NaN };
+  private readonly counters = new Map<string, number>();
+  /** The input watermark (minimum over live, active inputs), reported in metrics. */
+  private inputWatermark = Number.NEGATIVE_INFINITY;
+  /** The last watermark and idleness this task sent downstream. */
+  private outputWatermark = Number.NEGATIVE_INFINITY;
+  private outputIdle = false;
+  /** A chained operator that generates watermarks: it replaces the inputs' watermarks downstream. */
+  private watermarkGenerator: ChainedOperator | undefined;
+  private periodicDue = false;
 
   constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>, post: Post, dataDir: string) {
     this.deployment = deployment;
@@ -105,6 +117,7 @@ export class StreamTask {
       if (checkpointId <= this.completedCheckpointId) return;
       this.completedCheckpointId = checkpointId;
       for (const { op } of this.operators) await op.notifyCheckpointComplete?.(checkpointId);
+      await this.source?.op.notifyCheckpointComplete?.(checkpointId);
       this.signal();
     }).catch((error: unknown) => this.fail(`committing checkpoint ${checkpointId} failed: ${describeError(error)}`));
   }
@@ -127,6 +140,10 @@ export class StreamTask {
     const metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
     const bufferTimeoutMs = this.deployment.config.bufferTimeoutMs;
     const flushTimer = bufferTimeoutMs > 0 ? setInterval(() => this.output.flushAll(), bufferTimeoutMs) : undefined;
+    const watermarkTimer = setInterval(() => {
+      this.periodicDue = true;
+      if (this.watermarkGenerator) this.gate.interrupt();
+    }, this.deployment.config.autoWatermarkIntervalMs ?? 200);
     try {
       await this.openStateBackend();
       this.buildChain();
@@ -149,6 +166,7 @@ export class StreamTask {
     } finally {
       clearTimeout(this.processingWake);
       clearInterval(metricsTimer);
+      clearInterval(watermarkTimer);
       if (flushTimer) clearInterval(flushTimer);
       this.flushDeadLetters();
       this.reportMetrics();
@@ -179,7 +197,12 @@ export class StreamTask {
       }
       const more = await source.emitBatch(SOURCE_BATCH);
       await this.endBatch(bufferTimeoutMs);
-      if (!more) return;
+      if (this.periodicDue) this.emitPeriodicWatermark(source.watermark?.());
+      if (!more) {
+        // A finished source holds back nothing (Flink's MAX_WATERMARK at the end of a bounded source).
+        if (source.watermark) this.emitWatermark(Number.POSITIVE_INFINITY);
+        return;
+      }
       // Let credits, control messages and timers in between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -192,25 +215,55 @@ export class StreamTask {
     const keyOf = state?.prefetch && selectorId ? this.userFunction<(r: unknown) => unknown>(selectorId) : undefined;
     const aligner = new BarrierAligner(this.gate, this.deployment.config.checkpoint.mode);
     const watermarks = new Map<InputChannel, number>();
-    let inputWatermark = Number.NEGATIVE_INFINITY;
+    const idle = new Set<InputChannel>();
+    const time = this.time;
+    const onInputWatermark = async (): Promise<void> => {
+      const open = this.gate.all().filter((c) => !c.ended);
+      if (open.length === 0) return;
+      const live = open.filter((c) => !idle.has(c));
+      if (live.length === 0) {
+        // Every input is idle (or done): so is this task, unless it makes its own watermarks.
+        if (!this.watermarkGenerator) this.emitIdle(true);
+        return;
+      }
+      if (!this.watermarkGenerator) this.emitIdle(false);
+      const combined = Math.min(...live.map((c) => (c.endOfData ? Number.POSITIVE_INFINITY : (watermarks.get(c) ?? Number.NEGATIVE_INFINITY))));
+      if (combined <= this.inputWatermark) return;
+      this.inputWatermark = combined;
+      const timers = this.operators[0]!.op.timers;
+      if (timers) timers.service.watermark = combined;
+      await this.fireTimers('event-time', combined, bufferTimeoutMs);
+      if (!this.watermarkGenerator) this.emitWatermark(combined);
+    };
     for (;;) {
       this.armProcessingTimer();
       const next = await this.gate.take();
       if (!next) return;
       if (next === 'woken') {
         await this.fireTimers('processing-time', Date.now(), bufferTimeoutMs);
+        if (this.periodicDue && this.watermarkGenerator) this.emitPeriodicWatermark(this.watermarkGenerator.periodicWatermark?.());
         if (!this.output.isAvailable()) await this.output.available();
         continue;
       }
       const { channel, frame } = next;
       switch (frame.kind) {
         case FrameKind.Records: {
-          const records = decodeRecords(frame.payload);
+          const { records, timestamps } = decodeRecordFrame(frame.payload);
           this.recordsIn += records.length;
+          if (idle.delete(channel)) await onInputWatermark();
           if (keyOf) await state!.prefetch!(records.map((r) => keyToString(keyOf(r))));
           const process = head.process;
-          for (let i = 0; i < records.length; i++) process(records[i]);
+          if (timestamps) {
+            for (let i = 0; i < records.length; i++) {
+              time.timestamp = timestamps[i]!;
+              process(records[i]);
+            }
+          } else {
+            time.timestamp = Number.NaN;
+            for (let i = 0; i < records.length; i++) process(records[i]);
+          }
           await this.endBatch(bufferTimeoutMs);
+          if (this.periodicDue && this.watermarkGenerator) this.emitPeriodicWatermark(this.watermarkGenerator.periodicWatermark?.());
           break;
         }
         case FrameKind.Barrier: {
@@ -219,21 +272,21 @@ export class StreamTask {
           break;
         }
         case FrameKind.Watermark: {
-          // A task's watermark is the minimum over its inputs; it travels in-line.
+          // A task's watermark is the minimum over its active inputs; it travels in-line.
           watermarks.set(channel, Math.max(watermarks.get(channel) ?? Number.NEGATIVE_INFINITY, frame.watermark));
-          const live = this.gate.all().filter((c) => !c.ended);
-          const combined = Math.min(...live.map((c) => watermarks.get(c) ?? Number.NEGATIVE_INFINITY));
-          if (combined > inputWatermark) {
-            inputWatermark = combined;
-            const timers = this.operators[0]!.op.timers;
-            if (timers) timers.service.watermark = combined;
-            await this.fireTimers('event-time', combined, bufferTimeoutMs);
-            this.output.broadcastEvent(FrameKind.Watermark, combined);
-          }
+          idle.delete(channel);
+          await onInputWatermark();
+          break;
+        }
+        case FrameKind.WatermarkStatus: {
+          if (frame.watermark === 1) idle.add(channel);
+          else idle.delete(channel);
+          await onInputWatermark();
           break;
         }
         case FrameKind.EndOfData:
           channel.endOfData = true;
+          await onInputWatermark();
           if (!this.endOfDataSent && this.gate.all().every((c) => c.endOfData || c.ended)) {
             // End of input: event time has run out (Flink's MAX_WATERMARK).
             await this.fireTimers('event-time', Number.POSITIVE_INFINITY, bufferTimeoutMs);
@@ -242,6 +295,7 @@ export class StreamTask {
           break;
         case FrameKind.EndOfPartition: {
           channel.ended = true;
+          await onInputWatermark();
           const aligned = aligner.onChannelEnded();
           if (aligned) await this.checkpoint(aligned.checkpointId, aligned.alignmentMs);
           break;
@@ -270,10 +324,40 @@ export class StreamTask {
       if (this.state?.prefetch) await this.state.prefetch([...new Set(due.map((d) => d.key))]);
       for (const entry of due) {
         const timer = timers.service.claim(domain, entry);
-        if (timer) timers.fire(timer);
+        if (!timer) continue;
+        // What an event-time timer emits carries the timer's time (Flink does the same).
+        this.time.timestamp = domain === 'event-time' ? timer.timestamp : Number.NaN;
+        timers.fire(timer);
       }
       await this.endBatch(bufferTimeoutMs);
     }
+  }
+
+  /** Sends a watermark downstream if it advances event time. */
+  private emitWatermark(watermark: number): void {
+    if (watermark <= this.outputWatermark) return;
+    this.emitIdle(false);
+    this.outputWatermark = watermark;
+    this.output.broadcastEvent(FrameKind.Watermark, watermark);
+  }
+
+  /** Tells downstream this task is idle (it must not wait for its watermark) or active again. */
+  private emitIdle(idle: boolean): void {
+    if (idle === this.outputIdle) return;
+    this.outputIdle = idle;
+    this.output.broadcastEvent(FrameKind.WatermarkStatus, idle ? 1 : 0);
+  }
+
+  /** Forwards what a source or a watermark-generating operator reports, every autoWatermarkIntervalMs. */
+  private emitPeriodicWatermark(current: SourceWatermark | undefined): void {
+    this.periodicDue = false;
+    if (!current) return;
+    if (current.idle) {
+      this.emitIdle(true);
+      return;
+    }
+    this.emitIdle(false);
+    this.emitWatermark(current.watermark);
   }
 
   /** Keeps one wake-up armed for the earliest processing-time timer. */
@@ -454,6 +538,13 @@ export class StreamTask {
       deadLetters: this.deadLetters.reduce((n, l) => n + l.count, 0),
       backpressuredFrames: this.output.backlogFrames(),
     };
+    if (this.source?.op.watermark || this.inputWatermark !== Number.NEGATIVE_INFINITY) {
+      const w = this.source ? this.outputWatermark : this.inputWatermark;
+      metrics.inputWatermark = Number.isFinite(w) ? w : null;
+    }
+    const splits: SplitStatus[] | undefined = this.source?.op.splits?.();
+    if (splits) metrics.splits = splits;
+    if (this.counters.size > 0) metrics.counters = Object.fromEntries(this.counters);
     const withLetters = this.deadLetters.find((l) => l.count > 0);
     this.post({ type: 'metrics', metrics, deadLetterDir: withLetters?.directory ?? null });
   }
@@ -465,7 +556,7 @@ export class StreamTask {
         this.output.createChannel(channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex)),
       );
       const keySelector = out.keySelector ? this.userFunction<(r: unknown) => unknown>(out.keySelector) : undefined;
-      this.output.addWriter(new RecordWriter(channels, out.partitioning, out.maxParallelism, keySelector, d.subtaskIndex));
+      this.output.addWriter(new RecordWriter(channels, out.partitioning, out.maxParallelism, keySelector, d.subtaskIndex), out.sideOutput);
     }
     for (const input of d.inputs) {
       for (const p of input.producers) {
@@ -480,7 +571,8 @@ export class StreamTask {
     const headKeySelector = d.inputs[0]?.keySelector;
     const keySelector = headKeySelector ? this.userFunction<(r: unknown) => unknown>(headKeySelector) : undefined;
     const output = this.output;
-    let next: Emit = (record) => output.emit(record);
+    const time = this.time;
+    let next: Emit = (record) => output.emit(record, time.timestamp);
     const built: { id: string; op: ChainedOperator }[] = [];
     for (let i = d.operators.length - 1; i >= 0; i--) {
       const descriptor = d.operators[i]!;
@@ -492,6 +584,10 @@ export class StreamTask {
         deployment: d,
         descriptor,
         fn: descriptor.fn ? this.userFunction(descriptor.fn) : undefined,
+        functions: Object.fromEntries(Object.entries(descriptor.functions ?? {}).map(([role, id]) => [role, this.userFunction(id)])),
+        time,
+        sideOutput: (tag) => (record) => output.emitSide(tag, record, time.timestamp),
+        count: (name, n = 1) => this.counters.set(name, (this.counters.get(name) ?? 0) + n),
         keySelector: i === 0 ? keySelector : undefined,
         runtime: { ...runtime, operatorId: descriptor.id },
         deadLetters,
@@ -516,6 +612,7 @@ export class StreamTask {
           return this.state;
         });
         built.unshift({ id: descriptor.id, op });
+        if (op.periodicWatermark && !this.watermarkGenerator) this.watermarkGenerator = op;
         next = op.process;
       }
     }

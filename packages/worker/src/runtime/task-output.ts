@@ -8,6 +8,8 @@ import type { RecordWriter } from './record-writer.ts';
  */
 export class TaskOutput {
   readonly writers: RecordWriter[] = [];
+  /** Writers of side-output edges, by tag. */
+  private readonly sideWriters = new Map<string, RecordWriter[]>();
   private readonly channels = new Map<string, OutputChannel>();
   private waiter: (() => void) | undefined;
   private readonly send: (channel: string, frame: Frame) => void;
@@ -24,15 +26,30 @@ export class TaskOutput {
     return channel;
   }
 
-  addWriter(writer: RecordWriter): void {
-    this.writers.push(writer);
+  /** Adds the writer of an outgoing edge: the main output, or the side output `sideOutput`. */
+  addWriter(writer: RecordWriter, sideOutput?: string): void {
+    if (sideOutput === undefined) {
+      this.writers.push(writer);
+      return;
+    }
+    const list = this.sideWriters.get(sideOutput) ?? [];
+    list.push(writer);
+    this.sideWriters.set(sideOutput, list);
   }
 
-  /** The chain's last operator emits here: every outgoing edge gets the record. */
-  emit(record: unknown): void {
+  /** The chain's last operator emits here: every outgoing edge gets the record (with its timestamp; NaN: none). */
+  emit(record: unknown, timestamp = Number.NaN): void {
     this.recordsOut++;
     const writers = this.writers;
-    for (let i = 0; i < writers.length; i++) writers[i]!.emit(record);
+    for (let i = 0; i < writers.length; i++) writers[i]!.emit(record, timestamp);
+  }
+
+  /** An operator of the chain emits to its side output `tag`; without an edge for it, the record is dropped. */
+  emitSide(tag: string, record: unknown, timestamp = Number.NaN): void {
+    const writers = this.sideWriters.get(tag);
+    if (!writers) return;
+    this.recordsOut++;
+    for (const writer of writers) writer.emit(record, timestamp);
   }
 
   onCredit(channelId: string, credits: number): void {
@@ -68,8 +85,10 @@ export class TaskOutput {
     for (const channel of this.channels.values()) channel.flush();
   }
 
+  /** Sends an in-line event on every channel, main and side outputs. */
   broadcastEvent(kind: FrameKind, watermark = 0, checkpointId = 0): void {
     for (const writer of this.writers) writer.broadcastEvent(kind, watermark, checkpointId);
+    for (const writers of this.sideWriters.values()) for (const writer of writers) writer.broadcastEvent(kind, watermark, checkpointId);
   }
 
   backlogFrames(): number {

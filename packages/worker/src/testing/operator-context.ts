@@ -8,6 +8,15 @@ import type { OperatorContext } from '../runtime/operator.ts';
 export interface TestOperatorContextOptions {
   descriptor: OperatorDescriptor;
   fn?: unknown;
+  /** The descriptor's further functions by role. */
+  functions?: Record<string, unknown>;
+  /** Collects what the operator emits to side outputs, by tag. */
+  sideOutputs?: Map<string, unknown[]>;
+  /** Collects the operator's counters. */
+  counters?: Map<string, number>;
+  restoredState?: unknown[];
+  restoredCheckpointId?: number;
+  checkpointing?: boolean;
   keySelector?: (record: unknown) => unknown;
   subtaskIndex?: number;
   parallelism?: number;
@@ -38,6 +47,7 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
       bufferTimeoutMs: 50,
       checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG },
       stateBackend: options.stateBackend ?? 'heap',
+      autoWatermarkIntervalMs: 200,
     },
     args: [],
     peers: {},
@@ -48,13 +58,21 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
     deployment,
     descriptor,
     fn: options.fn,
+    functions: options.functions ?? {},
+    time: { timestamp: Number.NaN },
+    sideOutput: (tag) => (record) => {
+      const list = options.sideOutputs?.get(tag) ?? [];
+      list.push(record);
+      options.sideOutputs?.set(tag, list);
+    },
+    count: (name, n = 1) => options.counters?.set(name, (options.counters.get(name) ?? 0) + n),
     keySelector: options.keySelector,
     runtime: { jobId: 'job-1', operatorId: descriptor.id, subtaskIndex, parallelism, attempt: 0 },
     deadLetters: new DeadLetterOutput(options.deadLetterDir ?? join(tmpdir(), `weir-${descriptor.id}-unused`), descriptor.id, subtaskIndex),
     dataDir: options.dataDir ?? tmpdir(),
     cancelled: () => false,
-    restoredState: undefined,
-    restoredCheckpointId: undefined,
-    checkpointing: false,
+    restoredState: options.restoredState,
+    restoredCheckpointId: options.restoredCheckpointId,
+    checkpointing: options.checkpointing ?? false,
   };
 }
