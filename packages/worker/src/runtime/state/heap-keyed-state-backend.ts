@@ -1,6 +1,6 @@
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
-import { readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';
+import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';
 
 /** Marks, in a snapshot's shadow, a key that did not exist when the snapshot was taken. */
 const ABSENT = Symbol('absent');
@@ -87,17 +87,25 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
             if (i % SLICE === SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
           }
         }
-        function* entries(): Generator<KeyedStateEntry> {
+        function* chunks(): Generator<KeyedStateEntry[]> {
+          let chunk: KeyedStateEntry[] = [];
           for (let g = 0; g < buckets.length; g++) {
+            const group = keyGroupRange.start + g;
             for (const [v, key] of buckets[g]!) {
               const view = views[v]!;
-              const value = view.shadow.has(key) ? view.shadow.get(key) : view.table.map.get(key);
+              const shadowed = view.shadow.size > 0 && view.shadow.has(key);
+              const value = shadowed ? view.shadow.get(key) : view.table.map.get(key);
               if (value === ABSENT || value === undefined) continue;
-              yield [keyGroupRange.start + g, view.name, key, value];
+              chunk.push([group, view.name, key, value]);
+              if (chunk.length === KEYED_STATE_CHUNK) {
+                yield chunk;
+                chunk = [];
+              }
             }
           }
+          yield chunk;
         }
-        return writeKeyedStateFile(directory, fileName, { maxParallelism, keyGroupRange }, entries());
+        return writeKeyedStateFile(directory, fileName, { maxParallelism, keyGroupRange }, chunks());
       },
       release,
     };

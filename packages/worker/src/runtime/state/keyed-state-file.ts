@@ -5,7 +5,8 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
 
-const CHUNK = 1000;
+/** Entries per msgpack value in the file (and per chunk producers hand over). */
+export const KEYED_STATE_CHUNK = 1000;
 const packr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: false });
 
 /** One keyed-state entry in a snapshot file. */
@@ -19,15 +20,18 @@ export interface KeyedStateFileHeader {
 }
 
 /**
- * Writes entries (already sorted by key group) to `directory/fileName`:
- * a temporary file first, fsynced, then renamed, so a reader never sees a
- * partial file under the final name. Returns the handle with its checksum.
+ * Writes entries (already sorted by key group), handed over in chunks of up
+ * to KEYED_STATE_CHUNK, to `directory/fileName`: a temporary file first,
+ * fsynced, then renamed, so a reader never sees a partial file under the
+ * final name. Returns the handle with its checksum. Chunks, not single
+ * entries, cross the (async) iterator: a promise per entry cost more than
+ * the encoding.
  */
 export async function writeKeyedStateFile(
   directory: string,
   fileName: string,
   header: Omit<KeyedStateFileHeader, 'format' | 'version'>,
-  entries: Iterable<KeyedStateEntry> | AsyncIterable<KeyedStateEntry>,
+  chunks: Iterable<KeyedStateEntry[]> | AsyncIterable<KeyedStateEntry[]>,
 ): Promise<KeyedStateHandle> {
   await mkdir(directory, { recursive: true });
   const path = join(directory, fileName);
@@ -44,16 +48,33 @@ export async function writeKeyedStateFile(
   };
   try {
     await put({ format: 'weir-keyed-state', version: 1, ...header } satisfies KeyedStateFileHeader);
-    let chunk: KeyedStateEntry[] = [];
-    for await (const entry of entries) {
-      chunk.push(entry);
-      count++;
-      if (chunk.length >= CHUNK) {
-        await put(chunk);
-        chunk = [];
-      }
+    // Several chunks per write call: fewer, larger writes.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const buffer = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await handle.write(buffer);
+    };
+    const add = async (chunk: KeyedStateEntry[]): Promise<void> => {
+      if (chunk.length === 0) return;
+      count += chunk.length;
+      // msgpackr reuses its buffer: copy out what is kept past the next pack().
+      const packed = Buffer.from(packr.pack(chunk));
+      hash.update(packed);
+      bytes += packed.length;
+      pending.push(packed);
+      pendingBytes += packed.length;
+      if (pendingBytes >= 1 << 20) await flush();
+    };
+    if (Symbol.asyncIterator in chunks) {
+      for await (const chunk of chunks) await add(chunk);
+    } else {
+      for (const chunk of chunks) await add(chunk);
     }
-    if (chunk.length > 0) await put(chunk);
+    await flush();
     await handle.sync();
   } finally {
     await handle.close();
