@@ -1,5 +1,7 @@
 // TypeScript shapes of the messages in proto/weir.proto, as @grpc/proto-loader
 // hands them over (camelCase fields, longs as numbers, defaults filled).
+// leaderEpoch: the leader's etcd fence revision (0 without etcd); optional on
+// the sending side, always filled (0 by default) on arrival.
 
 export interface SubmitJobRequest { name: string; jobGraphJson: string; artifact: Uint8Array; args: string[]; fromSavepoint: string; allowNonRestoredState: boolean }
 export interface SubmitJobResponse { jobId: string }
@@ -28,13 +30,13 @@ export interface WorkerMessage {
   checkpointDeclined?: CheckpointDeclined | null;
   body?: 'register' | 'heartbeat' | 'taskState' | 'checkpointAck' | 'checkpointDeclined';
 }
-export interface CoordinatorMessage { registered?: { coordinatorId: string } | null; body?: 'registered' }
+export interface CoordinatorMessage { registered?: { coordinatorId: string; leaderEpoch?: number } | null; body?: 'registered' }
 
-export interface DeployTasksRequest { deploymentJson: string[] }
-export interface CancelTasksRequest { jobId: string; attempt: number }
-export interface ReleaseJobRequest { jobId: string }
-export interface TriggerCheckpointRequest { jobId: string; attempt: number; checkpointId: number; stopSources: boolean }
-export interface NotifyCheckpointCompleteRequest { jobId: string; attempt: number; checkpointId: number }
+export interface DeployTasksRequest { deploymentJson: string[]; leaderEpoch?: number }
+export interface CancelTasksRequest { jobId: string; attempt: number; leaderEpoch?: number }
+export interface ReleaseJobRequest { jobId: string; leaderEpoch?: number }
+export interface TriggerCheckpointRequest { jobId: string; attempt: number; checkpointId: number; stopSources: boolean; leaderEpoch?: number }
+export interface NotifyCheckpointCompleteRequest { jobId: string; attempt: number; checkpointId: number; leaderEpoch?: number }
 
 export interface ExchangeMessage {
   channel: string;

@@ -48,6 +48,25 @@ export interface WorkerView {
   slots: number;
   freeSlots: number;
   lastHeartbeatMs: number;
+  /** etcd mode: whether the worker's session with the leader is open (false: registered in etcd only). */
+  connected?: boolean;
+}
+
+/** A coordinator taking part in the leader election (etcd mode). */
+export interface CoordinatorCandidateView {
+  address: string;
+  /** The create revision of its election key: the lowest leads. */
+  createRevision: string;
+}
+
+/** etcd mode: who leads, who stands by. */
+export interface LeadershipView {
+  clusterId: string;
+  leaseTtlSeconds: number;
+  /** The leader's epoch: the create revision of its leader key. */
+  epoch: string;
+  leader: CoordinatorCandidateView;
+  standbys: CoordinatorCandidateView[];
 }
 
 /** The cluster as `weir cluster` shows it. */
@@ -55,4 +74,6 @@ export interface ClusterView {
   coordinatorId: string;
   address: string;
   workers: WorkerView[];
+  /** Only in etcd mode. */
+  leadership?: LeadershipView;
 }

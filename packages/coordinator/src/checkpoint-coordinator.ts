@@ -2,6 +2,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointConfig, CheckpointMetadata, CheckpointView, JobGraph, Logger, OperatorSubtaskState, SubtaskCheckpointAck } from '@weir/common';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
+import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';
 import type { Execution } from './execution-graph.ts';
 
 /** What the CheckpointCoordinator needs from its JobMaster. */
@@ -13,6 +14,12 @@ export interface CheckpointHost {
   notifyComplete(workerIds: string[], attempt: number, checkpointId: number): Promise<void>;
   /** Too many checkpoints failed in a row: fail over. */
   failJob(reason: string): void;
+  /** etcd mode: advances the job's checkpoint counter to at least `atLeast`; resolves with the id handed out. */
+  reserveId?(atLeast: number): Promise<number>;
+  /** etcd mode: records a completed checkpoint (a guarded write). Sinks are told to commit only after it succeeded. */
+  recordCompleted?(pointer: CheckpointPointer): Promise<void>;
+  /** etcd mode: the job's latest completed checkpoint as recorded. */
+  latestPointer?(): Promise<CheckpointPointer | null>;
 }
 
 interface Pending {
@@ -78,7 +85,22 @@ export class CheckpointCoordinator {
    */
   async reload(initial: CompletedCheckpoint | null): Promise<CompletedCheckpoint | null> {
     this.nextId = Math.max(this.nextId, await this.storage.nextCheckpointId(this.jobId));
-    const { found, skipped } = await this.storage.latestValid(this.jobId);
+    let recorded: CompletedCheckpoint | null = null;
+    if (this.host.latestPointer) {
+      // etcd mode: the pointer names the latest checkpoint whose completion was recorded (and only those were ever committed by sinks).
+      const pointer = await this.host.latestPointer();
+      if (pointer) {
+        this.nextId = Math.max(this.nextId, pointer.checkpointId + 1);
+        try {
+          recorded = { metadata: await this.storage.readMetadata(pointer.directory), directory: pointer.directory };
+        } catch (error) {
+          this.logger.warn({ checkpointId: pointer.checkpointId, err: (error as Error).message }, 'the latest recorded checkpoint cannot be read; falling back to the newest valid one in storage');
+        }
+      }
+    }
+    // etcd mode: past every id any leader handed out (the counter may be ahead of storage: ids of checkpoints that never completed).
+    if (this.host.reserveId) this.nextId = (await this.host.reserveId(this.nextId)) + 1;
+    const { found, skipped } = recorded ? { found: recorded, skipped: [] } : await this.storage.latestValid(this.jobId);
     for (const s of skipped) {
       if (this.history.some((h) => h.checkpointId === s.checkpointId && h.status === 'FAILED')) continue;
       this.logger.warn({ checkpointId: s.checkpointId, reason: s.reason }, 'skipping a checkpoint that cannot be restored; falling back to an earlier one');
@@ -192,9 +214,25 @@ export class CheckpointCoordinator {
     };
     this.pending.set(id, pending);
     const sourceWorkers = new Set(live.filter((e) => this.host.isSource(e.vertexId)).map((e) => e.workerId!));
-    for (const workerId of sourceWorkers) {
-      this.host.trigger(workerId, current.attempt, id, savepoint?.stop ?? false).catch((error: Error) => this.fail(pending, `triggering worker ${workerId} failed: ${error.message}`, true));
+    const triggerSources = (): void => {
+      if (!this.pending.has(id)) return;
+      for (const workerId of sourceWorkers) {
+        this.host.trigger(workerId, current.attempt, id, savepoint?.stop ?? false).catch((error: Error) => this.fail(pending, `triggering worker ${workerId} failed: ${error.message}`, true));
+      }
+    };
+    if (!this.host.reserveId) {
+      triggerSources();
+      return pending;
     }
+    // etcd mode: the id is handed out by the counter in etcd (a guarded write) before any source sees it.
+    this.host.reserveId(id).then(
+      (reserved) => {
+        if (reserved === id) return triggerSources();
+        this.nextId = Math.max(this.nextId, reserved + 1);
+        this.fail(pending, `the checkpoint counter in etcd was already at ${reserved - 1}`, false);
+      },
+      (error: Error) => this.fail(pending, `reserving its id failed: ${error.message}`, true),
+    );
     return pending;
   }
 
@@ -239,6 +277,11 @@ export class CheckpointCoordinator {
         }
       }
       await this.storage.writeMetadata(directory, metadata);
+      // etcd mode: the completion is recorded by a guarded write before anything commits; a deposed leader fails here.
+      if (this.host.recordCompleted) {
+        if (!this.pending.has(p.id)) throw new Error('it was abandoned while its metadata was written');
+        await this.host.recordCompleted({ checkpointId: p.id, directory, completedAtMs: metadata.completedAtMs });
+      }
       this.pending.delete(p.id);
       this.latest = { metadata, directory };
       this.lastStates = states;

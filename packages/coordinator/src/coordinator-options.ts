@@ -6,7 +6,13 @@ export const COORDINATOR_ENV = {
   port: 'WEIR_COORDINATOR_PORT',
   dataDir: 'WEIR_DATA_DIR',
   checkpointDir: 'WEIR_CHECKPOINT_DIR',
+  etcd: 'WEIR_ETCD',
+  clusterId: 'WEIR_CLUSTER_ID',
+  leaseTtl: 'WEIR_LEASE_TTL',
 } as const;
+
+/** The cluster id used with etcd when none is given. */
+export const DEFAULT_CLUSTER_ID = 'default';
 
 /** The coordinator's default port (Flink's JobManager RPC port). */
 export const DEFAULT_COORDINATOR_PORT = 6123;
@@ -28,9 +34,25 @@ export interface CoordinatorOptions {
   slotWaitTimeoutMs?: number;
   /** How long cancelled subtasks get to confirm before a job counts as cancelled. */
   cancelTimeoutMs?: number;
+  /**
+   * etcd client URLs. When given, coordinators of the same `clusterId` elect
+   * a leader (the others stand by) and job metadata lives in etcd; large data
+   * (artifacts, checkpoints) goes to `checkpointDir`, which every coordinator
+   * must share. Empty: the embedded file store, one coordinator.
+   */
+  etcd?: string[];
+  /** Which cluster in etcd (keys under `/weir/<clusterId>/`). */
+  clusterId?: string;
+  /** Lease TTL of the leader key in whole seconds (>= 2): a dead leader is replaced after about this long. */
+  leaseTtlSeconds?: number;
 }
 
 export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;
+
+/** Splits a comma-separated list of etcd URLs. */
+export function parseEtcdEndpoints(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
 
 export function resolveCoordinatorOptions(options: CoordinatorOptions, env: NodeJS.ProcessEnv = process.env): ResolvedCoordinatorOptions {
   const host = options.host ?? '127.0.0.1';
@@ -44,5 +66,8 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
     slotWaitTimeoutMs: options.slotWaitTimeoutMs ?? 30_000,
     cancelTimeoutMs: options.cancelTimeoutMs ?? 10_000,
+    etcd: options.etcd ?? parseEtcdEndpoints(env[COORDINATOR_ENV.etcd]),
+    clusterId: options.clusterId ?? env[COORDINATOR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,
+    leaseTtlSeconds: options.leaseTtlSeconds ?? Number(env[COORDINATOR_ENV.leaseTtl] ?? 5),
   };
 }

@@ -15,6 +15,8 @@ import {
 } from '@weir/common';
 import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from './checkpoint-coordinator.ts';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
+import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';
+import type { JobAssignment } from './metadata-store.ts';
 import { ExecutionGraph, type Execution } from './execution-graph.ts';
 import { restoreSpecFor } from './state-assignment.ts';
 import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
@@ -39,6 +41,23 @@ export interface JobMasterDeps {
   storage: CheckpointStorage;
   /** Called after every change of the job's status (to persist it). */
   onStatus?: (job: JobMaster) => void;
+  /** The leader epoch sent with every order to workers (etcd mode: the fence revision; 0 without etcd). */
+  epoch?: number;
+  /** The number of the first attempt (etcd mode: one more than the last attempt an earlier leader started). */
+  initialAttempt?: number;
+  /** etcd mode: records an attempt's placement (a guarded write) before it is deployed; throws when this coordinator no longer leads. */
+  beforeDeploy?: (assignment: JobAssignment) => Promise<void>;
+  /** etcd mode: the checkpoint id counter and latest-checkpoint pointer (guarded writes). */
+  checkpointRecords?: CheckpointRecords;
+}
+
+/** Where a leader keeps a job's checkpoint counter and latest-checkpoint pointer (etcd mode). */
+export interface CheckpointRecords {
+  /** Advances the job's counter to at least `atLeast` and returns the id handed out. */
+  reserveId(jobId: string, atLeast: number): Promise<number>;
+  /** Records a completed checkpoint; must succeed before sinks are told to commit. */
+  recordCompleted(jobId: string, pointer: CheckpointPointer): Promise<void>;
+  latest(jobId: string): Promise<CheckpointPointer | null>;
 }
 
 /**
@@ -61,12 +80,14 @@ export class JobMaster {
   private readonly checkpoints: CheckpointCoordinator;
   private checkpointsStarted = false;
   private stopping = false;
+  /** Set when this coordinator stopped leading: the job is left alone (no orders, no writes) for the next leader. */
+  private halted = false;
 
   constructor(record: JobRecord, deps: JobMasterDeps) {
     this.record = record;
     this.deps = deps;
     this.logger = deps.logger.child({ jobId: record.jobId });
-    this.graph = new ExecutionGraph(record.jobId, record.graph, 0);
+    this.graph = new ExecutionGraph(record.jobId, record.graph, deps.initialAttempt ?? 0);
     this.checkpoints = new CheckpointCoordinator({
       jobId: record.jobId,
       jobName: record.name,
@@ -75,6 +96,28 @@ export class JobMaster {
       host: this.checkpointHost(),
       logger: this.logger,
     });
+  }
+
+  private get epoch(): number {
+    return this.deps.epoch ?? 0;
+  }
+
+  /**
+   * This coordinator no longer leads: stop every timer and the checkpoints,
+   * and never again send an order or write a record for this job. Its
+   * subtasks keep running on the workers until the next leader replaces them.
+   */
+  halt(reason: string): void {
+    if (this.halted) return;
+    this.halted = true;
+    clearTimeout(this.restartTimer);
+    clearTimeout(this.cancelTimer);
+    this.checkpoints.stop(`this coordinator stopped leading: ${reason}`);
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  get isHalted(): boolean {
+    return this.halted;
   }
 
   /** Takes a savepoint into `directory`; with `stop`, the job then ends (FINISHED). Resolves with the savepoint's path. */
@@ -105,25 +148,34 @@ export class JobMaster {
 
   private checkpointHost(): CheckpointHost {
     return {
-      attempt: () => (this.status === 'RUNNING' ? { attempt: this.graph.attempt, executions: this.graph.all() } : undefined),
+      attempt: () => (this.status === 'RUNNING' && !this.halted ? { attempt: this.graph.attempt, executions: this.graph.all() } : undefined),
       isSource: (vertexId) => !this.record.graph.edges.some((e) => e.target === vertexId),
       trigger: async (workerId, attempt, checkpointId, stopSources) => {
         const worker = this.deps.registry.get(workerId);
         if (!worker) throw new Error(`worker ${workerId} is gone`);
-        await unaryCall(worker.client, 'TriggerCheckpoint', { jobId: this.record.jobId, attempt, checkpointId, stopSources });
+        if (this.halted) throw new Error('this coordinator no longer leads');
+        await unaryCall(worker.client, 'TriggerCheckpoint', { jobId: this.record.jobId, attempt, checkpointId, stopSources, leaderEpoch: this.epoch });
       },
       notifyComplete: async (workerIds, attempt, checkpointId) => {
+        if (this.halted) return;
         await Promise.all(
           workerIds.map(async (workerId) => {
             const worker = this.deps.registry.get(workerId);
             if (!worker) return;
-            await unaryCall(worker.client, 'NotifyCheckpointComplete', { jobId: this.record.jobId, attempt, checkpointId }).catch((error: Error) =>
+            await unaryCall(worker.client, 'NotifyCheckpointComplete', { jobId: this.record.jobId, attempt, checkpointId, leaderEpoch: this.epoch }).catch((error: Error) =>
               this.logger.warn({ workerId, checkpointId, err: error.message }, 'could not notify a worker of a completed checkpoint'),
             );
           }),
         );
       },
       failJob: (reason) => this.failAttempt(reason),
+      ...(this.deps.checkpointRecords
+        ? {
+            reserveId: (atLeast: number) => this.deps.checkpointRecords!.reserveId(this.record.jobId, atLeast),
+            recordCompleted: (pointer: CheckpointPointer) => this.deps.checkpointRecords!.recordCompleted(this.record.jobId, pointer),
+            latestPointer: () => this.deps.checkpointRecords!.latest(this.record.jobId),
+          }
+        : {}),
     };
   }
 
@@ -150,12 +202,14 @@ export class JobMaster {
   }
 
   start(): void {
+    if (this.halted) return;
     this.transition('RUNNING');
     void this.schedule(this.graph);
   }
 
   /** A subtask changed state on a worker. Updates of old attempts only free slots. */
   onTaskState(update: TaskStateUpdate, worker: RegisteredWorker | undefined): void {
+    if (this.halted) return;
     const state = update.state as ExecutionState;
     const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
     if (isTerminalExecutionState(state)) worker?.occupied.delete(key);
@@ -195,6 +249,7 @@ export class JobMaster {
   }
 
   onWorkerLost(workerId: string, reason: string): void {
+    if (this.halted) return;
     const affected = this.graph.all().some((e) => e.workerId === workerId && !isTerminalExecutionState(e.state));
     if (!affected) return;
     for (const e of this.graph.all()) {
@@ -211,6 +266,7 @@ export class JobMaster {
   }
 
   cancel(): void {
+    if (this.halted) return;
     if (isTerminalJobStatus(this.status) || this.status === 'CANCELLING') return;
     this.checkpoints.stop('the job is being cancelled');
     clearTimeout(this.restartTimer);
@@ -231,7 +287,7 @@ export class JobMaster {
 
   /** Resolves when the job reaches a terminal status. */
   whenTerminal(): Promise<void> {
-    if (isTerminalJobStatus(this.status)) return Promise.resolve();
+    if (isTerminalJobStatus(this.status) || this.halted) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -283,7 +339,7 @@ export class JobMaster {
     const deadline = Date.now() + this.deps.slotWaitTimeoutMs;
     let placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
     while (!placement) {
-      if (graph !== this.graph || this.status !== 'RUNNING') return;
+      if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
       if (Date.now() > deadline) {
         const needed = this.record.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
         const free = totalFreeSlots(registry.all(), (w) => registry.freeSlots(w));
@@ -295,7 +351,7 @@ export class JobMaster {
       await new Promise((resolve) => setTimeout(resolve, 200));
       placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
     }
-    if (graph !== this.graph || this.status !== 'RUNNING') return;
+    if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     let latest: CompletedCheckpoint | null;
     try {
       latest = await this.checkpoints.reload(this.record.restoreFrom ?? null);
@@ -303,8 +359,19 @@ export class JobMaster {
       this.failAttempt(`cannot read the checkpoints of the job: ${(error as Error).message}`);
       return;
     }
-    if (graph !== this.graph || this.status !== 'RUNNING') return;
+    if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     if (latest) this.logger.info({ checkpointId: latest.metadata.checkpointId, directory: latest.directory }, 'restoring from checkpoint');
+    if (this.deps.beforeDeploy) {
+      const subtasks: Record<string, string> = {};
+      for (const [key, worker] of placement) subtasks[key] = worker.workerId;
+      try {
+        await this.deps.beforeDeploy({ jobId: this.record.jobId, attempt: graph.attempt, epoch: this.epoch, subtasks });
+      } catch (error) {
+        if (graph === this.graph && !this.halted) this.failAttempt(`cannot record the assignment of attempt ${graph.attempt}: ${(error as Error).message}`);
+        return;
+      }
+      if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
+    }
 
     const byWorker = new Map<RegisteredWorker, string[]>();
     const peers: Record<string, string> = {};
@@ -366,16 +433,16 @@ export class JobMaster {
     await Promise.all(
       [...byWorker].map(async ([worker, deploymentJson]) => {
         try {
-          await unaryCall(worker.client, 'DeployTasks', { deploymentJson });
+          await unaryCall(worker.client, 'DeployTasks', { deploymentJson, leaderEpoch: this.epoch });
         } catch (error) {
-          if (graph === this.graph) this.failAttempt(`deploying to worker ${worker.workerId} failed: ${(error as Error).message}`);
+          if (graph === this.graph && !this.halted) this.failAttempt(`deploying to worker ${worker.workerId} failed: ${(error as Error).message}`);
         }
       }),
     );
   }
 
   private failAttempt(error: string): void {
-    if (this.status !== 'RUNNING' || this.stopping) return;
+    if (this.status !== 'RUNNING' || this.stopping || this.halted) return;
     this.error = error;
     this.checkpoints.stop('the attempt failed');
     this.checkpointsStarted = false;
@@ -410,25 +477,26 @@ export class JobMaster {
       if (this.status !== 'RESTARTING') return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (this.status !== 'RESTARTING') return;
+    if (this.status !== 'RESTARTING' || this.halted) return;
     this.graph = new ExecutionGraph(this.record.jobId, this.record.graph, failed.attempt + 1);
     this.transition('RUNNING');
     void this.schedule(this.graph);
   }
 
   private cancelAttempt(graph: ExecutionGraph): void {
+    if (this.halted) return;
     const workers = new Set(graph.all().map((e) => e.workerId).filter((w): w is string => w !== null));
     for (const workerId of workers) {
       const worker = this.deps.registry.get(workerId);
       if (!worker) continue;
-      unaryCall(worker.client, 'CancelTasks', { jobId: this.record.jobId, attempt: graph.attempt }).catch((error: Error) =>
+      unaryCall(worker.client, 'CancelTasks', { jobId: this.record.jobId, attempt: graph.attempt, leaderEpoch: this.epoch }).catch((error: Error) =>
         this.logger.warn({ workerId, err: error.message }, 'could not cancel subtasks on a worker'),
       );
     }
   }
 
   private finish(status: JobStatus): void {
-    if (isTerminalJobStatus(this.status)) return;
+    if (isTerminalJobStatus(this.status) || this.halted) return;
     this.checkpoints.stop(`the job is ${status}`);
     if (status === 'CANCELED' && !this.record.graph.config.checkpoint.retainOnCancel) {
       void this.deps.storage.removeJob(this.record.jobId).catch(() => {});
@@ -438,13 +506,13 @@ export class JobMaster {
     this.endTimeMs = Date.now();
     this.transition(status);
     for (const worker of this.deps.registry.all()) {
-      unaryCall(worker.client, 'ReleaseJob', { jobId: this.record.jobId }).catch(() => {});
+      unaryCall(worker.client, 'ReleaseJob', { jobId: this.record.jobId, leaderEpoch: this.epoch }).catch(() => {});
     }
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 
   private transition(status: JobStatus): void {
-    if (this.status === status) return;
+    if (this.status === status || this.halted) return;
     this.logger.info({ from: this.status, to: status }, 'job status');
     this.status = status;
     this.deps.onStatus?.(this);

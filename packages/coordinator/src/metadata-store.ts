@@ -11,6 +11,18 @@ export interface StoredJob {
   endTimeMs: number | null;
   /** The savepoint directory the job started from, if any. */
   restoreFromDirectory: string | null;
+  /** Where the job's code is (etcd mode: in the shared checkpoint storage). */
+  artifactPath?: string | null;
+}
+
+/** Which worker runs each subtask of a job's attempt (etcd mode: written before the attempt is deployed). */
+export interface JobAssignment {
+  jobId: string;
+  attempt: number;
+  /** The leader epoch that made it. */
+  epoch: number;
+  /** `<vertexId>#<subtaskIndex>` -> workerId. */
+  subtasks: Record<string, string>;
 }
 
 /**

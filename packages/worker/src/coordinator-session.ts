@@ -1,4 +1,4 @@
-import type { grpc} from '@weir/common';
+import type { grpc } from '@weir/common';
 import { backoffDelayMs, jobManagerClient, type CoordinatorMessage, type Logger, type TaskStateUpdate, type WorkerMessage } from '@weir/common';
 
 export interface SessionRegistration {
@@ -9,54 +9,97 @@ export interface SessionRegistration {
   host: string;
 }
 
+/** Where the leader is (etcd mode): the session follows it. */
+export interface LeaderSource {
+  /** The leader's address as last seen, or undefined while there is none. */
+  leader(): string | undefined;
+  on(event: 'leader', listener: (address: string | undefined) => void): unknown;
+}
+
 /**
  * The worker's session with the coordinator: registers, then streams
  * heartbeats and task state updates. When the coordinator cannot be reached
- * it retries with exponential backoff and logs why; when a session breaks,
- * the worker's tasks are cancelled (the coordinator has given them up).
+ * it retries with exponential backoff and logs why.
+ *
+ * Without etcd, when a session breaks the worker's tasks are cancelled (the
+ * coordinator has given them up). With etcd (`leader` given) the session
+ * follows the leader: it connects to whoever leads, switches at once when
+ * the leader changes, and keeps the tasks running while there is no leader;
+ * the leader it registers with next decides what happens to them
+ * (`onRegistered`).
  */
 export class CoordinatorSession {
-  private readonly address: string;
+  private readonly fixedAddress: string;
+  private readonly leaderSource: LeaderSource | undefined;
   private readonly registration: SessionRegistration;
   private readonly logger: Logger;
   private readonly heartbeatIntervalMs: number;
   private readonly metrics: () => string;
   private readonly onLost: () => void;
+  private readonly onRegistered: (epoch: number) => void;
   private client: grpc.Client | undefined;
+  private clientAddress = '';
   private call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> | undefined;
+  private callAddress = '';
   private connected = false;
   private stopped = false;
   private failures = 0;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private stopHeartbeat: () => void = () => undefined;
   private reconnect: NodeJS.Timeout | undefined;
+  private epoch = 0;
 
   constructor(options: {
     coordinator: string;
+    leader?: LeaderSource;
     registration: SessionRegistration;
     logger: Logger;
     heartbeatIntervalMs: number;
     metrics: () => string;
     onLost: () => void;
+    onRegistered?: (epoch: number) => void;
   }) {
-    this.address = options.coordinator;
+    this.fixedAddress = options.coordinator;
+    this.leaderSource = options.leader;
     this.registration = options.registration;
     this.logger = options.logger;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.metrics = options.metrics;
     this.onLost = options.onLost;
+    this.onRegistered = options.onRegistered ?? (() => undefined);
   }
 
   get isConnected(): boolean {
     return this.connected;
   }
 
-  /** A client for unary calls to the coordinator (artifact downloads). */
+  /** The epoch of the leader this session last registered with (0 without etcd). */
+  get leaderEpoch(): number {
+    return this.epoch;
+  }
+
+  /** A client for unary calls to the coordinator (artifact downloads): the current leader's. */
   coordinatorClient(): grpc.Client {
-    this.client ??= jobManagerClient(this.address);
+    const address = this.target() || this.callAddress || this.fixedAddress;
+    if (!this.client || this.clientAddress !== address) {
+      this.client?.close();
+      this.client = jobManagerClient(address);
+      this.clientAddress = address;
+    }
     return this.client;
   }
 
   start(): void {
+    this.leaderSource?.on('leader', (address) => {
+      if (this.stopped || address === undefined || address === this.callAddress) return;
+      this.logger.info({ leader: address, previous: this.callAddress || null }, 'the leader changed: following it');
+      clearTimeout(this.reconnect);
+      this.failures = 0;
+      const call = this.call;
+      this.call = undefined;
+      this.connected = false;
+      call?.cancel();
+      this.connect();
+    });
     this.connect();
   }
 
@@ -79,42 +122,64 @@ export class CoordinatorSession {
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.heartbeat);
+    this.stopHeartbeat();
     clearTimeout(this.reconnect);
     this.call?.end();
     this.call?.cancel();
     this.client?.close();
   }
 
+  private target(): string | undefined {
+    return this.leaderSource ? this.leaderSource.leader() : this.fixedAddress;
+  }
+
   private connect(): void {
     if (this.stopped) return;
+    clearTimeout(this.reconnect);
+    const address = this.target();
+    if (address === undefined) {
+      // etcd mode, no leader known yet: the 'leader' event connects; look again now and then in case it was missed.
+      this.callAddress = '';
+      this.reconnect = setTimeout(() => this.connect(), 1000);
+      return;
+    }
     const client = this.coordinatorClient();
     const open = (client as unknown as { WorkerSession: () => grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> }).WorkerSession;
     const call = open.call(client);
     this.call = call;
+    this.callAddress = address;
     let ended = false;
+    let heartbeat: NodeJS.Timeout | undefined;
     const lost = (reason: string): void => {
       if (ended) return;
       ended = true;
-      clearInterval(this.heartbeat);
-      const wasConnected = this.connected;
-      this.connected = false;
-      if (this.stopped) return;
-      const delay = backoffDelayMs(this.failures++, 200, 5000);
-      if (wasConnected) {
-        this.logger.warn({ coordinator: this.address, reason }, 'lost the session with the coordinator; cancelling local tasks and reconnecting');
-        this.onLost();
-      } else {
-        this.logger.warn({ coordinator: this.address, reason, retryInMs: delay }, `cannot reach the coordinator at ${this.address} (${reason}); retrying`);
+      clearInterval(heartbeat);
+      const wasConnected = this.connected && this.call === call;
+      if (this.call === call) {
+        this.connected = false;
+        this.call = undefined;
       }
-      this.reconnect = setTimeout(() => this.connect(), delay);
+      if (this.stopped) return;
+      const delay = this.leaderSource ? backoffDelayMs(this.failures++, 100, 1000) : backoffDelayMs(this.failures++, 200, 5000);
+      if (wasConnected && !this.leaderSource) {
+        this.logger.warn({ coordinator: address, reason }, 'lost the session with the coordinator; cancelling local tasks and reconnecting');
+        this.onLost();
+      } else if (wasConnected) {
+        this.logger.warn({ coordinator: address, reason }, 'lost the session with the leader; tasks keep running until a leader takes them over');
+      } else {
+        this.logger.warn({ coordinator: address, reason, retryInMs: delay }, `cannot reach the coordinator at ${address} (${reason}); retrying`);
+      }
+      if (this.call === undefined) this.reconnect = setTimeout(() => this.connect(), delay);
     };
     call.on('data', (message: CoordinatorMessage) => {
-      if (message.registered) {
+      if (message.registered && this.call === call) {
         this.connected = true;
         this.failures = 0;
-        this.logger.info({ coordinator: this.address, coordinatorId: message.registered.coordinatorId }, 'registered with the coordinator');
-        this.heartbeat = setInterval(() => call.write({ heartbeat: { metricsJson: this.metrics() } }), this.heartbeatIntervalMs);
+        this.epoch = Number(message.registered.leaderEpoch ?? 0);
+        this.logger.info({ coordinator: address, coordinatorId: message.registered.coordinatorId, leaderEpoch: this.epoch }, 'registered with the coordinator');
+        this.onRegistered(this.epoch);
+        heartbeat = setInterval(() => call.write({ heartbeat: { metricsJson: this.metrics() } }), this.heartbeatIntervalMs);
+        this.stopHeartbeat = () => clearInterval(heartbeat);
       }
     });
     call.on('error', (error: grpc.ServiceError) => lost(error.details || error.message));

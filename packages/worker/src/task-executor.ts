@@ -20,6 +20,7 @@ import {
 } from '@weir/common';
 import { ArtifactCache } from './artifact-cache.ts';
 import { CoordinatorSession } from './coordinator-session.ts';
+import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
 import { ChannelRouter } from './network/channel-router.ts';
 import { SubtaskThread } from './subtask-thread.ts';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
@@ -45,6 +46,13 @@ export class TaskExecutor {
   private readonly artifacts: ArtifactCache;
   private router!: ChannelRouter;
   private session!: CoordinatorSession;
+  private tracker: EtcdLeaderTracker | undefined;
+  /** The newest leader epoch seen (registration or order); orders from older epochs are refused. 0 without etcd. */
+  private newestEpoch = 0;
+  /** Threads a newer leader registration made obsolete: terminated, and nothing they report is sent on. */
+  private readonly retired = new WeakSet<SubtaskThread>();
+  /** Terminations of retired threads still in progress: deployments wait for them (no old sink writes beside a new one). */
+  private readonly retiring = new Set<Promise<void>>();
   address = '';
 
   constructor(options: WorkerOptions) {
@@ -57,23 +65,29 @@ export class TaskExecutor {
     const o = this.options;
     this.server.addService(taskExecutorService(), {
       DeployTasks: (call: grpc.ServerUnaryCall<DeployTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        if (!this.acceptOrder('DeployTasks', call.request.leaderEpoch, cb)) return;
         this.deploy(call.request).then(() => cb(null, {}), (error) => cb(toServiceError(error, grpc.status.FAILED_PRECONDITION)));
       },
       CancelTasks: (call: grpc.ServerUnaryCall<CancelTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        if (!this.acceptOrder('CancelTasks', call.request.leaderEpoch, cb)) return;
         this.cancel(call.request.jobId, call.request.attempt);
         cb(null, {});
       },
       ReleaseJob: (call: grpc.ServerUnaryCall<ReleaseJobRequest, object>, cb: grpc.sendUnaryData<object>) => {
+        if (!this.acceptOrder('ReleaseJob', call.request.leaderEpoch, cb)) return;
         this.release(call.request.jobId);
         cb(null, {});
       },
       TriggerCheckpoint: (call: grpc.ServerUnaryCall<TriggerCheckpointRequest, object>, cb: grpc.sendUnaryData<object>) => {
         const r = call.request;
+        if (!this.acceptOrder('TriggerCheckpoint', r.leaderEpoch, cb)) return;
         for (const thread of this.threadsOf(r.jobId, r.attempt)) if (thread.isSource) thread.triggerCheckpoint(r.checkpointId, r.stopSources);
         cb(null, {});
       },
       NotifyCheckpointComplete: (call: grpc.ServerUnaryCall<NotifyCheckpointCompleteRequest, object>, cb: grpc.sendUnaryData<object>) => {
         const r = call.request;
+        // The one that matters most: a deposed leader must not make sinks commit for an attempt a newer leader replaced.
+        if (!this.acceptOrder('NotifyCheckpointComplete', r.leaderEpoch, cb)) return;
         for (const thread of this.threadsOf(r.jobId, r.attempt)) thread.checkpointComplete(r.checkpointId);
         cb(null, {});
       },
@@ -88,8 +102,14 @@ export class TaskExecutor {
     this.router = new ChannelRouter(o.workerId, this.logger, (address, reason) => {
       for (const thread of this.router.threadsTalkingTo(address)) thread.fail(reason);
     });
+    if (o.etcd.length > 0) {
+      this.tracker = new EtcdLeaderTracker({ endpoints: o.etcd, clusterId: o.clusterId, logger: this.logger });
+      this.tracker.start({ workerId: o.workerId, address: this.address, host: hostname(), pid: process.pid, slots: o.slots, startedAtMs: Date.now() });
+    }
     this.session = new CoordinatorSession({
       coordinator: o.coordinator,
+      ...(this.tracker ? { leader: this.tracker } : {}),
+      onRegistered: (epoch) => this.onRegistered(epoch),
       registration: { workerId: o.workerId, address: this.address, slots: o.slots, pid: process.pid, host: hostname() },
       logger: this.logger,
       heartbeatIntervalMs: o.heartbeatIntervalMs,
@@ -97,11 +117,47 @@ export class TaskExecutor {
       onLost: () => this.cancelAll(),
     });
     this.session.start();
-    this.logger.info({ address: this.address, slots: o.slots, coordinator: o.coordinator }, 'worker started');
+    this.logger.info({ address: this.address, slots: o.slots, ...(this.tracker ? { etcd: o.etcd, clusterId: o.clusterId } : { coordinator: o.coordinator }) }, 'worker started');
     return { workerId: o.workerId, address: this.address, stop: () => this.stop() };
   }
 
+  /**
+   * Epoch fencing (etcd mode): refuses an order from a leader older than the
+   * newest this worker has seen, and remembers a newer one. Without etcd
+   * every epoch is 0 and everything is accepted.
+   */
+  private acceptOrder(what: string, leaderEpoch: number | undefined, cb: grpc.sendUnaryData<object>): boolean {
+    const epoch = Number(leaderEpoch ?? 0);
+    if (epoch < this.newestEpoch) {
+      this.logger.warn({ order: what, epoch, newestEpoch: this.newestEpoch }, 'refused an order from a deposed leader');
+      cb(toServiceError(new Error(`worker ${this.options.workerId} refuses ${what} from leader epoch ${epoch}: a newer leader (epoch ${this.newestEpoch}) has taken over`), grpc.status.FAILED_PRECONDITION));
+      return false;
+    }
+    this.newestEpoch = epoch;
+    return true;
+  }
+
+  /**
+   * etcd mode: registered with a leader. Subtasks still running from before
+   * (the session broke, or the leader changed) were given up by that leader
+   * or belong to a previous one, which the new leader restarts from the
+   * latest completed checkpoint: they end now.
+   */
+  private onRegistered(epoch: number): void {
+    this.newestEpoch = Math.max(this.newestEpoch, epoch);
+    if (!this.tracker) return;
+    const stale = [...this.threads.values()].filter((t) => !this.retired.has(t));
+    if (stale.length === 0) return;
+    this.logger.warn({ subtasks: stale.length, leaderEpoch: epoch }, 'ending the subtasks of earlier sessions: the leader restarts them');
+    for (const thread of stale) {
+      this.retired.add(thread);
+      const done: Promise<void> = thread.terminate('CANCELED').finally(() => this.retiring.delete(done));
+      this.retiring.add(done);
+    }
+  }
+
   private async deploy(request: DeployTasksRequest): Promise<void> {
+    if (this.retiring.size > 0) await Promise.all(this.retiring);
     const deployments: TaskDeployment[] = request.deploymentJson.map((json) => taskDeploymentSchema.parse(JSON.parse(json)));
     const busy = [...this.threads.values()].filter((t) => !isTerminalExecutionState(t.state)).length;
     if (busy + deployments.length > this.options.slots) {
@@ -118,8 +174,11 @@ export class TaskExecutor {
           onFrame: (_t, channel, frame) => this.router.frameFromThread(channel, frame),
           onCredit: (_t, channel, credits) => this.router.creditFromThread(channel, credits),
           onState: (t, state, error) => this.onThreadState(t, state, error),
-          onCheckpointAck: (_t, ack) => this.session.send({ checkpointAck: { ackJson: JSON.stringify(ack) } }),
+          onCheckpointAck: (t, ack) => {
+            if (!this.retired.has(t)) this.session.send({ checkpointAck: { ackJson: JSON.stringify(ack) } });
+          },
           onCheckpointDeclined: (t, checkpointId, reason) =>
+            !this.retired.has(t) &&
             this.session.send({
               checkpointDeclined: { jobId: t.deployment.jobId, attempt: t.deployment.attempt, checkpointId, vertexId: t.deployment.vertexId, subtaskIndex: t.deployment.subtaskIndex, reason },
             }),
@@ -137,10 +196,12 @@ export class TaskExecutor {
     const d = thread.deployment;
     if (isTerminalExecutionState(state)) {
       this.router.unregister(thread);
-      this.threads.delete(thread.key);
+      if (this.threads.get(thread.key) === thread) this.threads.delete(thread.key);
+      if (this.retired.has(thread)) return;
       this.finishedMetrics.set(thread.key, { metrics: thread.metrics, deadLetterDir: thread.deadLetterDir });
       if (state === 'FAILED') this.logger.warn({ subtask: thread.key, error }, 'subtask failed');
     }
+    if (this.retired.has(thread)) return;
     this.session.sendTaskState({
       jobId: d.jobId,
       attempt: d.attempt,
@@ -153,7 +214,7 @@ export class TaskExecutor {
   }
 
   private threadsOf(jobId: string, attempt: number): SubtaskThread[] {
-    return [...this.threads.values()].filter((t) => t.deployment.jobId === jobId && t.deployment.attempt === attempt);
+    return [...this.threads.values()].filter((t) => t.deployment.jobId === jobId && t.deployment.attempt === attempt && !this.retired.has(t));
   }
 
   private cancel(jobId: string, attempt: number): void {
@@ -187,6 +248,7 @@ export class TaskExecutor {
 
   private async stop(): Promise<void> {
     this.session.stop();
+    await this.tracker?.close();
     await Promise.all([...this.threads.values()].map((t) => t.terminate('CANCELED')));
     this.router.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));

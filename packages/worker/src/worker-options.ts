@@ -8,6 +8,8 @@ export const WORKER_ENV = {
   slots: 'WEIR_SLOTS',
   dataDir: 'WEIR_DATA_DIR',
   advertisedHost: 'WEIR_ADVERTISED_HOST',
+  etcd: 'WEIR_ETCD',
+  clusterId: 'WEIR_CLUSTER_ID',
 } as const;
 
 export interface WorkerOptions {
@@ -37,6 +39,13 @@ export interface WorkerOptions {
    * for short-lived record objects (measured in bench/RESULTS.md).
    */
   slotYoungGenerationMb?: number;
+  /**
+   * etcd client URLs. When given, the worker registers in etcd (on a lease),
+   * finds the leading coordinator there and follows leader changes; `coordinator` is ignored.
+   */
+  etcd?: string[];
+  /** Which cluster in etcd (the coordinators' `--cluster-id`). */
+  clusterId?: string;
 }
 
 export type ResolvedWorkerOptions = Required<WorkerOptions>;
@@ -56,5 +65,7 @@ export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.Process
     cancelTimeoutMs: options.cancelTimeoutMs ?? 5000,
     slotHeapMb: options.slotHeapMb ?? 256,
     slotYoungGenerationMb: options.slotYoungGenerationMb ?? 8,
+    etcd: options.etcd ?? (env[WORKER_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    clusterId: options.clusterId ?? env[WORKER_ENV.clusterId] ?? 'default',
   };
 }

@@ -1,6 +1,6 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { createLogger, ValidationError, type Logger } from '@weir/common';
-import type { MetadataStore, StoredJob } from '../metadata-store.ts';
+import type { JobAssignment, MetadataStore, StoredJob } from '../metadata-store.ts';
 import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import type { EtcdKeys } from './etcd-keys.ts';
 
@@ -129,6 +129,29 @@ export class EtcdMetadataStore implements MetadataStore {
     const key = this.keys.latestCheckpoint(jobId);
     const text = await callEtcd(`reading the latest checkpoint of job ${jobId}`, () => this.client.get(key).string());
     return text === null ? null : parsePointer(key, text);
+  }
+
+  /**
+   * Records which worker runs each subtask of the job's new attempt. Written
+   * before the attempt is deployed, so a deposed leader (whose write fails)
+   * deploys nothing.
+   * @throws NotLeaderError when this coordinator no longer leads.
+   */
+  async putAssignment(assignment: JobAssignment): Promise<void> {
+    await this.guardedPut(this.keys.assignment(assignment.jobId), JSON.stringify(assignment), `recording the assignment of job ${assignment.jobId}`);
+  }
+
+  /** The job's latest assignment, or null. */
+  async getAssignment(jobId: string): Promise<JobAssignment | null> {
+    const key = this.keys.assignment(jobId);
+    const text = await callEtcd(`reading the assignment of job ${jobId}`, () => this.client.get(key).string());
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as JobAssignment;
+    } catch (error) {
+      this.logger.warn({ key, err: (error as Error).message }, 'ignoring an unreadable assignment');
+      return null;
+    }
   }
 
   private async guardedPut(key: string, value: string, what: string): Promise<void> {

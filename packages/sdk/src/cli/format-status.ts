@@ -51,10 +51,18 @@ export function formatJobList(jobs: JobSummary[]): string {
 
 export function formatCluster(view: ClusterView): string {
   const lines = [`Coordinator ${view.coordinatorId} at ${view.address}`, ''];
+  const l = view.leadership;
+  if (l) {
+    lines[0] = `Cluster '${l.clusterId}' (etcd, leader lease ${l.leaseTtlSeconds} s)`;
+    lines.splice(1, 0, `  leader   ${l.leader.address} (coordinator ${view.coordinatorId}, epoch ${l.epoch})`);
+    for (const s of l.standbys) lines.splice(lines.length - 1, 0, `  standby  ${s.address}`);
+    if (l.standbys.length === 0) lines.splice(lines.length - 1, 0, '  no standby coordinators');
+  }
   if (view.workers.length === 0) return [...lines, 'No workers registered.'].join('\n');
   const rows = [['WORKER', 'ADDRESS', 'PID', 'SLOTS', 'FREE', 'LAST HEARTBEAT']];
   for (const w of view.workers) {
-    rows.push([w.workerId, w.address, String(w.pid), String(w.slots), String(w.freeSlots), `${Date.now() - w.lastHeartbeatMs} ms ago`]);
+    const heartbeat = w.connected === false ? 'not connected (registered in etcd)' : `${Date.now() - w.lastHeartbeatMs} ms ago`;
+    rows.push([w.workerId, w.address, String(w.pid), String(w.slots), w.connected === false ? '-' : String(w.freeSlots), heartbeat]);
   }
   return [...lines, table(rows)].join('\n');
 }

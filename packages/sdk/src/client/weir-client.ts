@@ -23,14 +23,63 @@ export const COORDINATOR_ADDRESS_ENV = 'WEIR_COORDINATOR';
 /** Where `weir local` listens unless told otherwise. */
 export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:6123';
 
-/** A client of the coordinator's JobManager service. */
-export class WeirClient {
-  readonly address: string;
-  private readonly client: grpc.Client;
+/** Trailing metadata a standby coordinator sets on a refusal: the leader's address (LEADER_ADDRESS_METADATA of @weir/coordinator). */
+const LEADER_ADDRESS_METADATA = 'weir-leader-address';
 
-  constructor(address: string) {
+/** How a client finds the leading coordinator of a cluster with several (etcd mode). */
+export interface WeirClientOptions {
+  /** Where the leader is now (read from etcd); undefined while there is none. */
+  resolveLeader?: () => Promise<string | undefined>;
+  /**
+   * How long to keep trying while no coordinator answers as leader (an
+   * election in progress). Default 20 s when the client can find the leader
+   * again (`resolveLeader`, or several addresses), otherwise 0: fail at once.
+   */
+  failoverWaitMs?: number;
+}
+
+/**
+ * A client of the coordinator's JobManager service. It follows the leader:
+ * a standby's answer names the leader and the call goes there instead; with
+ * `resolveLeader` or several addresses (`host:port,host:port`) it also waits
+ * out an election, trying the others or asking again where the leader is.
+ */
+export class WeirClient {
+  /** The coordinator this client talks to now. */
+  address: string;
+  private readonly addresses: string[];
+  private readonly options: WeirClientOptions;
+  private client: grpc.Client;
+
+  constructor(address: string, options: WeirClientOptions = {}) {
+    this.addresses = address.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+    this.address = this.addresses[0] ?? '';
+    this.options = options;
+    this.client = jobManagerClient(this.address || DEFAULT_COORDINATOR_ADDRESS);
+  }
+
+  /** Asks etcd where the leader is, if this client can (call before the first request). */
+  async findLeader(): Promise<string | undefined> {
+    const leader = await this.options.resolveLeader?.();
+    if (leader) this.use(leader);
+    return leader;
+  }
+
+  private use(address: string): void {
+    if (address === this.address) return;
+    this.client.close();
     this.address = address;
     this.client = jobManagerClient(address);
+  }
+
+  /** After a failure: the leader from etcd, or the next address given. */
+  private async next(): Promise<void> {
+    if (this.options.resolveLeader) {
+      const leader = await this.options.resolveLeader().catch(() => undefined);
+      if (leader) this.use(leader);
+      return;
+    }
+    if (this.addresses.length > 1) this.use(this.addresses[(this.addresses.indexOf(this.address) + 1) % this.addresses.length]!);
   }
 
   async submit(
@@ -91,17 +140,38 @@ export class WeirClient {
   }
 
   private async call<Res>(method: string, request: unknown, deadlineMs = 30_000): Promise<Res> {
-    try {
-      return await unaryCall<unknown, Res>(this.client, method, request, deadlineMs);
-    } catch (error) {
-      const e = error as grpc.ServiceError;
-      if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
-        throw new WeirError(
-          `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${COORDINATOR_ADDRESS_ENV}`,
-          { cause: error, retryable: true },
-        );
+    const canFollow = this.options.resolveLeader !== undefined || this.addresses.length > 1;
+    const waitUntil = Date.now() + (this.options.failoverWaitMs ?? (canFollow ? 20_000 : 0));
+    let redirects = 0;
+    for (;;) {
+      try {
+        return await unaryCall<unknown, Res>(this.client, method, request, deadlineMs);
+      } catch (error) {
+        const e = error as grpc.ServiceError;
+        const leader = e.metadata?.get(LEADER_ADDRESS_METADATA)[0];
+        if (leader !== undefined && redirects++ < 5) {
+          // A standby named the leader: go there.
+          this.use(String(leader));
+          continue;
+        }
+        if (e.code === grpc.status.UNAVAILABLE && Date.now() < waitUntil) {
+          // Unreachable, or no leader yet: an election may be under way.
+          await sleep(250);
+          await this.next();
+          continue;
+        }
+        throw this.describe(e);
       }
-      throw new WeirError(e.details || e.message, { cause: error });
     }
+  }
+
+  private describe(e: grpc.ServiceError): WeirError {
+    if ((e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) && !e.metadata?.get(LEADER_ADDRESS_METADATA).length && !/leads yet/.test(e.details ?? '')) {
+      return new WeirError(
+        `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${COORDINATOR_ADDRESS_ENV} (with etcd: --etcd URL --cluster-id NAME)`,
+        { cause: e, retryable: true },
+      );
+    }
+    return new WeirError(e.details || e.message, { cause: e, retryable: e.code === grpc.status.UNAVAILABLE });
   }
 }

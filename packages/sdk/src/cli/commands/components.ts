@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { startCoordinator } from '@weir/coordinator';
 import { startWorker } from '@weir/worker';
 import { COORDINATOR_ADDRESS_ENV, DEFAULT_COORDINATOR_ADDRESS } from '../../client/weir-client.ts';
-import { wholeNumber } from '../cli-support.ts';
+import { etcdEndpoints, ETCD_ENV, UsageError, wholeNumber } from '../cli-support.ts';
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
@@ -25,16 +25,24 @@ export function coordinatorCommand(): Command {
     .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--advertised-host <host>', 'host name workers and clients use to reach this coordinator')
     .option('--data-dir <dir>', 'where job artifacts are kept', '.weir/coordinator')
-    .option('--checkpoint-dir <dir>', 'where checkpoints go (a directory every worker can write)', '.weir/checkpoints')
-    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string; checkpointDir: string }) => {
+    .option('--checkpoint-dir <dir>', 'where checkpoints go (a directory every worker can write; with --etcd every coordinator must share it, job code goes there too)', '.weir/checkpoints')
+    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(ETCD_ENV.endpoints))
+    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(ETCD_ENV.clusterId).default('default'))
+    .option('--lease-ttl <seconds>', 'lease TTL of the leader key: a dead leader is replaced after about this long', wholeNumber('--lease-ttl', 2), 5)
+    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string; checkpointDir: string; etcd?: string; clusterId: string; leaseTtl: number }) => {
+      const etcd = etcdEndpoints(flags.etcd);
+      if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
       const running = await startCoordinator({
         host: flags.host,
         port: flags.port,
         dataDir: flags.dataDir,
         checkpointDir: flags.checkpointDir,
+        etcd,
+        clusterId: flags.clusterId,
+        leaseTtlSeconds: flags.leaseTtl,
         ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
       });
-      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}\n`);
+      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${etcd.length > 0 ? ` (cluster '${flags.clusterId}' in etcd: leader or standby)` : ''}\n`);
       stopOnSignals(() => running.stop());
     });
 }
@@ -49,9 +57,15 @@ export function workerCommand(): Command {
     .option('--slots <n>', 'how many subtasks it runs at once, one thread each', wholeNumber('--slots', 1), 4)
     .option('--data-dir <dir>', 'where artifacts and dead letters go', '.weir/worker')
     .option('--worker-id <id>', 'a stable id (default: random)')
-    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string }) => {
+    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): register there and follow the leading coordinator of --cluster-id (instead of --coordinator)').env(ETCD_ENV.endpoints))
+    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd').env(ETCD_ENV.clusterId).default('default'))
+    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string }) => {
+      const etcd = etcdEndpoints(flags.etcd);
+      if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
       const running = await startWorker({
         coordinator: flags.coordinator,
+        etcd,
+        clusterId: flags.clusterId,
         host: flags.host,
         port: flags.port,
         slots: flags.slots,
