@@ -121,6 +121,9 @@ describe('coordinators with etcd', () => {
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
     // The new leader resumed the job (a later attempt), it did not start it over from nothing.
     expect(end.attempt).toBeGreaterThan(0);
+    // weir status names the leader that serves the job now.
+    const text = await cluster.run(['status', jobId]);
+    expect(text.stdout).toContain(`Leader ${leader.address} (epoch ${view.leadership!.epoch})`);
   });
 
   it('two coordinators: SIGKILL of the leader, the last standby leads within TTL + 2 s; a new coordinator joins as standby', async () => {

@@ -22,6 +22,19 @@ export type { Source, Sink } from './api/connector.ts';
 export { WatermarkStrategy } from './api/watermark-strategy.ts';
 export { OutputTag } from './api/output-tag.ts';
 export {
+  KafkaSource,
+  KafkaSourceBuilder,
+  KafkaDeserializers,
+  OffsetsInitializer,
+  type KafkaDeserializer,
+  type KafkaBuiltinDeserializer,
+  type KafkaRecord,
+  type KafkaRawRecord,
+  type KafkaRecordMetadata,
+  type KafkaSourceProperties,
+  type OffsetsInitializerSpec,
+} from './api/connectors/kafka-source.ts';
+export {
   ValueStateDescriptor,
   ListStateDescriptor,
   MapStateDescriptor,

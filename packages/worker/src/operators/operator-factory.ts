@@ -4,6 +4,7 @@ import { fileSink } from './file-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';
 import { fileSource } from './file-source.ts';
 import { generatorSource } from './generator-source.ts';
+import { kafkaSource } from './kafka/kafka-source.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
 import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
@@ -18,7 +19,7 @@ export function createSource(ctx: OperatorContext, next: Emit): SourceOperator {
     case 'source.file':
       return fileSource(ctx, next);
     case 'source.kafka':
-      throw new Error('the Kafka source is not available in this build');
+      return kafkaSource(ctx, next);
     default:
       throw new Error(`operator kind ${ctx.descriptor.kind} is not a source`);
   }

@@ -15,13 +15,21 @@ export function listCommand(): Command {
 export function statusCommand(): Command {
   return withClientFlags(
     new Command('status')
-      .description("a job's status: per vertex its parallelism, each subtask's state, worker and record counts, and any failure")
+      .description("a job's status: per vertex its parallelism, each subtask's state, worker, record counts and watermark, its source splits, any failure, and (with etcd) the leader")
       .argument('<jobId>'),
   ).action(async (jobId: string, flags: ClientFlags) => {
     await withClient(flags, async (client) => {
       const view = await client.status(jobId);
-      if (flags.json) printJson(view);
-      else process.stdout.write(formatJobStatus(view) + '\n');
+      if (flags.json) {
+        printJson(view);
+        return;
+      }
+      // With etcd, say who serves the job: the leader and its standbys.
+      const leadership = (await client.cluster()).leadership;
+      const header = leadership
+        ? `Leader ${leadership.leader.address} (epoch ${leadership.epoch}); standbys: ${leadership.standbys.map((s) => s.address).join(', ') || 'none'}\n`
+        : '';
+      process.stdout.write(header + formatJobStatus(view) + '\n');
     });
   });
 }

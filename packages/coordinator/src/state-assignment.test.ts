@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckpointMetadata, JobVertex, OperatorKind } from '@weir/common';
+import { restoreSpecFor } from './state-assignment.ts';
+
+function metadata(kind: string, items: unknown[][]): CheckpointMetadata {
+  return {
+    format: 'weir-checkpoint',
+    version: 1,
+    jobId: 'j',
+    jobName: 'j',
+    checkpointId: 7,
+    savepoint: false,
+    triggeredAtMs: 0,
+    completedAtMs: 0,
+    operators: {
+      [kind]: { parallelism: items.length, maxParallelism: 128, subtasks: items.map((operatorState, index) => ({ index, keyedState: [], operatorState })) },
+    },
+  };
+}
+
+function vertex(kind: OperatorKind, parallelism: number): JobVertex {
+  return { id: kind, name: kind, parallelism, maxParallelism: 128, operators: [{ id: kind, name: kind, kind, config: {} }] };
+}
+
+describe('restoreSpecFor', () => {
+  it('spreads operator list state round-robin over the new subtasks', () => {
+    const saved = metadata('source.generator', [['a', 'b'], ['c']]);
+    const at3 = [0, 1, 2].map((i) => restoreSpecFor(saved, '/cp', vertex('source.generator', 3), i).operators['source.generator']!.operatorState);
+    expect(at3).toEqual([['a'], ['b'], ['c']]);
+    const at1 = restoreSpecFor(saved, '/cp', vertex('source.generator', 1), 0).operators['source.generator']!.operatorState;
+    expect(at1).toEqual(['a', 'b', 'c']);
+  });
+
+  it('gives every subtask the whole union list state of a Kafka source', () => {
+    const saved = metadata('source.kafka', [[{ s: 0 }], [{ s: 1 }], [{ s: 2 }]]);
+    for (let i = 0; i < 2; i++) {
+      expect(restoreSpecFor(saved, '/cp', vertex('source.kafka', 2), i).operators['source.kafka']!.operatorState).toEqual([{ s: 0 }, { s: 1 }, { s: 2 }]);
+    }
+  });
+});
