@@ -72,9 +72,9 @@ export interface ReducingStateDescriptorSpec<T> extends StateDescriptorSpec {
 }
 
 /**
- * Aggregates values into an accumulator (Flink's AggregateFunction, without
- * `merge`). The runtime hands `add` and `getResult` a private copy of the
- * stored accumulator, so they may change it in place and return it.
+ * Aggregates values into an accumulator (Flink's AggregateFunction). The
+ * runtime hands `add`, `getResult` and `merge` private copies of stored
+ * accumulators, so they may change them in place and return them.
  */
 export interface AggregateFunction<IN, ACC, OUT> {
   /** A fresh accumulator, for the first value of a key. */
@@ -83,6 +83,8 @@ export interface AggregateFunction<IN, ACC, OUT> {
   add(value: IN, accumulator: ACC): ACC;
   /** The result for an accumulator. */
   getResult(accumulator: ACC): OUT;
+  /** Combines two accumulators into one; needed only where windows merge (session windows). */
+  merge?(a: ACC, b: ACC): ACC;
 }
 
 /** Describes an AggregatingState: one accumulator per key, fed through `aggregateFunction`. */

@@ -65,3 +65,15 @@ export type {
   StateTtlUpdateType,
   ValueState,
 } from '@weir/common/job';
+export { WindowedStream } from './api/windowing/windowed-stream.ts';
+export {
+  WindowAssigner,
+  TumblingEventTimeWindows,
+  SlidingEventTimeWindows,
+  EventTimeSessionWindows,
+  TumblingProcessingTimeWindows,
+  SlidingProcessingTimeWindows,
+  GlobalWindows,
+} from './api/windowing/window-assigners.ts';
+export { Trigger, CountTrigger, EventTimeTrigger, ProcessingTimeTrigger, PurgingTrigger } from './api/windowing/triggers.ts';
+export type { TimeWindow, GlobalWindow, WindowContext, ProcessWindowFunction } from './api/windowing/window-types.ts';

@@ -1,9 +1,13 @@
-import type { Collector, KeyedProcessFunction, OperatorKind, Partitioning } from '@weir/common/job';
+import { ValidationError, type Collector, type KeyedProcessFunction, type OperatorKind, type Partitioning } from '@weir/common/job';
 import type { Sink } from './connector.ts';
 import type { JobBuilder } from './job-builder.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
 import type { Transformation } from './transformation.ts';
+import { CountTrigger, PurgingTrigger } from './windowing/triggers.ts';
+import { GlobalWindows, type WindowAssigner } from './windowing/window-assigners.ts';
+import type { GlobalWindow } from './windowing/window-types.ts';
+import { WindowedStream } from './windowing/windowed-stream.ts';
 
 /** A function called once per record, or its flatMap/process variants. */
 export type MapFunction<I, O> = (value: I) => O;
@@ -222,6 +226,27 @@ export class KeyedStream<T, K> {
   process<O>(fn: KeyedProcessFunction<K, T, O> | KeyedProcessFn<K, T, O>): DataStream<O> {
     const normalized: KeyedProcessFunction<K, T, O> = typeof fn === 'function' ? { processElement: fn } : fn;
     return this.keyed<O>('keyed.process', 'KeyedProcess', normalized);
+  }
+
+  /**
+   * Cuts each key's records into windows, e.g.
+   * `.window(TumblingEventTimeWindows.of(60_000)).aggregate(fn)`; see
+   * {@link WindowedStream} for triggers, allowed lateness and late data.
+   */
+  window<W>(assigner: WindowAssigner<W>): WindowedStream<T, K, W> {
+    if (typeof assigner !== 'object' || assigner === null || !('spec' in assigner)) {
+      throw new ValidationError('window() takes a window assigner, e.g. TumblingEventTimeWindows.of(60_000)');
+    }
+    return new WindowedStream<T, K, W>(this.builder, { node: this.source, partitioning: 'hash', keySelector: this.selector as (record: never) => unknown }, assigner);
+  }
+
+  /**
+   * Windows of `n` records per key, each evaluated once full:
+   * `window(GlobalWindows.create()).trigger(PurgingTrigger.of(CountTrigger.of(n)))`.
+   * A last window with fewer than `n` records is not evaluated.
+   */
+  countWindow(n: number): WindowedStream<T, K, GlobalWindow> {
+    return this.window(GlobalWindows.create()).trigger(PurgingTrigger.of(CountTrigger.of<GlobalWindow>(n)));
   }
 
   private keyed<O>(kind: OperatorKind, name: string, fn: unknown): DataStream<O> {

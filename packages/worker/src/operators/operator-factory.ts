@@ -8,6 +8,7 @@ import { kafkaSource } from './kafka/kafka-source.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
 import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
+import { windowOperator } from './window/window-operator.ts';
 import { timestampsOperator } from './timestamps-operator.ts';
 import { filterOperator, flatMapOperator, mapOperator, passThroughOperator } from './stateless-operators.ts';
 
@@ -51,7 +52,7 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
     case 'sink.kafka':
       throw new Error('the Kafka sink is not available in this build');
     case 'keyed.window':
-      throw new Error('windows are not available in this build');
+      return windowOperator(ctx, next, state());
     case 'timestamps':
       return timestampsOperator(ctx, next);
     case 'source.generator':
