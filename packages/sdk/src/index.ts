@@ -22,19 +22,6 @@ export type { Source, Sink } from './api/connector.ts';
 export { WatermarkStrategy } from './api/watermark-strategy.ts';
 export { OutputTag } from './api/output-tag.ts';
 export {
-  KafkaSource,
-  KafkaSourceBuilder,
-  KafkaDeserializers,
-  OffsetsInitializer,
-  type KafkaDeserializer,
-  type KafkaBuiltinDeserializer,
-  type KafkaRecord,
-  type KafkaRawRecord,
-  type KafkaRecordMetadata,
-  type KafkaSourceProperties,
-  type OffsetsInitializerSpec,
-} from './api/connectors/kafka-source.ts';
-export {
   ValueStateDescriptor,
   ListStateDescriptor,
   MapStateDescriptor,
@@ -65,6 +52,30 @@ export type {
   StateTtlUpdateType,
   ValueState,
 } from '@weir/common/job';
+export {
+  KafkaSink,
+  KafkaSinkBuilder,
+  KafkaRecordSerializer,
+  KafkaRecordSerializerBuilder,
+  KafkaSerializers,
+  type KafkaSerializer,
+  type KafkaTopicSelector,
+  type KafkaDeliveryGuarantee,
+  type KafkaSinkConfig,
+} from './api/connectors/kafka-sink.ts';
+export {
+  KafkaSource,
+  KafkaSourceBuilder,
+  KafkaDeserializers,
+  OffsetsInitializer,
+  type KafkaDeserializer,
+  type KafkaBuiltinDeserializer,
+  type KafkaRecord,
+  type KafkaRawRecord,
+  type KafkaRecordMetadata,
+  type KafkaSourceProperties,
+  type OffsetsInitializerSpec,
+} from './api/connectors/kafka-source.ts';
 export { WindowedStream } from './api/windowing/windowed-stream.ts';
 export {
   WindowAssigner,

@@ -1,6 +1,7 @@
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
 import { fileSink } from './file-sink.ts';
+import { kafkaSink } from './kafka/kafka-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';
 import { fileSource } from './file-source.ts';
 import { generatorSource } from './generator-source.ts';
@@ -8,8 +9,8 @@ import { kafkaSource } from './kafka/kafka-source.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
 import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
-import { windowOperator } from './window/window-operator.ts';
 import { timestampsOperator } from './timestamps-operator.ts';
+import { windowOperator } from './window/window-operator.ts';
 import { filterOperator, flatMapOperator, mapOperator, passThroughOperator } from './stateless-operators.ts';
 
 /** Builds the source operator at the head of a source task. */
@@ -50,7 +51,7 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
     case 'sink.forEach':
       return forEachSink(ctx);
     case 'sink.kafka':
-      throw new Error('the Kafka sink is not available in this build');
+      return kafkaSink(ctx);
     case 'keyed.window':
       return windowOperator(ctx, next, state());
     case 'timestamps':

@@ -4,6 +4,7 @@
 // rebalances: positions live in Weir's checkpoints).
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { keepCommitted, type AbortedTransaction, type TransactionalRecord } from './aborted-transactions.ts';
 import type { FetchedMessage } from './kafka-deserializers.ts';
 import type { TopicPartition } from './partition-assignment.ts';
 
@@ -31,6 +32,7 @@ interface RawPartitionData {
   partition: number;
   highWatermark: string;
   messages: (FetchedMessage & { isControlRecord?: boolean })[];
+  abortedTransactions?: AbortedTransaction[] | null;
 }
 interface KafkajsCluster {
   connect(): Promise<void>;
@@ -43,7 +45,7 @@ interface KafkajsCluster {
 }
 interface KafkajsBatch {
   messages: FetchedMessage[];
-  messagesWithinOffset: FetchedMessage[];
+  messagesWithinOffset: (FetchedMessage & TransactionalRecord)[];
 }
 type ClusterCtor = new (options: Record<string, unknown>) => KafkajsCluster;
 type BatchCtor = new (topic: string, fetchedOffset: string, data: RawPartitionData) => KafkajsBatch;
@@ -242,12 +244,13 @@ export class KafkaClient {
             for (const data of partitions) {
               const request = parts.find((p) => p.topic === topicName && p.partition === data.partition);
               if (!request) continue;
-              const batch = new Batch(topicName, String(request.fetchOffset), data);
+              // kafkajs's aborted-transaction filter is wrong when the broker lists them out of offset order: filter here.
+              const batch = new Batch(topicName, String(request.fetchOffset), { ...data, abortedTransactions: [] });
               const last = batch.messagesWithinOffset.at(-1);
               batches.push({
                 topic: topicName,
                 partition: data.partition,
-                messages: batch.messages,
+                messages: keepCommitted(batch.messagesWithinOffset, data.abortedTransactions),
                 nextOffset: last ? Number(last.offset) + 1 : request.fetchOffset,
                 highWatermark: Number(data.highWatermark),
               });

@@ -1,0 +1,46 @@
+import { Kafka, Partitioners } from 'kafkajs';
+import type { OperatorContext } from '../../runtime/operator.ts';
+import { openKafkaConnection } from './kafka-producer-internals.ts';
+import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
+import { recoverTransactions, restoredSinkStates } from './kafka-sink-transactional-writer.ts';
+import type { KafkaSinkWriter } from './kafka-sink-writer.ts';
+
+/**
+ * At-least-once (and `none`): one kafkajs producer per subtask, idempotent
+ * (no duplicates from its own retries) unless the guarantee is `none`. The
+ * operator waits for every batch on a checkpoint's barrier (at-least-once)
+ * and at the end of the input, so nothing written before a completed
+ * checkpoint is lost; what was written after it is written again on recovery.
+ *
+ * If the state restored comes from an exactly-once run of this sink (its
+ * guarantee was changed), its transactions are committed first.
+ */
+export function idempotentWriter(ctx: OperatorContext, settings: KafkaSinkSettings): KafkaSinkWriter {
+  const idempotent = settings.deliveryGuarantee !== 'none';
+  const kafka = new Kafka(kafkaClientConfig(settings));
+  const producer = kafka.producer({ idempotent, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  const acks = idempotent ? -1 : 1;
+  return {
+    async open() {
+      const states = restoredSinkStates(ctx);
+      if (states.length > 0) {
+        const connection = openKafkaConnection(kafkaClientConfig(settings));
+        await connection.connect();
+        try {
+          await recoverTransactions(ctx, connection, states, undefined, settings.transactionTimeoutMs);
+        } finally {
+          await connection.disconnect();
+        }
+      }
+      await producer.connect();
+    },
+    async send(topicMessages) {
+      await producer.sendBatch({ topicMessages, acks });
+    },
+    snapshot: async () => [],
+    async commit() {},
+    async close() {
+      await producer.disconnect();
+    },
+  };
+}
