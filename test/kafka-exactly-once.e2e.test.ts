@@ -1,7 +1,8 @@
 // Kafka -> keyed counts (RocksDB) -> Kafka with examples/kafka-exactly-once.ts
 // against a real broker, while records keep arriving and workers are
 // SIGKILLed: with exactly-once a read_committed consumer sees each key's
-// counts exactly 1..total once each; with at-least-once none is missing.
+// counts exactly 1..total once each, also when the broker freezes for a while;
+// with at-least-once none is missing.
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, type KafkaBroker } from './helpers/kafka-broker.ts';
@@ -63,7 +64,7 @@ function expected(total: number, keys: number): Map<string, number> {
 }
 
 /** Submits the example, produces while it runs, SIGKILLs a worker `kills` times after checkpoints; returns the job id. */
-async function runWithKills(input: string, output: string, mode: string, total: number, keys: number, kills: number): Promise<string> {
+async function runWithKills(input: string, output: string, mode: string, total: number, keys: number, kills: number, during?: () => Promise<void>): Promise<string> {
   await admin.createTopics({ topics: [{ topic: input, numPartitions: 3 }, { topic: output, numPartitions: 2 }], waitForLeaders: true });
   const submit = await cluster.run([
     'run', EXAMPLE, '-p', '2', '-d', '--json', '--',
@@ -80,6 +81,10 @@ async function runWithKills(input: string, output: string, mode: string, total: 
     if (victim) process.kill(victim.pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 2500));
   }
+  if (during) {
+    await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length > 0 ? true : undefined), 60_000, 'a checkpoint');
+    await during();
+  }
   await producing;
   return jobId;
 }
@@ -94,6 +99,20 @@ describe('examples/kafka-exactly-once.ts', () => {
     const view = await cluster.status(jobId);
     expect(view.status).toBe('RUNNING');
     expect(view.restarts).toBeGreaterThanOrEqual(2);
+    expect((await cluster.run(['cancel', jobId])).code).toBe(0);
+  });
+
+  it('the broker stops answering for 6 s mid-run: the job waits it out, and the output is still exactly once', async () => {
+    const total = 20_000;
+    const keys = 4;
+    const jobId = await runWithKills('frozen-in', 'frozen-out', 'exactly-once', total, keys, 0, async () => {
+      await broker.pause();
+      await new Promise((r) => setTimeout(r, 6_000));
+      await broker.resume();
+    });
+    const counts = await readCounts('frozen-out', total, false);
+    expect(checkExactCounts(counts, expected(total, keys))).toEqual([]);
+    expect((await cluster.status(jobId)).status).toBe('RUNNING');
     expect((await cluster.run(['cancel', jobId])).code).toBe(0);
   });
 

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './weir-cli.ts';
 
@@ -9,7 +11,21 @@ const SCRIPT = `${REPO_ROOT}/scripts/kafka-local.sh`;
 export interface KafkaBroker {
   readonly bootstrap: string;
   readonly directory: string;
+  /** Freezes the broker processes (SIGSTOP): the broker is there but answers nothing, as when it hangs or is cut off. */
+  pause(): Promise<void>;
+  /** Wakes paused broker processes (SIGCONT). */
+  resume(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** PIDs of the broker nodes kafka-local.sh recorded in DIR/pids (lines "nodeN <pid>"). */
+async function brokerPids(directory: string): Promise<number[]> {
+  const text = await readFile(join(directory, 'pids'), 'utf8');
+  return text
+    .split('\n')
+    .map((line) => /^node\d+ (\d+)$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
 }
 
 /** Starts a single KRaft broker on a free loopback port; it stops itself if this process dies. */
@@ -18,10 +34,18 @@ export async function startKafka(): Promise<KafkaBroker> {
   const bootstrap = /^bootstrap=(.+)$/m.exec(stdout)?.[1];
   const directory = /^dir=(.+)$/m.exec(stdout)?.[1];
   if (!bootstrap || !directory) throw new Error(`kafka-local.sh printed no bootstrap/dir: ${stdout}`);
+  const resume = async (): Promise<void> => {
+    for (const pid of await brokerPids(directory)) process.kill(pid, 'SIGCONT');
+  };
   return {
     bootstrap,
     directory,
+    async pause() {
+      for (const pid of await brokerPids(directory)) process.kill(pid, 'SIGSTOP');
+    },
+    resume,
     async stop() {
+      await resume().catch(() => undefined);
       await run(SCRIPT, ['stop', '--dir', directory], { timeout: 60_000 });
     },
   };
