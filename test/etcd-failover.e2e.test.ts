@@ -218,6 +218,32 @@ describe('coordinators with etcd', () => {
 });
 
 describe('terms', () => {
+  it('workers watch the assignments in etcd: a newer attempt assigned there stops the older attempt at once, and the output stays exactly once', async () => {
+    const events = 60_000;
+    const keys = 6;
+    const output = join(work, 'assignment-watch');
+    const jobId = await submit(output, events, keys, 10_000);
+    await runningWithCheckpoint(jobId);
+    // What a newer leader writes before it deploys a new attempt (written here directly, without the leader's fence).
+    const client = createEtcdClient({ endpoints: [cluster.etcd.endpoint] });
+    const keysOf = new EtcdKeys(cluster.clusterId);
+    try {
+      const current = JSON.parse((await client.get(keysOf.assignment(jobId)).string())!) as { attempt: number };
+      await client.put(keysOf.assignment(jobId)).value(JSON.stringify({ ...current, attempt: current.attempt + 1 }));
+    } finally {
+      client.close();
+    }
+    await eventually(
+      async () => (cluster.workers.some((w) => countLines(w.log(), 'etcd assigns a newer attempt of this job') > 0) ? true : undefined),
+      10_000,
+      'a worker to cancel the replaced attempt',
+    );
+    const end = await cluster.waitForEnd(jobId);
+    expect(end.status, end.error ?? '').toBe('FINISHED');
+    expect(end.restarts).toBeGreaterThanOrEqual(1);
+    expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
+  });
+
   it("a term's writes are refused once it is over, even after the same coordinator leads again; etcd refuses a stale fence outright", async () => {
     const clusterId = `terms-${Date.now()}`;
     const logger = createLogger('terms-test');

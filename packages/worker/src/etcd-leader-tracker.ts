@@ -9,6 +9,15 @@ type Backoff = FaultHandling['watchBackoff'];
 /** Lease TTL of a worker's registration in etcd: a dead worker's entry disappears after about this long. */
 export const WORKER_LEASE_TTL_SECONDS = 10;
 
+/** A job's assignment as the leader writes it under `/weir/<clusterId>/assignments/<jobId>`. */
+export interface JobAssignmentRecord {
+  jobId: string;
+  attempt: number;
+  epoch: number;
+  /** `<vertexId>#<subtaskIndex>` -> workerId. */
+  subtasks: Record<string, string>;
+}
+
 /** What a worker publishes about itself under `/weir/<clusterId>/workers/<workerId>`. */
 export interface WorkerRecord {
   workerId: string;
@@ -29,10 +38,11 @@ export interface WorkerRecord {
  * and `/weir/<clusterId>/workers/<workerId>`); the worker does not depend on
  * the coordinator package, so they are built here the same way.
  */
-export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string | undefined] }> {
+export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string | undefined]; assignment: [assignment: JobAssignmentRecord] }> {
   private readonly client: Etcd3;
   private readonly candidatesPrefix: string;
   private readonly workersPrefix: string;
+  private readonly assignmentsPrefix: string;
   private readonly logger: Logger;
   private readonly stopping = new AbortController();
   private current: string | undefined;
@@ -46,6 +56,7 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
     const root = `/weir/${options.clusterId}/`;
     this.candidatesPrefix = `${root}leader/${Election.prefix}/coordinator/`;
     this.workersPrefix = `${root}workers/`;
+    this.assignmentsPrefix = `${root}assignments/`;
     this.logger = options.logger;
     this.client = new Etcd3({
       hosts: options.endpoints,
@@ -63,7 +74,7 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
 
   /** Starts following the leader and keeps `record` registered on a lease. */
   start(record: WorkerRecord): void {
-    this.loops.push(this.follow(), this.register(record));
+    this.loops.push(this.follow(), this.register(record), this.watchAssignments());
   }
 
   async close(): Promise<void> {
@@ -102,6 +113,35 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
       // The watch reacts at once; this re-read covers a watch that was down when the leader changed.
       await sleep(1000, signal).catch(() => undefined);
     }
+    await watcher?.cancel().catch(() => undefined);
+  }
+
+  /**
+   * Watches the assignments the leader writes (a leader-fenced write before
+   * every deployment) and emits each one: a worker then stops subtasks of
+   * attempts a newer assignment replaced, even when the leader that replaced
+   * them cannot reach it.
+   */
+  private async watchAssignments(): Promise<void> {
+    const signal = this.stopping.signal;
+    let watcher: Watcher | undefined;
+    while (!signal.aborted && !watcher) {
+      try {
+        watcher = await this.client.watch().prefix(this.assignmentsPrefix).create();
+        watcher.on('put', (kv) => {
+          try {
+            this.emit('assignment', JSON.parse(kv.value.toString()) as JobAssignmentRecord);
+          } catch (error) {
+            this.logger.warn({ key: kv.key.toString(), err: (error as Error).message }, 'ignoring an unreadable assignment in etcd');
+          }
+        });
+        watcher.on('error', () => undefined);
+      } catch (error) {
+        this.logger.debug({ err: (error as Error).message }, 'cannot watch assignments in etcd; trying again');
+        await sleep(1000, signal).catch(() => undefined);
+      }
+    }
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     await watcher?.cancel().catch(() => undefined);
   }
 

@@ -20,7 +20,7 @@ import {
 } from '@weir/common';
 import { ArtifactCache } from './artifact-cache.ts';
 import { CoordinatorSession } from './coordinator-session.ts';
-import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
+import { EtcdLeaderTracker, type JobAssignmentRecord } from './etcd-leader-tracker.ts';
 import { ChannelRouter } from './network/channel-router.ts';
 import { SubtaskThread } from './subtask-thread.ts';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
@@ -105,6 +105,7 @@ export class TaskExecutor {
     if (o.etcd.length > 0) {
       this.tracker = new EtcdLeaderTracker({ endpoints: o.etcd, clusterId: o.clusterId, logger: this.logger });
       this.tracker.start({ workerId: o.workerId, address: this.address, host: hostname(), pid: process.pid, slots: o.slots, startedAtMs: Date.now() });
+      this.tracker.on('assignment', (assignment) => this.onAssignment(assignment));
     }
     this.session = new CoordinatorSession({
       coordinator: o.coordinator,
@@ -211,6 +212,21 @@ export class TaskExecutor {
       error: error ?? '',
       metricsJson: isTerminalExecutionState(state) ? JSON.stringify({ metrics: thread.metrics, deadLetterDir: thread.deadLetterDir }) : '',
     });
+  }
+
+  /**
+   * A leader assigned a job's subtasks for `attempt`: this worker's subtasks
+   * of older attempts of that job are stale (a newer leader or a restart
+   * replaced them), so they stop now, whether or not the leader that wrote
+   * the assignment can reach this worker (nothing they did after the last
+   * completed checkpoint is committed).
+   */
+  private onAssignment(assignment: JobAssignmentRecord): void {
+    const stale = [...this.threads.values()].filter((t) => t.deployment.jobId === assignment.jobId && t.deployment.attempt < assignment.attempt && !isTerminalExecutionState(t.state));
+    if (stale.length === 0) return;
+    this.logger.warn({ jobId: assignment.jobId, attempt: assignment.attempt, epoch: assignment.epoch, stale: stale.length }, 'etcd assigns a newer attempt of this job: failing the subtasks of older attempts');
+    // Failed, not cancelled: should the leader still count on that attempt, it fails over instead of waiting for it.
+    for (const thread of stale) thread.fail(`attempt ${thread.deployment.attempt} was replaced: etcd assigns attempt ${assignment.attempt} of job ${assignment.jobId} (leader epoch ${assignment.epoch})`);
   }
 
   private threadsOf(jobId: string, attempt: number): SubtaskThread[] {
