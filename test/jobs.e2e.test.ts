@@ -87,3 +87,34 @@ describe('keyed-counts', () => {
     expect(JSON.parse(list.stdout).map((j: { jobId: string }) => j.jobId)).toContain(jobId);
   });
 });
+
+describe('submission', () => {
+  it('is idempotent: a SubmitJob retried with the same submission id makes one job, not two', async () => {
+    const { prepareJob } = await import('@weir/sdk/client');
+    const { jobManagerClient, unaryCall } = await import('@weir/common');
+    const output = join(work, 'idempotent');
+    const prepared = await prepareJob('examples/keyed-counts.ts', ['--events', '1000', '--keys', '3', '--output', output], 1);
+    const client = jobManagerClient(cluster.address);
+    try {
+      const request = {
+        name: 'idempotent',
+        jobGraphJson: JSON.stringify(prepared.graph),
+        artifact: prepared.artifact,
+        args: ['--events', '1000', '--keys', '3', '--output', output],
+        fromSavepoint: '',
+        allowNonRestoredState: false,
+        submissionId: 'ab'.repeat(16),
+      };
+      const before = (await cluster.run(['list', '--json'])).stdout;
+      const first = await unaryCall<unknown, { jobId: string }>(client, 'SubmitJob', request, 30_000);
+      const second = await unaryCall<unknown, { jobId: string }>(client, 'SubmitJob', request, 30_000);
+      expect(first.jobId).toBe('ab'.repeat(16));
+      expect(second.jobId).toBe(first.jobId);
+      const jobs = JSON.parse((await cluster.run(['list', '--json'])).stdout) as { jobId: string }[];
+      expect(jobs.length).toBe((JSON.parse(before) as unknown[]).length + 1);
+      expect((await cluster.waitForEnd(first.jobId)).status).toBe('FINISHED');
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@
 // leaderEpoch: the leader's etcd fence revision (0 without etcd); optional on
 // the sending side, always filled (0 by default) on arrival.
 
-export interface SubmitJobRequest { name: string; jobGraphJson: string; artifact: Uint8Array; args: string[]; fromSavepoint: string; allowNonRestoredState: boolean }
+export interface SubmitJobRequest { name: string; jobGraphJson: string; artifact: Uint8Array; args: string[]; fromSavepoint: string; allowNonRestoredState: boolean; submissionId?: string }
 export interface SubmitJobResponse { jobId: string }
 export interface JobSummary { jobId: string; name: string; status: string; startTimeMs: number; endTimeMs: number }
 export interface ListJobsResponse { jobs: JobSummary[] }

@@ -175,7 +175,9 @@ export class Coordinator {
       if (problems.length > 0) throw new Error(`the savepoint ${directory} does not fit the job:\n- ${problems.join('\n- ')}`);
       restoreFrom = { metadata, directory };
     }
-    const jobId = randomBytes(16).toString('hex');
+    // The client's submission id becomes the job id: a submit retried after a lost answer (or a failover) finds its job.
+    const jobId = /^[0-9a-f]{32}$/.test(request.submissionId ?? '') ? request.submissionId! : randomBytes(16).toString('hex');
+    if (this.jobs.has(jobId)) return { jobId };
     const artifactPath = await this.artifacts.put(jobId, request.artifact);
     const job = this.createJobMaster(term, {
       jobId,

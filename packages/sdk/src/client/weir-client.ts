@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   grpc,
   isTerminalJobStatus,
@@ -96,6 +97,8 @@ export class WeirClient {
       args,
       fromSavepoint: options.fromSavepoint ?? '',
       allowNonRestoredState: options.allowNonRestoredState ?? false,
+      // The same on every retry of this call: the coordinator makes it the job id, so a retry never submits twice.
+      submissionId: randomBytes(16).toString('hex'),
     });
     return res.jobId;
   }
