@@ -31,7 +31,7 @@ function lines(entries: readonly KeyedStateEntry[]): string[] {
 }
 
 describe('HeapKeyedStateBackend snapshots', () => {
-  it('writes the state as of snapshot() (copy-on-write), sorted by key group', async () => {
+  it('writes the state as of snapshot(), later changes not included, each entry with its key group', async () => {
     const backend = new HeapKeyedStateBackend(ALL, MAX);
     const table = backend.table('reduce');
     const keys = Array.from({ length: 2000 }, (_, i) => `k${i}`);
@@ -54,7 +54,6 @@ describe('HeapKeyedStateBackend snapshots', () => {
 
     expect(handle).toMatchObject({ file: 'heap-1.state', entries: 2001, keyGroupRange: ALL });
     const entries = await readKeyedStateFile(root, handle, ALL);
-    for (let i = 1; i < entries.length; i++) expect(entries[i]![0]).toBeGreaterThanOrEqual(entries[i - 1]![0]);
     for (const [group, , key] of entries) expect(group).toBe(groupOf(key));
     expect(lines(entries)).toEqual(expected);
 

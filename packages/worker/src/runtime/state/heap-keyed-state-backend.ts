@@ -1,49 +1,33 @@
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
-import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';
+import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
 
-/** Marks, in a snapshot's shadow, a key that did not exist when the snapshot was taken. */
-const ABSENT = Symbol('absent');
-/** Keys bucketed per slice before yielding to the event loop, so records keep flowing. */
+/** Entries encoded per slice before yielding to the event loop, so records keep flowing. */
 const SLICE = 20_000;
 
-/**
- * One table of heap state. While snapshots are being written it keeps, per
- * snapshot, the value a key had when the snapshot was taken, the first time
- * the key changes afterwards (copy-on-write): taking a snapshot copies only
- * the list of keys.
- */
+/** One table of heap state: a Map from key text to value. */
 class HeapStateTable implements StateTable {
   readonly map = new Map<string, unknown>();
-  readonly shadows = new Set<Map<string, unknown>>();
 
   get(key: string): unknown {
     return this.map.get(key);
   }
 
   set(key: string, value: unknown): void {
-    if (this.shadows.size > 0) this.remember(key);
     this.map.set(key, value);
   }
 
   delete(key: string): void {
-    if (this.shadows.size > 0) this.remember(key);
     this.map.delete(key);
-  }
-
-  private remember(key: string): void {
-    for (const shadow of this.shadows) {
-      if (!shadow.has(key)) shadow.set(key, this.map.has(key) ? this.map.get(key) : ABSENT);
-    }
   }
 }
 
 /**
- * Keyed state in the JavaScript heap. A snapshot's synchronous part takes
- * each table's key list and starts copy-on-write; the asynchronous part
- * buckets keys by key group in slices (yielding between them) and writes the
- * values as they were at the snapshot. Values are replaced on update, never
- * mutated in place by the runtime, so keeping references is enough.
+ * Keyed state in the JavaScript heap. A snapshot's synchronous part copies
+ * each table's keys and values into two arrays (references only: values are
+ * replaced on update, never mutated in place once a snapshot may hold them),
+ * so later changes cannot touch it; the asynchronous part computes key
+ * groups and writes blocks of columns, yielding between slices.
  */
 export class HeapKeyedStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, HeapStateTable>();
@@ -65,47 +49,30 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   }
 
   snapshot(): KeyedStateSnapshot {
-    const views = [...this.tables].map(([name, table]) => {
-      const shadow = new Map<string, unknown>();
-      table.shadows.add(shadow);
-      return { name, table, shadow, keys: Array.from(table.map.keys()) };
-    });
+    let views: { name: string; keys: string[]; values: unknown[] }[] = [...this.tables].map(([name, table]) => ({
+      name,
+      keys: Array.from(table.map.keys()),
+      values: Array.from(table.map.values()),
+    }));
     const { keyGroupRange, maxParallelism } = this;
     const release = (): void => {
-      for (const view of views) view.table.shadows.delete(view.shadow);
-      views.length = 0;
+      views = [];
     };
     return {
       async write(directory: string, fileName: string): Promise<KeyedStateHandle> {
-        const groups = keyGroupRange.end - keyGroupRange.start + 1;
-        const buckets: [view: number, key: string][][] = Array.from({ length: Math.max(0, groups) }, () => []);
-        for (let v = 0; v < views.length; v++) {
-          const keys = views[v]!.keys;
-          for (let i = 0; i < keys.length; i++) {
-            const key = keys[i]!;
-            buckets[keyGroupForKeyString(key, maxParallelism) - keyGroupRange.start]?.push([v, key]);
-            if (i % SLICE === SLICE - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-          }
-        }
-        function* chunks(): Generator<KeyedStateEntry[]> {
-          let chunk: KeyedStateEntry[] = [];
-          for (let g = 0; g < buckets.length; g++) {
-            const group = keyGroupRange.start + g;
-            for (const [v, key] of buckets[g]!) {
-              const view = views[v]!;
-              const shadowed = view.shadow.size > 0 && view.shadow.has(key);
-              const value = shadowed ? view.shadow.get(key) : view.table.map.get(key);
-              if (value === ABSENT || value === undefined) continue;
-              chunk.push([group, view.name, key, value]);
-              if (chunk.length === KEYED_STATE_CHUNK) {
-                yield chunk;
-                chunk = [];
-              }
+        const taken = views;
+        async function* blocks(): AsyncGenerator<KeyedStateBlock> {
+          for (const { name, keys, values } of taken) {
+            for (let start = 0; start < keys.length; start += KEYED_STATE_CHUNK) {
+              const end = Math.min(keys.length, start + KEYED_STATE_CHUNK);
+              const g: number[] = new Array<number>(end - start);
+              for (let i = start; i < end; i++) g[i - start] = keyGroupForKeyString(keys[i]!, maxParallelism);
+              yield { t: name, g, k: keys.slice(start, end), v: values.slice(start, end) };
+              if (end % SLICE < KEYED_STATE_CHUNK) await new Promise<void>((resolve) => setImmediate(resolve));
             }
           }
-          yield chunk;
         }
-        return writeKeyedStateFile(directory, fileName, { maxParallelism, keyGroupRange }, chunks());
+        return writeKeyedStateFile(directory, fileName, { maxParallelism, keyGroupRange }, blocks());
       },
       release,
     };

@@ -28,9 +28,11 @@ export interface KeyedStateSnapshot {
  *
  * Snapshot file format (shared by every backend, so state moves between
  * them): msgpack values one after another: first a header
- * `{ format: 'weir-keyed-state', version: 1, maxParallelism, keyGroupRange }`,
- * then chunks, each an array of up to 1,000 entries `[keyGroup, table, key, value]`,
- * sorted by key group.
+ * `{ format: 'weir-keyed-state', version: 2, maxParallelism, keyGroupRange }`,
+ * then pieces of up to 1,000 entries, each either an array of entries
+ * `[keyGroup, table, key, value]` or a column block `{ t, g, k, v }` (`g` one
+ * key group or one per entry), in any order (version 1 files, entry chunks
+ * only, still read).
  */
 export interface KeyedStateBackend {
   table(name: string): StateTable;

