@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import { Packr } from 'msgpackr';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
-import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateEntry } from './keyed-state-file.ts';
+import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
 
 // rocksdb-native ships no type declarations: the parts used here, typed locally.
 interface RocksReadBatch {
@@ -346,18 +346,21 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     const tableNames = [...this.tableNames];
     const { keyGroupRange, maxParallelism, pendingWrites, openSnapshots } = this;
     let released = false;
-    async function* entries(iterator: RocksIterator): AsyncGenerator<KeyedStateEntry[]> {
-      let chunk: KeyedStateEntry[] = [];
+    async function* entries(iterator: RocksIterator): AsyncGenerator<KeyedStateBlock> {
+      // Keys sort by (key group, table id, key): consecutive entries mostly share their table.
+      let block: KeyedStateBlock & { g: number[] } = { t: '', g: [], k: [], v: [] };
       for await (const { key, value } of iterator) {
         const table = tableNames[key.readUInt16BE(2)];
         if (table === undefined) throw new Error(`RocksDB keyed state: entry with unknown table id ${key.readUInt16BE(2)}`);
-        chunk.push([key.readUInt16BE(0), table, key.toString('utf8', 4), values.unpack(value)]);
-        if (chunk.length === KEYED_STATE_CHUNK) {
-          yield chunk;
-          chunk = [];
+        if (table !== block.t || block.k.length === KEYED_STATE_CHUNK) {
+          if (block.k.length > 0) yield block;
+          block = { t: table, g: [], k: [], v: [] };
         }
+        block.g.push(key.readUInt16BE(0));
+        block.k.push(key.toString('utf8', 4));
+        block.v.push(values.unpack(value));
       }
-      yield chunk;
+      if (block.k.length > 0) yield block;
     }
     return {
       write(directory: string, fileName: string): Promise<KeyedStateHandle> {
