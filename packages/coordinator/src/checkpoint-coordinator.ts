@@ -129,10 +129,10 @@ export class CheckpointCoordinator {
     }
   }
 
-  /** The attempt is running: take checkpoints periodically. */
-  start(): void {
+  /** The attempt is running: take checkpoints periodically, the first after `firstDelayMs` (default: the interval). */
+  start(firstDelayMs = this.config.intervalMs): void {
     this.running = true;
-    this.schedule(this.config.intervalMs);
+    this.schedule(firstDelayMs);
   }
 
   /** The attempt is over: stop triggering and fail what is in flight. */

@@ -72,6 +72,8 @@ export class JobMaster {
   private status: JobStatus = 'CREATED';
   private graph: ExecutionGraph;
   private restarts = 0;
+  /** The current attempt started from a checkpoint or savepoint. */
+  private restoredAttempt = false;
   private error: string | null = null;
   private endTimeMs: number | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -224,7 +226,8 @@ export class JobMaster {
     }
     if (state === 'RUNNING' && !this.checkpointsStarted && this.status === 'RUNNING' && this.graph.allIn('RUNNING')) {
       this.checkpointsStarted = true;
-      this.checkpoints.start();
+      // After a restore, checkpoint at once: output the failure held back commits with the first completed checkpoint.
+      this.checkpoints.start(this.restoredAttempt ? 0 : undefined);
     }
     if (state === 'FAILED') {
       execution.error = update.error || 'the subtask failed without an error message';
@@ -361,6 +364,7 @@ export class JobMaster {
     }
     if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     if (latest) this.logger.info({ checkpointId: latest.metadata.checkpointId, directory: latest.directory }, 'restoring from checkpoint');
+    this.restoredAttempt = latest !== null;
     if (this.deps.beforeDeploy) {
       const subtasks: Record<string, string> = {};
       for (const [key, worker] of placement) subtasks[key] = worker.workerId;
