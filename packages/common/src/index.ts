@@ -15,3 +15,4 @@ export * from './task-deployment.ts';
 export type * from './views.ts';
 export type * from './user-functions.ts';
 export * from './watermarks.ts';
+export type * from './etcd-records.ts';

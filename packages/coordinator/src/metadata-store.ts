@@ -1,6 +1,8 @@
 import type { JobGraph, JobStatus } from '@weir/common';
 
 /** What the coordinator keeps of a job so that another coordinator can take it over. */
+export type { JobAssignment } from '@weir/common';
+
 export interface StoredJob {
   jobId: string;
   name: string;
@@ -15,15 +17,6 @@ export interface StoredJob {
   artifactPath?: string | null;
 }
 
-/** Which worker runs each subtask of a job's attempt (etcd mode: written before the attempt is deployed). */
-export interface JobAssignment {
-  jobId: string;
-  attempt: number;
-  /** The leader epoch that made it. */
-  epoch: number;
-  /** `<vertexId>#<subtaskIndex>` -> workerId. */
-  subtasks: Record<string, string>;
-}
 
 /**
  * The coordinator's small, durable metadata (job records). The embedded

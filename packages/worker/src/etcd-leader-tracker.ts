@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Election, Etcd3, type IOptions, type Lease, type Watcher } from 'etcd3';
-import { sleep, type Logger } from '@weir/common';
+import { sleep, type EtcdWorkerRecord, type JobAssignment, type Logger } from '@weir/common';
 
 type FaultHandling = Required<NonNullable<IOptions['faultHandling']>>;
 type Policy = FaultHandling['global'];
@@ -9,24 +9,6 @@ type Backoff = FaultHandling['watchBackoff'];
 /** Lease TTL of a worker's registration in etcd: a dead worker's entry disappears after about this long. */
 export const WORKER_LEASE_TTL_SECONDS = 10;
 
-/** A job's assignment as the leader writes it under `/weir/<clusterId>/assignments/<jobId>`. */
-export interface JobAssignmentRecord {
-  jobId: string;
-  attempt: number;
-  epoch: number;
-  /** `<vertexId>#<subtaskIndex>` -> workerId. */
-  subtasks: Record<string, string>;
-}
-
-/** What a worker publishes about itself under `/weir/<clusterId>/workers/<workerId>`. */
-export interface WorkerRecord {
-  workerId: string;
-  address: string;
-  host: string;
-  pid: number;
-  slots: number;
-  startedAtMs: number;
-}
 
 /**
  * A worker's view of an etcd cluster: which coordinator leads (the candidate
@@ -38,7 +20,7 @@ export interface WorkerRecord {
  * and `/weir/<clusterId>/workers/<workerId>`); the worker does not depend on
  * the coordinator package, so they are built here the same way.
  */
-export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string | undefined]; assignment: [assignment: JobAssignmentRecord] }> {
+export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string | undefined]; assignment: [assignment: JobAssignment] }> {
   private readonly client: Etcd3;
   private readonly candidatesPrefix: string;
   private readonly workersPrefix: string;
@@ -73,7 +55,7 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
   }
 
   /** Starts following the leader and keeps `record` registered on a lease. */
-  start(record: WorkerRecord): void {
+  start(record: EtcdWorkerRecord): void {
     this.loops.push(this.follow(), this.register(record), this.watchAssignments());
   }
 
@@ -130,7 +112,7 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
         watcher = await this.client.watch().prefix(this.assignmentsPrefix).create();
         watcher.on('put', (kv) => {
           try {
-            this.emit('assignment', JSON.parse(kv.value.toString()) as JobAssignmentRecord);
+            this.emit('assignment', JSON.parse(kv.value.toString()) as JobAssignment);
           } catch (error) {
             this.logger.warn({ key: kv.key.toString(), err: (error as Error).message }, 'ignoring an unreadable assignment in etcd');
           }
@@ -145,7 +127,7 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
     await watcher?.cancel().catch(() => undefined);
   }
 
-  private async register(record: WorkerRecord): Promise<void> {
+  private async register(record: EtcdWorkerRecord): Promise<void> {
     const signal = this.stopping.signal;
     const key = this.workersPrefix + record.workerId;
     while (!signal.aborted) {

@@ -11,6 +11,7 @@ import {
   type CancelTasksRequest,
   type DeployTasksRequest,
   type ExchangeMessage,
+  type JobAssignment,
   type NotifyCheckpointCompleteRequest,
   type TriggerCheckpointRequest,
   type Logger,
@@ -20,7 +21,7 @@ import {
 } from '@weir/common';
 import { ArtifactCache } from './artifact-cache.ts';
 import { CoordinatorSession } from './coordinator-session.ts';
-import { EtcdLeaderTracker, type JobAssignmentRecord } from './etcd-leader-tracker.ts';
+import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
 import { ChannelRouter } from './network/channel-router.ts';
 import { SubtaskThread } from './subtask-thread.ts';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
@@ -221,7 +222,7 @@ export class TaskExecutor {
    * the assignment can reach this worker (nothing they did after the last
    * completed checkpoint is committed).
    */
-  private onAssignment(assignment: JobAssignmentRecord): void {
+  private onAssignment(assignment: JobAssignment): void {
     const stale = [...this.threads.values()].filter((t) => t.deployment.jobId === assignment.jobId && t.deployment.attempt < assignment.attempt && !isTerminalExecutionState(t.state));
     if (stale.length === 0) return;
     this.logger.warn({ jobId: assignment.jobId, attempt: assignment.attempt, epoch: assignment.epoch, stale: stale.length }, 'etcd assigns a newer attempt of this job: failing the subtasks of older attempts');

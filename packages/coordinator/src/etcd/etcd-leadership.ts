@@ -1,20 +1,12 @@
 import type { Etcd3 } from 'etcd3';
-import type { CoordinatorCandidateView, LeadershipView, Logger, WorkerView } from '@weir/common';
+import type { CoordinatorCandidateView, EtcdWorkerRecord, LeadershipView, Logger, WorkerView } from '@weir/common';
 import { createEtcdClient } from './etcd-client.ts';
 import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import { EtcdKeys } from './etcd-keys.ts';
 import { EtcdMetadataStore } from './etcd-metadata-store.ts';
 import { LeaderElection } from './leader-election.ts';
 
-/** What a worker publishes under `workers/<workerId>` (on its own lease). */
-export interface EtcdWorkerRecord {
-  workerId: string;
-  address: string;
-  host: string;
-  pid: number;
-  slots: number;
-  startedAtMs: number;
-}
+export type { EtcdWorkerRecord } from '@weir/common';
 
 export interface EtcdLeadershipOptions {
   endpoints: string[];
