@@ -34,6 +34,8 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
   // Splits are read one at a time: only the one being read has a watermark generator.
   const watermarks = spec ? new SplitWatermarks(spec, ctx.functions) : undefined;
   const splitId = (s: FileSplit): string => `${s.begin}-${s.end}`;
+  /** The id of the split being read (built once per split, not per record). */
+  let currentId = '';
   const emit = (value: unknown): void => {
     if (watermarks && current) {
       let timestamp: number;
@@ -43,7 +45,7 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
         throw new UserFunctionError(ctx.descriptor, subtaskIndex, error);
       }
       ctx.time.timestamp = timestamp;
-      watermarks.onEvent(splitId(current), value, timestamp);
+      watermarks.onEvent(currentId, value, timestamp);
     }
     next(value);
   };
@@ -58,6 +60,7 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
 
   function startSplit(split: FileSplit): void {
     current = split;
+    currentId = splitId(split);
     readAt = split.position;
     carry = new Uint8Array(0);
     splitDone = split.position >= split.end;

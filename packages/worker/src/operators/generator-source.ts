@@ -53,6 +53,7 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
       while (budget > 0 && active.length > 0) {
         const split = active[turn++ % active.length]!;
         const end = Math.min(count, split.next + budget * split.of);
+        const id = watermarks ? splitId(split) : '';
         for (let index = split.next; index < end; index += split.of) {
           let record: unknown;
           try {
@@ -71,7 +72,7 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
               throw new UserFunctionError(ctx.descriptor, subtaskIndex, error);
             }
             time.timestamp = timestamp;
-            watermarks.onEvent(splitId(split), record, timestamp);
+            watermarks.onEvent(id, record, timestamp);
           }
           next(record);
         }
