@@ -2,8 +2,6 @@ import { Worker } from 'node:worker_threads';
 import { isTerminalExecutionState, type ExecutionState, type Frame, type SubtaskCheckpointAck, type TaskDeployment, type TaskMetrics } from '@weir/common';
 import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 
-const SLOT_THREAD_URL = new URL('./runtime/slot-thread.ts', import.meta.url);
-
 export interface SubtaskThreadEvents {
   onFrame(thread: SubtaskThread, channel: string, frame: Frame): void;
   onCredit(thread: SubtaskThread, channel: string, credits: number): void;
@@ -26,7 +24,13 @@ export class SubtaskThread {
   private readonly worker: Worker;
   private readonly events: SubtaskThreadEvents;
 
-  constructor(deployment: TaskDeployment, events: SubtaskThreadEvents, resourceLimits: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number }) {
+  /** `entry`: the slot-thread module (see slot-thread-entry.ts). */
+  constructor(
+    deployment: TaskDeployment,
+    events: SubtaskThreadEvents,
+    resourceLimits: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number },
+    entry: URL,
+  ) {
     this.deployment = deployment;
     this.events = events;
     this.key = subtaskKey(deployment.jobId, deployment.attempt, deployment.vertexId, deployment.subtaskIndex);
@@ -40,7 +44,7 @@ export class SubtaskThread {
       deadLetters: 0,
       backpressuredFrames: 0,
     };
-    this.worker = new Worker(SLOT_THREAD_URL, { name: `subtask ${deployment.vertexName} ${deployment.subtaskIndex}`, resourceLimits });
+    this.worker = new Worker(entry, { name: `subtask ${deployment.vertexName} ${deployment.subtaskIndex}`, resourceLimits });
     this.worker.on('message', (message: SlotToMain) => this.onMessage(message));
     this.worker.on('error', (error) => this.finish('FAILED', `the subtask's thread crashed: ${error.stack ?? error.message}`));
     this.worker.on('exit', (code) => {

@@ -22,6 +22,7 @@ import {
 import { ArtifactCache } from './artifact-cache.ts';
 import { CoordinatorSession } from './coordinator-session.ts';
 import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
+import { slotThreadEntry } from './slot-thread-entry.ts';
 import { ChannelRouter } from './network/channel-router.ts';
 import { SubtaskThread } from './subtask-thread.ts';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
@@ -48,6 +49,8 @@ export class TaskExecutor {
   private router!: ChannelRouter;
   private session!: CoordinatorSession;
   private tracker: EtcdLeaderTracker | undefined;
+  /** The module slot threads start from (a bundle of the runtime, made at start). */
+  private slotEntry!: URL;
   /** The newest leader epoch seen (registration or order); orders from older epochs are refused. 0 without etcd. */
   private newestEpoch = 0;
   /** Threads a newer leader registration made obsolete: terminated, and nothing they report is sent on. */
@@ -64,6 +67,7 @@ export class TaskExecutor {
 
   async start(): Promise<RunningWorker> {
     const o = this.options;
+    this.slotEntry = await slotThreadEntry(this.logger);
     this.server.addService(taskExecutorService(), {
       DeployTasks: (call: grpc.ServerUnaryCall<DeployTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
         if (!this.acceptOrder('DeployTasks', call.request.leaderEpoch, cb)) return;
@@ -186,6 +190,7 @@ export class TaskExecutor {
             }),
         },
         { maxOldGenerationSizeMb: this.options.slotHeapMb, maxYoungGenerationSizeMb: this.options.slotYoungGenerationMb },
+        this.slotEntry,
       );
       this.threads.set(thread.key, thread);
       this.router.register(thread);
