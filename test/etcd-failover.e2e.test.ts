@@ -124,6 +124,15 @@ describe('coordinators with etcd', () => {
     // weir status names the leader that serves the job now.
     const text = await cluster.run(['status', jobId]);
     expect(text.stdout).toContain(`Leader ${leader.address} (epoch ${view.leadership!.epoch})`);
+    // The leader recorded, in the attempt's assignment in etcd, which source splits each source subtask reads.
+    const client = createEtcdClient({ endpoints: [cluster.etcd.endpoint] });
+    try {
+      const assignment = JSON.parse((await client.get(new EtcdKeys(cluster.clusterId).assignment(jobId)).string())!) as { attempt: number; splits?: Record<string, string[]> };
+      expect(assignment.attempt).toBe(end.attempt);
+      expect(assignment.splits).toEqual({ 'events#0': ['generator-0/2'], 'events#1': ['generator-1/2'] });
+    } finally {
+      client.close();
+    }
   });
 
   it('two coordinators: SIGKILL of the leader, the last standby leads within TTL + 2 s; a new coordinator joins as standby', async () => {

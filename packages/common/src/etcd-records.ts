@@ -19,4 +19,10 @@ export interface JobAssignment {
   epoch: number;
   /** `<vertexId>#<subtaskIndex>` -> workerId. */
   subtasks: Record<string, string>;
+  /**
+   * `<vertexId>#<subtaskIndex>` -> the source splits (Kafka partitions, file
+   * ranges, generator splits) that subtask reads, as the sources report them;
+   * rewritten when they change (new partitions found, a restore elsewhere).
+   */
+  splits?: Record<string, string[]>;
 }

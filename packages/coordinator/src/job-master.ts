@@ -72,6 +72,9 @@ export class JobMaster {
   private status: JobStatus = 'CREATED';
   private graph: ExecutionGraph;
   private restarts = 0;
+  /** etcd mode: the current attempt's assignment as recorded, and the splits last added to it. */
+  private assignment: JobAssignment | undefined;
+  private recordedSplits: string | undefined;
   /** The current attempt started from a checkpoint or savepoint. */
   private restoredAttempt = false;
   private error: string | null = null;
@@ -249,6 +252,31 @@ export class JobMaster {
         execution.deadLetterDir = entry.deadLetterDir;
       }
     }
+    this.recordSplits();
+  }
+
+  /**
+   * etcd mode: when the source splits the subtasks report (Kafka partitions
+   * found by discovery, splits moved by a restore) differ from those last
+   * recorded, rewrites the attempt's assignment with them (a guarded write).
+   */
+  private recordSplits(): void {
+    const { beforeDeploy } = this.deps;
+    const placed = this.assignment;
+    if (!beforeDeploy || !placed || placed.attempt !== this.graph.attempt || this.halted) return;
+    const splits: Record<string, string[]> = {};
+    for (const e of this.graph.all()) {
+      const ids = e.metrics?.splits?.map((s) => s.id);
+      if (ids && ids.length > 0) splits[`${e.vertexId}#${e.subtaskIndex}`] = [...ids].sort();
+    }
+    const text = JSON.stringify(splits);
+    if (Object.keys(splits).length === 0 || text === this.recordedSplits) return;
+    this.recordedSplits = text;
+    const assignment = { ...placed, splits };
+    beforeDeploy(assignment).catch((error: Error) => {
+      this.recordedSplits = undefined;
+      this.logger.warn({ err: error.message }, 'cannot record the source splits in etcd');
+    });
   }
 
   onWorkerLost(workerId: string, reason: string): void {
@@ -369,7 +397,9 @@ export class JobMaster {
       const subtasks: Record<string, string> = {};
       for (const [key, worker] of placement) subtasks[key] = worker.workerId;
       try {
-        await this.deps.beforeDeploy({ jobId: this.record.jobId, attempt: graph.attempt, epoch: this.epoch, subtasks });
+        this.assignment = { jobId: this.record.jobId, attempt: graph.attempt, epoch: this.epoch, subtasks };
+        this.recordedSplits = undefined;
+        await this.deps.beforeDeploy(this.assignment);
       } catch (error) {
         if (graph === this.graph && !this.halted) this.failAttempt(`cannot record the assignment of attempt ${graph.attempt}: ${(error as Error).message}`);
         return;
