@@ -18,6 +18,8 @@ export const operatorSubtaskStateSchema = z.object({
   keyedState: z.array(keyedStateHandleSchema),
   /** Operator list state (source positions, sink transactions): redistributed round-robin on rescale. */
   operatorState: z.array(z.unknown()),
+  /** Union list state (Flink's getUnionListState): on restore every subtask gets every subtask's items and picks its own. */
+  unionListState: z.boolean().optional(),
 });
 export type OperatorSubtaskState = z.infer<typeof operatorSubtaskStateSchema>;
 

@@ -123,7 +123,7 @@ export class CheckpointCoordinator {
         if (!vertex) continue;
         const key = `${vertex.id}#${s.index}`;
         const entry = this.lastStates.get(key) ?? { operators: {}, directory: completed.directory };
-        entry.operators[operatorId] = { keyedState: s.keyedState, operatorState: s.operatorState };
+        entry.operators[operatorId] = { keyedState: s.keyedState, operatorState: s.operatorState, ...(s.unionListState ? { unionListState: true } : {}) };
         this.lastStates.set(key, entry);
       }
     }

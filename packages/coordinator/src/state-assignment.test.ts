@@ -13,7 +13,11 @@ function metadata(kind: string, items: unknown[][]): CheckpointMetadata {
     triggeredAtMs: 0,
     completedAtMs: 0,
     operators: {
-      [kind]: { parallelism: items.length, maxParallelism: 128, subtasks: items.map((operatorState, index) => ({ index, keyedState: [], operatorState })) },
+      [kind]: {
+        parallelism: items.length,
+        maxParallelism: 128,
+        subtasks: items.map((operatorState, index) => ({ index, keyedState: [], operatorState, ...(kind === 'source.kafka' ? { unionListState: true } : {}) })),
+      },
     },
   };
 }

@@ -8,14 +8,6 @@ import {
 } from '@weir/common';
 
 /**
- * Operators whose list state is union list state (Flink's getUnionListState):
- * every subtask receives every item and picks its own. The Kafka source does,
- * because partitions belong to subtasks by a hash of topic and partition, not
- * by position in the list.
- */
-const UNION_LIST_STATE_KINDS: ReadonlySet<string> = new Set(['source.kafka']);
-
-/**
  * Hands the state of a checkpoint or savepoint to the subtasks of a (maybe
  * rescaled) job, as Flink does: keyed state by key-group range (each new
  * subtask gets every file whose range meets its own and keeps only its key
@@ -30,8 +22,10 @@ export function restoreSpecFor(metadata: CheckpointMetadata, directory: string, 
     if (!saved) continue;
     const keyedState = saved.subtasks.flatMap((s) => s.keyedState).filter((h) => h.keyGroupRange.start <= range.end && h.keyGroupRange.end >= range.start);
     const items = [...saved.subtasks].sort((a, b) => a.index - b.index).flatMap((s) => s.operatorState);
-    const operatorState = UNION_LIST_STATE_KINDS.has(op.kind) ? items : items.filter((_, i) => i % vertex.parallelism === subtaskIndex);
-    operators[op.id] = { keyedState, operatorState };
+    // Union list state (the operator says so in its snapshot, e.g. the Kafka source) goes whole to every subtask.
+    const union = saved.subtasks.some((s) => s.unionListState);
+    const operatorState = union ? items : items.filter((_, i) => i % vertex.parallelism === subtaskIndex);
+    operators[op.id] = { keyedState, operatorState, ...(union ? { unionListState: true } : {}) };
   }
   return { checkpointId: metadata.checkpointId, directory, operators };
 }

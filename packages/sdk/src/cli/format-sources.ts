@@ -1,15 +1,11 @@
 import type { JobStatusView, SplitStatus } from '@weir/common';
+import { table } from './format-table.ts';
 
 function time(ms: number | null | undefined): string {
   if (ms === undefined) return '-';
   if (ms === null) return 'none yet';
   if (ms === Number.POSITIVE_INFINITY) return 'end';
   return new Date(ms).toISOString();
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
 }
 
 /**

@@ -1,10 +1,6 @@
 import type { CheckpointView, ClusterView, JobStatusView, JobSummary } from '@weir/common';
 import { formatCounters, formatSources } from './format-sources.ts';
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
-}
+import { table } from './format-table.ts';
 
 function duration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;

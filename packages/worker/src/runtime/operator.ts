@@ -28,6 +28,8 @@ export interface ChainedOperator {
    * instead of the watermarks of its inputs.
    */
   periodicWatermark?(): SourceWatermark | undefined;
+  /** Its list state is union list state: on restore every subtask gets every subtask's items. */
+  readonly unionListState?: boolean;
   /** A keyed operator's timers: the task fires them between frames, with their keys' state loaded. */
   timers?: { service: KeyedTimerService; fire(due: DueTimer): void };
   /** Checkpoint `checkpointId` is complete everywhere: sinks commit here. */
@@ -42,6 +44,12 @@ export interface SourceOperator {
   emitBatch(max: number): Promise<boolean> | boolean;
   /** The source's position (its operator list state). */
   snapshotState?(checkpointId: number): unknown[];
+  /**
+   * Its list state is union list state (Flink's getUnionListState): on
+   * restore every subtask gets every subtask's items and keeps what it owns
+   * (e.g. Kafka partitions, owned by a hash, not by position in the list).
+   */
+  readonly unionListState?: boolean;
   /**
    * The source's watermark (the minimum over its active splits), polled
    * every autoWatermarkIntervalMs; undefined when it has no event time.

@@ -409,8 +409,9 @@ export class StreamTask {
     const operators: Record<string, OperatorSubtaskState> = {};
     let keyedSnapshot: Awaited<ReturnType<KeyedStateBackend['snapshot']>> | undefined;
     try {
-      if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [] };
-      for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [] };
+      const union = (op: { unionListState?: boolean }): Partial<OperatorSubtaskState> => (op.unionListState ? { unionListState: true } : {});
+      if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [], ...union(this.source.op) };
+      for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
       keyedSnapshot = this.state ? await this.state.snapshot() : undefined;
     } catch (error) {
       this.post({ type: 'checkpoint-declined', checkpointId, reason: describeError(error) });

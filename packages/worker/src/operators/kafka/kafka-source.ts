@@ -258,6 +258,8 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
   }
 
   return {
+    // Partitions belong to subtasks by a hash of topic and partition: each subtask picks its own from every item.
+    unionListState: true,
     async open() {
       const bootstrap = config.bootstrapServers.join(',');
       client = await KafkaClient.connect({

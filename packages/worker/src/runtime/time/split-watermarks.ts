@@ -8,6 +8,8 @@ interface SplitState {
   /** The generator said so (markIdle), or no event came for the idleness timeout. */
   markedIdle: boolean;
   lastEventAt: number;
+  /** An event came since the last periodic emit (stamped then: no clock read per event). */
+  sawEvent: boolean;
   output: WatermarkOutput;
 }
 
@@ -51,6 +53,7 @@ export class SplitWatermarks {
       watermark: Number.NEGATIVE_INFINITY,
       markedIdle: false,
       lastEventAt: this.now(),
+      sawEvent: false,
       output: undefined as unknown as WatermarkOutput,
     };
     split.output = {
@@ -79,7 +82,7 @@ export class SplitWatermarks {
       split = this.splits.get(id);
       if (!split) return;
     }
-    split.lastEventAt = this.now();
+    split.sawEvent = true;
     split.markedIdle = false;
     if (Number.isFinite(timestamp)) split.generator?.onEvent(record, timestamp, split.output);
   }
@@ -115,6 +118,10 @@ export class SplitWatermarks {
   }
 
   private isIdleSplit(split: SplitState): boolean {
+    if (split.sawEvent) {
+      split.sawEvent = false;
+      split.lastEventAt = this.now();
+    }
     if (split.markedIdle) return true;
     const idleness = this.spec?.idlenessMs;
     return idleness !== null && idleness !== undefined && this.now() - split.lastEventAt >= idleness;
