@@ -60,9 +60,9 @@ try {
       const before = rateBetween(c.triggeredAtMs - 4000, c.triggeredAtMs);
       const during = rateBetween(c.triggeredAtMs, end);
       rows.push(
-        `| ${keys.toLocaleString('en-US')} | ${values.state} | ${c.checkpointId} | ${(c.durationMs! / 1000).toFixed(2)} s | ${(c.bytes / 2 ** 20).toFixed(1)} MiB | ${Math.round(before).toLocaleString('en-US')} | ${Math.round(during).toLocaleString('en-US')} | ${((during / before) * 100).toFixed(0)}% |`,
+        `| ${keys.toLocaleString('en-US')} | ${values.state} | ${c.checkpointId} | ${(c.durationMs! / 1000).toFixed(2)} s | ${Math.round(c.syncMsMax)} / ${Math.round(c.asyncMsMax)} ms | ${(c.bytes / 2 ** 20).toFixed(1)} MiB | ${(c.incrementalBytes / 2 ** 20).toFixed(1)} MiB | ${Math.round(before).toLocaleString('en-US')} | ${Math.round(during).toLocaleString('en-US')} | ${((during / before) * 100).toFixed(0)}% |`,
       );
-      process.stderr.write(`checkpoint ${c.checkpointId}: ${c.durationMs} ms, ${c.bytes} bytes, ${Math.round(before)} -> ${Math.round(during)} events/s\n`);
+      process.stderr.write(`checkpoint ${c.checkpointId}: ${c.durationMs} ms (sync ${Math.round(c.syncMsMax)}, async ${Math.round(c.asyncMsMax)}), ${c.bytes} bytes (${c.incrementalBytes} written), ${Math.round(before)} -> ${Math.round(during)} events/s\n`);
     }
   }
   await weir(['cancel', jobId, '--coordinator', cluster.address]);
@@ -70,8 +70,8 @@ try {
     [
       `checkpoint benchmark (p=2 on 2 workers, interval ${intervalMs} ms) on ${machine()}`,
       '',
-      '| keys | backend | checkpoint | duration | size | events/s before | events/s during | during/before |',
-      '|---|---|---|---|---|---|---|---|',
+      '| keys | backend | checkpoint | duration | sync / async (max) | size | written | events/s before | events/s during | during/before |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
     ].join('\n'),

@@ -1,7 +1,7 @@
 // Exactly-once state and output through real failures: SIGKILLed workers,
 // a SIGKILLed coordinator, stop-with-savepoint and restore at other
 // parallelism, relocated savepoints, incompatible savepoints, corrupt checkpoints.
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,13 @@ describe('exactly-once through failures', () => {
       await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length > before ? true : undefined), 30_000, 'a checkpoint');
       const view = await cluster.status(jobId);
       if (view.status === 'FINISHED') break;
+      if (kill === 0) {
+        // RocksDB checkpoints are incremental: the newest checkpoint's chain files are hard links shared with the backend's staging.
+        const newest = (await cluster.completedCheckpoints(jobId)).at(-1)!;
+        const chain = (await readdir(newest.path!)).filter((name) => /^keyed-.*\.\d+\.state$/.test(name));
+        expect(chain.length, 'keyed state as a chain of files').toBeGreaterThan(0);
+        expect((await stat(join(newest.path!, chain[0]!))).nlink, 'a chain file linked from more than one place').toBeGreaterThanOrEqual(2);
+      }
       const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[1]!.subtasks[kill % 2]!.workerId);
       if (victim) process.kill(victim.pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 1500));
@@ -57,6 +64,11 @@ describe('exactly-once through failures', () => {
     expect(view.status).toBe('FINISHED');
     expect(view.restarts).toBeGreaterThanOrEqual(2);
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
+    const checkpoints = await cluster.completedCheckpoints(jobId);
+    expect(
+      checkpoints.some((c) => c.incrementalBytes < c.bytes),
+      'later checkpoints write less than the state they reference',
+    ).toBe(true);
   });
 
   it('resumes from the checkpoint directory when the coordinator is SIGKILLed and restarted', async () => {

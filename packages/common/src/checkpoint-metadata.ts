@@ -32,6 +32,8 @@ export const subtaskCheckpointAckSchema = z.object({
   subtaskIndex: z.number().int(),
   operators: z.record(z.string(), operatorSubtaskStateSchema),
   bytes: z.number().int().min(0),
+  /** Bytes of the state files written for this checkpoint (less than `bytes` when it is incremental and shares files with earlier ones). */
+  incrementalBytes: z.number().int().min(0).optional(),
   alignmentMs: z.number().min(0),
   syncMs: z.number().min(0),
   asyncMs: z.number().min(0),
@@ -75,8 +77,15 @@ export interface CheckpointView {
   savepoint: boolean;
   triggeredAtMs: number;
   durationMs: number | null;
+  /** Size of the state the checkpoint references (all its files). */
   bytes: number;
+  /** Size of the files written for it (the rest is shared with earlier checkpoints). */
+  incrementalBytes: number;
   alignmentMsMax: number;
+  /** Longest synchronous part (between two records) of any subtask. */
+  syncMsMax: number;
+  /** Longest asynchronous part (writing state files) of any subtask. */
+  asyncMsMax: number;
   path: string | null;
   failure: string | null;
 }

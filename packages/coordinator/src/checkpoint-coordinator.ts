@@ -104,7 +104,7 @@ export class CheckpointCoordinator {
     for (const s of skipped) {
       if (this.history.some((h) => h.checkpointId === s.checkpointId && h.status === 'FAILED')) continue;
       this.logger.warn({ checkpointId: s.checkpointId, reason: s.reason }, 'skipping a checkpoint that cannot be restored; falling back to an earlier one');
-      this.record({ checkpointId: s.checkpointId, status: 'FAILED', savepoint: false, triggeredAtMs: 0, durationMs: null, bytes: 0, alignmentMsMax: 0, path: s.directory, failure: s.reason });
+      this.record({ checkpointId: s.checkpointId, status: 'FAILED', savepoint: false, triggeredAtMs: 0, durationMs: null, bytes: 0, incrementalBytes: 0, alignmentMsMax: 0, syncMsMax: 0, asyncMsMax: 0, path: s.directory, failure: s.reason });
     }
     const chosen = found ?? initial;
     if (chosen) this.adoptLatest(chosen);
@@ -149,8 +149,7 @@ export class CheckpointCoordinator {
       savepoint: p.savepoint !== null,
       triggeredAtMs: p.triggeredAtMs,
       durationMs: null,
-      bytes: [...p.acks.values()].reduce((n, a) => n + a.bytes, 0),
-      alignmentMsMax: Math.max(0, ...[...p.acks.values()].map((a) => a.alignmentMs)),
+      ...ackTotals(p.acks.values()),
       path: null,
       failure: null,
     }));
@@ -294,8 +293,7 @@ export class CheckpointCoordinator {
         savepoint: p.savepoint !== null,
         triggeredAtMs: p.triggeredAtMs,
         durationMs: metadata.completedAtMs - p.triggeredAtMs,
-        bytes,
-        alignmentMsMax: Math.max(0, ...[...p.acks.values()].map((a) => a.alignmentMs)),
+        ...ackTotals(p.acks.values()),
         path: p.savepoint?.directory ?? directory,
         failure: null,
       });
@@ -321,7 +319,10 @@ export class CheckpointCoordinator {
       triggeredAtMs: p.triggeredAtMs,
       durationMs: Date.now() - p.triggeredAtMs,
       bytes: 0,
+      incrementalBytes: 0,
       alignmentMsMax: 0,
+      syncMsMax: 0,
+      asyncMsMax: 0,
       path: null,
       failure: reason,
     });
@@ -344,4 +345,17 @@ export class CheckpointCoordinator {
     this.history.push(view);
     if (this.history.length > HISTORY) this.history.shift();
   }
+}
+
+/** Sizes and the slowest parts over the subtasks' acknowledgements of one checkpoint. */
+function ackTotals(acks: Iterable<SubtaskCheckpointAck>): Pick<CheckpointView, 'bytes' | 'incrementalBytes' | 'alignmentMsMax' | 'syncMsMax' | 'asyncMsMax'> {
+  const totals = { bytes: 0, incrementalBytes: 0, alignmentMsMax: 0, syncMsMax: 0, asyncMsMax: 0 };
+  for (const a of acks) {
+    totals.bytes += a.bytes;
+    totals.incrementalBytes += a.incrementalBytes ?? a.bytes;
+    totals.alignmentMsMax = Math.max(totals.alignmentMsMax, a.alignmentMs);
+    totals.syncMsMax = Math.max(totals.syncMsMax, a.syncMs);
+    totals.asyncMsMax = Math.max(totals.asyncMsMax, a.asyncMs);
+  }
+  return totals;
 }

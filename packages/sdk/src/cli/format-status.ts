@@ -65,7 +65,7 @@ export function formatCluster(view: ClusterView): string {
 
 export function formatCheckpoints(views: CheckpointView[]): string {
   if (views.length === 0) return 'No checkpoints yet.';
-  const rows = [['ID', 'STATUS', 'KIND', 'TRIGGERED', 'DURATION', 'SIZE', 'ALIGNMENT', 'PATH / FAILURE']];
+  const rows = [['ID', 'STATUS', 'KIND', 'TRIGGERED', 'DURATION', 'SIZE', 'WRITTEN', 'ALIGNMENT', 'SYNC', 'ASYNC', 'PATH / FAILURE']];
   for (const v of views) {
     rows.push([
       String(v.checkpointId),
@@ -74,7 +74,10 @@ export function formatCheckpoints(views: CheckpointView[]): string {
       v.triggeredAtMs ? new Date(v.triggeredAtMs).toISOString() : '-',
       v.durationMs === null ? '-' : duration(v.durationMs),
       `${(v.bytes / 1024).toFixed(1)} KiB`,
+      `${(v.incrementalBytes / 1024).toFixed(1)} KiB`,
       `${Math.round(v.alignmentMsMax)} ms`,
+      `${Math.round(v.syncMsMax)} ms`,
+      `${Math.round(v.asyncMsMax)} ms`,
       v.failure ?? v.path ?? '',
     ]);
   }

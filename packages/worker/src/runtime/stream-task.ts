@@ -23,9 +23,11 @@ import { InputGate, type InputChannel } from './input-gate.ts';
 import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator, SourceWatermark } from './operator.ts';
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
+import { INCREMENTAL_STAGING, removeEarlierAttemptStaging } from './state/incremental-snapshot-chain.ts';
 import { readKeyedStateFile } from './state/keyed-state-file.ts';
 import { RocksDBKeyedStateBackend } from './state/rocksdb-keyed-state-backend.ts';
 import type { KeyedStateBackend } from './state/keyed-state-backend.ts';
+import { DELETED_STATE_ENTRY } from './state/state-value-codec.ts';
 import { TaskOutput } from './task-output.ts';
 
 const SOURCE_BATCH = 512;
@@ -426,10 +428,21 @@ export class StreamTask {
       const asyncStarted = performance.now();
       try {
         let bytes = 0;
+        let incrementalBytes = 0;
         if (keyedSnapshot) {
-          const handle = await keyedSnapshot.write(join(d.checkpointDir!, `chk-${checkpointId}`), `keyed-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}.state`);
-          operators[headId]!.keyedState.push(handle);
-          bytes += handle.bytes;
+          const directory = join(d.checkpointDir!, `chk-${checkpointId}`);
+          const stem = `keyed-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`;
+          if (keyedSnapshot.writeIncremental) {
+            const { handles, writtenBytes } = await keyedSnapshot.writeIncremental(directory, stem);
+            operators[headId]!.keyedState.push(...handles);
+            for (const handle of handles) bytes += handle.bytes;
+            incrementalBytes += writtenBytes;
+          } else {
+            const handle = await keyedSnapshot.write(directory, `${stem}.state`);
+            operators[headId]!.keyedState.push(handle);
+            bytes += handle.bytes;
+            incrementalBytes += handle.bytes;
+          }
         }
         this.post({
           type: 'checkpoint-ack',
@@ -441,6 +454,7 @@ export class StreamTask {
             subtaskIndex: d.subtaskIndex,
             operators,
             bytes,
+            incrementalBytes,
             alignmentMs,
             syncMs,
             asyncMs: performance.now() - asyncStarted,
@@ -465,7 +479,14 @@ export class StreamTask {
       return;
     }
     this.stateDirectory = join(this.dataDir, 'state', d.jobId, `${d.attemptToken}-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`);
-    this.state = await RocksDBKeyedStateBackend.open({ directory: this.stateDirectory, keyGroupRange, maxParallelism: d.maxParallelism });
+    // Incremental checkpoints stage their files in the checkpoint storage, one directory per attempt and subtask.
+    let stagingDirectory: string | undefined;
+    if (this.checkpointing) {
+      const staging = join(d.checkpointDir!, INCREMENTAL_STAGING);
+      stagingDirectory = join(staging, `${d.attempt}-${d.attemptToken}`, `${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`);
+      await removeEarlierAttemptStaging(staging, d.attempt);
+    }
+    this.state = await RocksDBKeyedStateBackend.open({ directory: this.stateDirectory, keyGroupRange, maxParallelism: d.maxParallelism, stagingDirectory });
   }
 
   private async restoreKeyedState(): Promise<void> {
@@ -480,11 +501,18 @@ export class StreamTask {
     // Timers are keyed state; their firing order lives in memory and is rebuilt here.
     const d = this.deployment;
     const range = keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism);
+    // The files are a chain applied in order (later files overwrite and delete), so collect before rebuilding.
+    const restored = new Map<string, Map<string, unknown>>();
     for (const handle of handles) {
       for (const [, table, key, value] of await readKeyedStateFile(restore.directory, handle, range)) {
-        if (table.startsWith('timers/')) timers.service.restore(table, key, value);
+        if (!table.startsWith('timers/')) continue;
+        let entries = restored.get(table);
+        if (!entries) restored.set(table, (entries = new Map()));
+        if (value === DELETED_STATE_ENTRY) entries.delete(key);
+        else entries.set(key, value);
       }
     }
+    for (const [table, entries] of restored) for (const [key, value] of entries) timers.service.restore(table, key, value);
   }
 
   private async endBatch(bufferTimeoutMs: number): Promise<void> {

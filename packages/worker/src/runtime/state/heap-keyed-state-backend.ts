@@ -1,6 +1,7 @@
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
 import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
+import { DELETED_STATE_ENTRY } from './state-value-codec.ts';
 
 /** Entries encoded per slice before yielding to the event loop, so records keep flowing. */
 const SLICE = 20_000;
@@ -81,7 +82,8 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
   async restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void> {
     for (const handle of handles) {
       for (const [, table, key, value] of await readKeyedStateFile(directory, handle, this.keyGroupRange)) {
-        this.table(table).set(key, value);
+        if (value === DELETED_STATE_ENTRY) this.table(table).delete(key);
+        else this.table(table).set(key, value);
       }
     }
   }

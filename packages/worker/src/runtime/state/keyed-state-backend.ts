@@ -16,7 +16,16 @@ export type KeyedStateHandle = KeyedStateHandleSpec;
  * a file while records flow again; `release` frees the view.
  */
 export interface KeyedStateSnapshot {
+  /** Writes the whole snapshot to one file (what a self-contained copy of the state needs). */
   write(directory: string, fileName: string): Promise<KeyedStateHandle>;
+  /**
+   * For backends with incremental checkpoints: puts the files of the
+   * snapshot's chain (a base, then deltas, to be applied in order) into
+   * `directory` as `<stem>.<i>.state` and returns their handles, and the
+   * bytes of the file written for this snapshot (the others are shared
+   * with earlier checkpoints).
+   */
+  writeIncremental?(directory: string, stem: string): Promise<{ handles: KeyedStateHandle[]; writtenBytes: number }>;
   release(): void;
 }
 
@@ -30,9 +39,13 @@ export interface KeyedStateSnapshot {
  * them): msgpack values one after another: first a header
  * `{ format: 'weir-keyed-state', version: 2, maxParallelism, keyGroupRange }`,
  * then pieces of up to 1,000 entries, each either an array of entries
- * `[keyGroup, table, key, value]` or a column block `{ t, g, k, v }` (`g` one
- * key group or one per entry), in any order (version 1 files, entry chunks
- * only, still read).
+ * `[keyGroup, table, key, value]`, a column block `{ t, g, k, v }` (`g` one
+ * key group or one per entry) or a packed block `{ t, g, k, p }` whose values
+ * are msgpack bytes (state-value-codec.ts) or null for a key deleted since
+ * the earlier files of an incremental chain; in any order within a file
+ * (version 1 files, entry chunks only, and version 2, no packed blocks, are
+ * still read). A subtask's keyed state is a list of such files applied in
+ * order.
  */
 export interface KeyedStateBackend {
   table(name: string): StateTable;
@@ -41,7 +54,7 @@ export interface KeyedStateBackend {
   /** Changed entries held in memory, not yet written (for backends that flush). */
   dirtyCount?(): number;
   snapshot(): Promise<KeyedStateSnapshot> | KeyedStateSnapshot;
-  /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
+  /** Loads the entries of the given snapshot files (in order) that fall in this backend's key-group range. */
   restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void>;
   close(): Promise<void> | void;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
 import type { KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
+import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state-value-codec.ts';
 
 /** Entries per msgpack value in the file (and per chunk producers hand over). */
 export const KEYED_STATE_CHUNK = 1000;
@@ -25,13 +26,26 @@ export interface KeyedStateBlock {
   v: unknown[];
 }
 
+/**
+ * Entries of one table with values still packed (see state-value-codec.ts):
+ * what the RocksDB backend writes, copying bytes from the database without
+ * decoding them. A `null` value marks a key deleted since the earlier files
+ * of an incremental chain.
+ */
+export interface KeyedStatePackedBlock {
+  t: string;
+  g: number | number[];
+  k: string[];
+  p: (Uint8Array | null)[];
+}
+
 /** What producers hand to `writeKeyedStateFile`: a chunk of entries, or a block. */
-export type KeyedStatePiece = KeyedStateEntry[] | KeyedStateBlock;
+export type KeyedStatePiece = KeyedStateEntry[] | KeyedStateBlock | KeyedStatePackedBlock;
 
 export interface KeyedStateFileHeader {
   format: 'weir-keyed-state';
-  /** 1: entry chunks only; 2: entry chunks and blocks. */
-  version: 1 | 2;
+  /** 1: entry chunks only; 2: entry chunks and blocks; 3: also packed blocks. */
+  version: 1 | 2 | 3;
   maxParallelism: number;
   keyGroupRange: KeyGroupRange;
 }
@@ -64,7 +78,7 @@ export async function writeKeyedStateFile(
     await handle.write(buffer);
   };
   try {
-    await put({ format: 'weir-keyed-state', version: 2, ...header } satisfies KeyedStateFileHeader);
+    await put({ format: 'weir-keyed-state', version: 3, ...header } satisfies KeyedStateFileHeader);
     // Several chunks per write call: fewer, larger writes.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -102,11 +116,13 @@ export async function writeKeyedStateFile(
 }
 
 /**
- * Reads a snapshot file, checking its checksum, and yields the entries whose
- * key group lies in `range`. Throws naming the file when it is missing,
- * truncated or corrupt.
+ * Reads a snapshot file, checking its checksum, and returns its pieces
+ * (entry chunks, blocks, packed blocks) after the header. The file is
+ * decoded in one go: msgpackr's string extraction scans to the end of its
+ * source, so decoding value by value from the rest of a file would cost
+ * quadratic time.
  */
-export async function readKeyedStateFile(directory: string, handle: KeyedStateHandle, range: KeyGroupRange): Promise<KeyedStateEntry[]> {
+export async function readKeyedStatePieces(directory: string, handle: KeyedStateHandle): Promise<KeyedStatePiece[]> {
   const path = join(directory, handle.file);
   let data: Buffer;
   try {
@@ -114,14 +130,40 @@ export async function readKeyedStateFile(directory: string, handle: KeyedStateHa
   } catch (error) {
     throw new Error(`keyed state file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
   }
-  const sha256 = createHash('sha256').update(data).digest('hex');
-  if (sha256 !== handle.sha256) throw new Error(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
+  if (createHash('sha256').update(data).digest('hex') !== handle.sha256) {
+    throw new Error(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
+  }
   const values = new Unpackr({ useRecords: true, moreTypes: true }).unpackMultiple(data) as unknown[];
   const header = values[0] as KeyedStateFileHeader | undefined;
-  if (header?.format !== 'weir-keyed-state' || (header.version !== 1 && header.version !== 2)) throw new Error(`keyed state file ${path} has an unknown format`);
+  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3].includes(header.version)) throw new Error(`keyed state file ${path} has an unknown format`);
+  return values.slice(1) as KeyedStatePiece[];
+}
+
+/** Options of {@link readKeyedStateFile}. */
+export interface ReadKeyedStateOptions {
+  /** Hand values of packed blocks over as {@link PackedStateValue} instead of decoding them. */
+  packed?: boolean;
+}
+
+/**
+ * Reads a snapshot file, checking its checksum, and yields the entries whose
+ * key group lies in `range`. A key deleted in an incremental file comes with
+ * the value {@link DELETED_STATE_ENTRY}; apply the files of a chain in order.
+ * Throws naming the file when it is missing, truncated or corrupt.
+ */
+export async function readKeyedStateFile(directory: string, handle: KeyedStateHandle, range: KeyGroupRange, options: ReadKeyedStateOptions = {}): Promise<KeyedStateEntry[]> {
+  const pieces = await readKeyedStatePieces(directory, handle);
   const out: KeyedStateEntry[] = [];
-  for (let i = 1; i < values.length; i++) {
-    const piece = values[i] as KeyedStatePiece;
+  for (const piece of pieces) {
+    if (!Array.isArray(piece) && 'p' in piece) {
+      const { g, t, k, p } = piece;
+      const value = (bytes: Uint8Array | null): unknown => (bytes === null ? DELETED_STATE_ENTRY : options.packed ? new PackedStateValue(bytes) : unpackStateValue(bytes));
+      for (let j = 0; j < k.length; j++) {
+        const group = typeof g === 'number' ? g : g[j]!;
+        if (group >= range.start && group <= range.end) out.push([group, t, k[j]!, value(p[j]!)]);
+      }
+      continue;
+    }
     if (!Array.isArray(piece)) {
       const { g, t, k, v } = piece;
       if (typeof g === 'number') {

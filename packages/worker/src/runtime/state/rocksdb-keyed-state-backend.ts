@@ -1,9 +1,12 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { basename, dirname } from 'node:path';
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
-import { Packr } from 'msgpackr';
+import { materializeChain } from './chain-materialization.ts';
+import { IncrementalSnapshotChain, type ChainFile } from './incremental-snapshot-chain.ts';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
-import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
+import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
+import { DELETED_STATE_ENTRY, PackedStateValue, packStateValue, unpackStateValue } from './state-value-codec.ts';
 
 // rocksdb-native ships no type declarations: the parts used here, typed locally.
 interface RocksReadBatch {
@@ -11,7 +14,7 @@ interface RocksReadBatch {
   flush(): Promise<void>;
 }
 interface RocksWriteBatch {
-  tryPut(key: Buffer, value: Buffer): void;
+  tryPut(key: Buffer, value: Buffer | Uint8Array): void;
   tryDelete(key: Buffer): void;
   flush(): Promise<void>;
 }
@@ -31,9 +34,6 @@ type RocksDBConstructor = new (path: string, options?: Record<string, unknown>) 
 
 const RocksDB = createRequire(import.meta.url)('rocksdb-native') as RocksDBConstructor;
 
-/** Values in RocksDB: one msgpack value each (the snapshot file's extended types, without record structures). */
-const values = new Packr({ useRecords: false, moreTypes: true });
-
 /** Marks a cached key known to have no value. */
 const ABSENT: unique symbol = Symbol('absent');
 
@@ -43,6 +43,10 @@ const RESTORE_BATCH = 50_000;
 const SCAN_BATCH = 8_192;
 /** Table ids take two bytes of every RocksDB key. */
 const MAX_TABLES = 0x10000;
+/** A full snapshot replaces an incremental chain once its deltas hold at least this many entries (and as many as its base). */
+const MATERIALIZE_MIN_ENTRIES = 50_000;
+/** ... or once the chain has this many files. */
+const MATERIALIZE_MAX_FILES = 16;
 
 interface CacheEntry {
   value: unknown;
@@ -58,6 +62,19 @@ export interface RocksDBKeyedStateBackendOptions {
   maxParallelism: number;
   /** Clean entries kept in the in-memory cache after a flush (default 100,000). */
   cacheEntries?: number;
+  /**
+   * A directory of the checkpoint storage (same file system as the
+   * checkpoints) for this backend's incremental snapshot files. With it,
+   * checkpoints are incremental (`writeIncremental`); without, every
+   * checkpoint is a full snapshot.
+   */
+  stagingDirectory?: string;
+  /**
+   * When a full snapshot replaces the incremental chain: once its deltas
+   * hold at least `minEntries` entries and as many as the base, or it has
+   * `maxFiles` files (default 50,000 and 16).
+   */
+  materialization?: { minEntries: number; maxFiles: number };
 }
 
 /** Counters of a {@link RocksDBKeyedStateBackend}, for tests and metrics. */
@@ -84,7 +101,7 @@ function encodeKey(keyGroup: number, tableId: number, key: string): Buffer {
 /** A value as stored in RocksDB, naming the entry when it cannot be encoded. */
 function packValue(table: { name: string }, key: string, value: unknown): Buffer {
   try {
-    return values.pack(value);
+    return packStateValue(value);
   } catch (error) {
     throw new Error(`keyed state: the value of key ${JSON.stringify(key)} in table '${table.name}' cannot be encoded: ${(error as Error).message}`, {
       cause: error,
@@ -103,6 +120,8 @@ class CachedTable implements StateTable {
    * flushing a value). While false, an uncached key is known to be absent.
    */
   onDisk = false;
+  /** Packed values (null: deleted) written since the last snapshot, for incremental checkpoints; null when not incremental. */
+  changes: Map<string, Buffer | null> | null = null;
   private readonly dirty: [CachedTable, string, CacheEntry][];
 
   constructor(id: number, name: string, dirty: [CachedTable, string, CacheEntry][]) {
@@ -159,6 +178,16 @@ class CachedTable implements StateTable {
  *
  * As with Flink's RocksDB backend, a value object changed in place without
  * `set` is not written back.
+ *
+ * Checkpoints are incremental when the backend has a staging directory
+ * (Flink's changelog idea on top of RocksDB): every write-back also records
+ * the packed value (or the deletion) by key, a snapshot hands those changes
+ * to a delta file and the checkpoint references the chain base + deltas
+ * (see IncrementalSnapshotChain), so a checkpoint costs what changed since
+ * the last one, not the whole state. When the deltas have grown as large as
+ * the base, a full snapshot of that checkpoint's RocksDB snapshot is written
+ * in the background ("materialization") and becomes the new base. Every
+ * snapshot file copies values as packed bytes, never decoding them.
  */
 export class RocksDBKeyedStateBackend implements KeyedStateBackend {
   private readonly db: RocksSession;
@@ -172,6 +201,12 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
   private flushing: Promise<void> = Promise.resolve();
   private readonly openSnapshots = new Set<RocksSession>();
   private readonly pendingWrites = new Set<Promise<unknown>>();
+  private readonly chain: IncrementalSnapshotChain | undefined;
+  /** The next snapshot must be full (no chain yet that it could extend, or a delta failed). */
+  private chainBroken = false;
+  /** A full snapshot being written to replace the chain. */
+  private materializing = false;
+  private readonly materialization: { minEntries: number; maxFiles: number };
   private closed = false;
 
   private constructor(db: RocksSession, options: RocksDBKeyedStateBackendOptions) {
@@ -179,6 +214,8 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     this.keyGroupRange = options.keyGroupRange;
     this.maxParallelism = options.maxParallelism;
     this.cacheEntries = options.cacheEntries ?? 100_000;
+    this.materialization = options.materialization ?? { minEntries: MATERIALIZE_MIN_ENTRIES, maxFiles: MATERIALIZE_MAX_FILES };
+    this.chain = options.stagingDirectory === undefined ? undefined : new IncrementalSnapshotChain(options.stagingDirectory);
   }
 
   /** Opens a fresh database in `options.directory`, deleting whatever the directory held. */
@@ -214,6 +251,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
       const id = this.tableNames.length;
       if (id >= MAX_TABLES) throw new Error(`RocksDB keyed state: more than ${MAX_TABLES} state tables`);
       table = new CachedTable(id, name, this.dirty);
+      if (this.chain) table.changes = new Map();
       this.tables.set(name, table);
       this.tableNames.push(name);
     }
@@ -255,7 +293,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
       // A key set while the read was in flight keeps its newer value.
       if (table.cache.has(key)) continue;
       const buffer = results[i];
-      table.cache.set(key, { value: buffer == null ? ABSENT : values.unpack(buffer), dirty: false });
+      table.cache.set(key, { value: buffer == null ? ABSENT : unpackStateValue(buffer), dirty: false });
     }
   }
 
@@ -306,6 +344,9 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         }
         throw new Error(`RocksDB keyed state: writing ${written.length} changed entries failed: ${(error as Error).message}`, { cause: error });
       }
+      if (this.chain) {
+        for (let i = 0; i < written.length; i++) written[i]![0].changes!.set(written[i]![1], encoded[i]![1] ?? null);
+      }
     }
     this.evict();
   }
@@ -324,6 +365,11 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     }
   }
 
+  /** Resolves when no full snapshot is being written to replace the incremental chain (for tests). */
+  async materialized(): Promise<void> {
+    while (this.materializing) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  }
+
   /** Counters for tests and metrics. */
   dirtyCount(): number {
     return this.dirty.length;
@@ -337,46 +383,33 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
 
   /**
    * Flushes changed entries and takes a RocksDB snapshot (cheap: no copy).
-   * The caller must not change state until the returned promise settles.
+   * With a staging directory it also hands the changes since the last
+   * snapshot to a delta file of the incremental chain (written in the
+   * background) and may start a materialization. The caller must not change
+   * state until the returned promise settles.
    */
   async snapshot(): Promise<KeyedStateSnapshot> {
     await this.flush();
     const session = this.db.snapshot();
     this.openSnapshots.add(session);
     const tableNames = [...this.tableNames];
-    const { keyGroupRange, maxParallelism, pendingWrites, openSnapshots } = this;
+    const { keyGroupRange, maxParallelism, openSnapshots } = this;
+    const chainView = this.chain ? this.extendChain(this.chain, session, tableNames) : undefined;
     let released = false;
-    async function* entries(iterator: RocksIterator): AsyncGenerator<KeyedStateBlock> {
-      // Keys sort by (key group, table id, key): consecutive entries mostly share their table.
-      let block: KeyedStateBlock & { g: number[] } = { t: '', g: [], k: [], v: [] };
-      for await (const { key, value } of iterator) {
-        const table = tableNames[key.readUInt16BE(2)];
-        if (table === undefined) throw new Error(`RocksDB keyed state: entry with unknown table id ${key.readUInt16BE(2)}`);
-        if (table !== block.t || block.k.length === KEYED_STATE_CHUNK) {
-          if (block.k.length > 0) yield block;
-          block = { t: table, g: [], k: [], v: [] };
-        }
-        block.g.push(key.readUInt16BE(0));
-        block.k.push(key.toString('utf8', 4));
-        block.v.push(values.unpack(value));
-      }
-      if (block.k.length > 0) yield block;
-    }
+    const chain = this.chain;
     return {
-      write(directory: string, fileName: string): Promise<KeyedStateHandle> {
+      write: (directory: string, fileName: string): Promise<KeyedStateHandle> => {
         if (released) return Promise.reject(new Error('RocksDB keyed state: write() of a released snapshot'));
-        // Created now, the iterator holds the RocksDB snapshot even if release() comes before the file is written.
-        const iterator = session.iterator({}, { capacity: SCAN_BATCH });
-        const written = writeKeyedStateFile(directory, fileName, { maxParallelism, keyGroupRange }, entries(iterator));
-        // Whatever happened, free the iterator: an open one keeps the database from closing.
-        const settled = written.then(
-          () => iterator.destroy(),
-          () => iterator.destroy(),
-        );
-        pendingWrites.add(settled);
-        void settled.then(() => pendingWrites.delete(settled));
-        return written;
+        return this.writeFull(session, tableNames, directory, fileName, { maxParallelism, keyGroupRange });
       },
+      ...(chain && chainView
+        ? {
+            writeIncremental: async (directory: string, stem: string): Promise<{ handles: KeyedStateHandle[]; writtenBytes: number }> => {
+              const handles = await chain.linkInto(chainView.files, directory, stem);
+              return { handles, writtenBytes: chainView.written ? (await chainView.written).handle.bytes : 0 };
+            },
+          }
+        : {}),
       release(): void {
         if (released) return;
         released = true;
@@ -387,16 +420,139 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     };
   }
 
+  /**
+   * The chain part of a snapshot: the changes since the last snapshot go to
+   * a delta file (or, when there is no chain to extend, the whole snapshot
+   * to a new base); returns the chain files this snapshot references.
+   */
+  private extendChain(
+    chain: IncrementalSnapshotChain,
+    session: RocksSession,
+    tableNames: readonly string[],
+  ): { files: readonly Promise<ChainFile>[]; written: Promise<ChainFile> | undefined } {
+    const changes: [table: string, entries: Map<string, Buffer | null>][] = [];
+    let changed = 0;
+    for (const table of this.tables.values()) {
+      if (table.changes!.size === 0) continue;
+      changes.push([table.name, table.changes!]);
+      changed += table.changes!.size;
+      table.changes = new Map();
+    }
+    const header = { maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange };
+    if (this.chainBroken) {
+      this.chainBroken = false;
+      const path = chain.newPath('base');
+      const base = this.writeFull(session, tableNames, dirname(path), basename(path), header).then((handle) => ({ path, handle }));
+      this.watchChain(base);
+      chain.reset([base]);
+      this.materializing = true;
+      void base.then(
+        () => (this.materializing = false),
+        () => (this.materializing = false),
+      );
+      return { files: chain.snapshot().files, written: base };
+    }
+    let written: Promise<ChainFile> | undefined;
+    if (changed > 0) {
+      const path = chain.newPath('delta');
+      const maxParallelism = this.maxParallelism;
+      function* blocks(): Generator<KeyedStatePackedBlock> {
+        for (const [t, entries] of changes) {
+          let block: KeyedStatePackedBlock & { g: number[] } = { t, g: [], k: [], p: [] };
+          for (const [key, packed] of entries) {
+            block.g.push(keyGroupForKeyString(key, maxParallelism));
+            block.k.push(key);
+            block.p.push(packed);
+            if (block.k.length === KEYED_STATE_CHUNK) {
+              yield block;
+              block = { t, g: [], k: [], p: [] };
+            }
+          }
+          if (block.k.length > 0) yield block;
+        }
+      }
+      const delta = this.track(writeKeyedStateFile(dirname(path), basename(path), header, blocks())).then((handle) => ({ path, handle }));
+      this.watchChain(delta);
+      chain.append(delta, changed);
+      written = delta;
+    }
+    const view = chain.snapshot();
+    if (!this.materializing && chain.wantsMaterialization(this.materialization.minEntries, this.materialization.maxFiles)) {
+      // Merging the chain's files costs a fraction of scanning the database (rocksdb-native's iterator is slow per entry).
+      this.materializing = true;
+      const path = chain.newPath('base');
+      void this.track(Promise.all(view.files).then((files) => materializeChain(files, path, header, () => this.closed)))
+        .then((handle) => chain.materialized(view.generation, view.length, { path, handle }))
+        .catch(() => undefined)
+        .finally(() => (this.materializing = false));
+    }
+    return { files: view.files, written };
+  }
+
+  /** A chain file that fails to be written breaks the chain: the next snapshot writes a new base. */
+  private watchChain(file: Promise<ChainFile>): void {
+    file.catch(() => {
+      this.chainBroken = true;
+    });
+  }
+
+  private track<T>(write: Promise<T>): Promise<T> {
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingWrites.add(settled);
+    void settled.then(() => this.pendingWrites.delete(settled));
+    return write;
+  }
+
+  /** Writes everything a RocksDB snapshot holds to one file, copying values as packed bytes. */
+  private writeFull(
+    session: RocksSession,
+    tableNames: readonly string[],
+    directory: string,
+    fileName: string,
+    header: { maxParallelism: number; keyGroupRange: KeyGroupRange },
+  ): Promise<KeyedStateHandle> {
+    // Created now, the iterator holds the RocksDB snapshot even if release() comes before the file is written.
+    const iterator = session.iterator({}, { capacity: SCAN_BATCH });
+    const isClosed = (): boolean => this.closed;
+    async function* blocks(): AsyncGenerator<KeyedStatePackedBlock> {
+      // Keys sort by (key group, table id, key): consecutive entries mostly share their table.
+      let block: KeyedStatePackedBlock & { g: number[] } = { t: '', g: [], k: [], p: [] };
+      for await (const { key, value } of iterator) {
+        const table = tableNames[key.readUInt16BE(2)];
+        if (table === undefined) throw new Error(`RocksDB keyed state: entry with unknown table id ${key.readUInt16BE(2)}`);
+        if (table !== block.t || block.k.length === KEYED_STATE_CHUNK) {
+          if (block.k.length > 0) yield block;
+          if (isClosed()) throw new Error('RocksDB keyed state: the backend closed while a snapshot was written');
+          block = { t: table, g: [], k: [], p: [] };
+        }
+        block.g.push(key.readUInt16BE(0));
+        block.k.push(key.toString('utf8', 4));
+        block.p.push(value);
+      }
+      if (block.k.length > 0) yield block;
+    }
+    const written = writeKeyedStateFile(directory, fileName, header, blocks());
+    // Whatever happened, free the iterator: an open one keeps the database from closing.
+    return this.track(
+      written.finally(() => {
+        iterator.destroy();
+      }),
+    );
+  }
+
   /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
   async restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void> {
     this.checkOpen();
     await this.flush();
     for (const handle of handles) {
-      const entries = await readKeyedStateFile(directory, handle, this.keyGroupRange);
+      const entries = await readKeyedStateFile(directory, handle, this.keyGroupRange, { packed: true });
       for (let start = 0; start < entries.length; start += RESTORE_BATCH) {
         const end = Math.min(entries.length, start + RESTORE_BATCH);
         // Encode and check the whole slice before touching the batch: a batch left unflushed would keep the database from closing.
-        const encoded: [key: Buffer, value: Buffer][] = [];
+        const encoded: [key: Buffer, value: Uint8Array | null][] = [];
         for (let i = start; i < end; i++) {
           const [keyGroup, name, key, value] = entries[i]!;
           const expected = keyGroupForKeyString(key, this.maxParallelism);
@@ -410,12 +566,27 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
           const table = this.tableState(name);
           table.onDisk = true;
           table.cache.delete(key);
-          encoded.push([encodeKey(keyGroup, table.id, key), packValue(table, key, value)]);
+          const packed = value === DELETED_STATE_ENTRY ? null : value instanceof PackedStateValue ? value.bytes : packValue(table, key, value);
+          encoded.push([encodeKey(keyGroup, table.id, key), packed]);
         }
         const batch = this.db.write({ capacity: encoded.length, autoDestroy: true });
-        for (const [key, value] of encoded) batch.tryPut(key, value);
+        for (const [key, value] of encoded) {
+          if (value === null) batch.tryDelete(key);
+          else batch.tryPut(key, value);
+        }
         await batch.flush();
       }
+    }
+    if (this.chain) {
+      // The restored files are the new chain's base; where they cannot be adopted, the first checkpoint is full.
+      try {
+        const adopted = await this.chain.adopt(directory, handles);
+        this.chain.reset(adopted.map((file) => Promise.resolve(file)));
+      } catch {
+        this.chain.reset([]);
+        this.chainBroken = true;
+      }
+      for (const table of this.tables.values()) table.changes = new Map();
     }
   }
 
@@ -429,6 +600,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     for (const table of this.tables.values()) table.cache.clear();
     this.dirty.length = 0;
     await this.db.close();
+    await this.chain?.close();
   }
 
   private checkOpen(): void {

@@ -1,0 +1,91 @@
+import { dirname, basename } from 'node:path';
+import type { KeyGroupRange } from '@weir/common/runtime';
+import type { ChainFile } from './incremental-snapshot-chain.ts';
+import type { KeyedStateHandle } from './keyed-state-backend.ts';
+import { KEYED_STATE_CHUNK, readKeyedStatePieces, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
+import { packStateValue } from './state-value-codec.ts';
+
+/** Entries merged per pass: a chain holding more is merged in key-group ranges, one pass each. */
+const PASS_ENTRIES = 2_000_000;
+/** Pieces worked through before letting records flow again. */
+const PIECES_PER_SLICE = 16;
+
+interface Merged {
+  g: number;
+  t: string;
+  k: string;
+  p: Uint8Array;
+}
+
+const yieldToRecords = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Merges the files of an incremental chain (a base and deltas, in order)
+ * into one file holding the state they add up to: later entries replace
+ * earlier ones, deletions remove them. Values stay packed bytes. Works
+ * between records (yielding every few pieces) and, for large chains, one
+ * key-group range at a time so memory stays bounded. This is how a chain is
+ * materialized without scanning the database.
+ */
+export async function materializeChain(
+  files: readonly ChainFile[],
+  path: string,
+  header: { maxParallelism: number; keyGroupRange: KeyGroupRange },
+  isCancelled: () => boolean,
+): Promise<KeyedStateHandle> {
+  const total = files.reduce((n, f) => n + f.handle.entries, 0);
+  const { start, end } = header.keyGroupRange;
+  const groups = end - start + 1;
+  const passes = Math.max(1, Math.min(groups, Math.ceil(total / PASS_ENTRIES)));
+  const ranges: KeyGroupRange[] = [];
+  for (let i = 0; i < passes; i++) {
+    ranges.push({ start: start + Math.floor((groups * i) / passes), end: start + Math.floor((groups * (i + 1)) / passes) - 1 });
+  }
+  async function* blocks(): AsyncGenerator<KeyedStatePackedBlock> {
+    for (const range of ranges) {
+      const merged = new Map<string, Merged>();
+      for (const file of files) {
+        let pieces = 0;
+        for (const piece of await readKeyedStatePieces(dirname(file.path), { ...file.handle, file: basename(file.path) })) {
+          if (++pieces % PIECES_PER_SLICE === 0) {
+            await yieldToRecords();
+            if (isCancelled()) throw new Error('keyed state: materialization cancelled');
+          }
+          if (Array.isArray(piece)) {
+            for (const [g, t, k, v] of piece) if (g >= range.start && g <= range.end) merged.set(`${t}\u0000${k}`, { g, t, k, p: packStateValue(v) });
+            continue;
+          }
+          const { t, g, k } = piece;
+          const packed = 'p' in piece ? piece.p : undefined;
+          const decoded = 'v' in piece ? piece.v : undefined;
+          for (let j = 0; j < k.length; j++) {
+            const group = typeof g === 'number' ? g : g[j]!;
+            if (group < range.start || group > range.end) continue;
+            const id = `${t}\u0000${k[j]!}`;
+            const value = packed ? packed[j]! : packStateValue(decoded![j]);
+            if (value === null) merged.delete(id);
+            else merged.set(id, { g: group, t, k: k[j]!, p: value });
+          }
+        }
+      }
+      // Blocks per table, in whatever order the map holds the entries.
+      const open = new Map<string, KeyedStatePackedBlock & { g: number[] }>();
+      let emitted = 0;
+      for (const entry of merged.values()) {
+        let block = open.get(entry.t);
+        if (!block) open.set(entry.t, (block = { t: entry.t, g: [], k: [], p: [] }));
+        block.g.push(entry.g);
+        block.k.push(entry.k);
+        block.p.push(entry.p);
+        if (block.k.length === KEYED_STATE_CHUNK) {
+          open.delete(entry.t);
+          yield block;
+          if (++emitted % PIECES_PER_SLICE === 0) await yieldToRecords();
+        }
+      }
+      for (const block of open.values()) yield block;
+    }
+  }
+  return writeKeyedStateFile(dirname(path), basename(path), header, blocks());
+}
+
