@@ -167,6 +167,32 @@ describe('incremental checkpoints of the RocksDB backend', () => {
     expect(await contents(restored)).toEqual(modelLines(model));
   });
 
+  it('materializes a chain whose base is a heap snapshot (decoded values) and packed deltas', async () => {
+    const heap = new HeapKeyedStateBackend(ALL, MAX);
+    const model: Model = new Map();
+    for (let i = 0; i < 300; i++) {
+      heap.table('counts').set(`key-${i}`, i);
+      model.set('counts', (model.get('counts') ?? new Map()).set(`key-${i}`, i));
+    }
+    const heapSnapshot = heap.snapshot();
+    const heapHandle = await heapSnapshot.write(join(root, 'savepoint'), 'keyed.state');
+    heapSnapshot.release();
+
+    const backend = await rocks({ stagingDirectory: join(root, 'staging'), materialization: { minEntries: 1_000_000, maxFiles: 2 } });
+    await backend.restore(join(root, 'savepoint'), [heapHandle]);
+    await round(backend, model, 400, 500, 11);
+    // Chain: the adopted heap file, then this delta; two files, so a materialization starts.
+    const first = await checkpoint(backend, 1);
+    expect(first.handles).toHaveLength(2);
+    await backend.materialized();
+    await round(backend, model, 400, 40, 12);
+    const second = await checkpoint(backend, 2);
+    expect(second.handles).toHaveLength(2);
+    const restored = await rocks();
+    await restored.restore(second.directory, second.handles);
+    expect(await contents(restored)).toEqual(modelLines(model));
+  });
+
   it('a checkpoint taken while nothing changed references the same files', async () => {
     const backend = await rocks({ stagingDirectory: join(root, 'staging'), materialization: { minEntries: 1_000_000, maxFiles: 100 } });
     const model: Model = new Map();
