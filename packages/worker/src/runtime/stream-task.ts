@@ -24,7 +24,7 @@ import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
 import { INCREMENTAL_STAGING, removeEarlierAttemptStaging } from './state/incremental-snapshot-chain.ts';
-import { readKeyedStateFile } from './state/keyed-state-file.ts';
+import { readKeyedStateEntries } from './state/keyed-state-file.ts';
 import { RocksDBKeyedStateBackend } from './state/rocksdb-keyed-state-backend.ts';
 import type { KeyedStateBackend } from './state/keyed-state-backend.ts';
 import { DELETED_STATE_ENTRY } from './state/state-value-codec.ts';
@@ -504,12 +504,14 @@ export class StreamTask {
     // The files are a chain applied in order (later files overwrite and delete), so collect before rebuilding.
     const restored = new Map<string, Map<string, unknown>>();
     for (const handle of handles) {
-      for (const [, table, key, value] of await readKeyedStateFile(restore.directory, handle, range)) {
-        if (!table.startsWith('timers/')) continue;
-        let entries = restored.get(table);
-        if (!entries) restored.set(table, (entries = new Map()));
-        if (value === DELETED_STATE_ENTRY) entries.delete(key);
-        else entries.set(key, value);
+      for await (const piece of readKeyedStateEntries(restore.directory, handle, range)) {
+        for (const [, table, key, value] of piece) {
+          if (!table.startsWith('timers/')) continue;
+          let entries = restored.get(table);
+          if (!entries) restored.set(table, (entries = new Map()));
+          if (value === DELETED_STATE_ENTRY) entries.delete(key);
+          else entries.set(key, value);
+        }
       }
     }
     for (const [table, entries] of restored) for (const [key, value] of entries) timers.service.restore(table, key, value);

@@ -5,8 +5,10 @@ import type { KeyedStateHandle } from './keyed-state-backend.ts';
 import { KEYED_STATE_CHUNK, readKeyedStatePieces, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
 import { packStateValue } from './state-value-codec.ts';
 
-/** Entries merged per pass: a chain holding more is merged in key-group ranges, one pass each. */
-const PASS_ENTRIES = 2_000_000;
+/** Entries merged per pass: a chain holding more is merged in key-group ranges, one pass each (each reads every file). */
+const PASS_ENTRIES = 400_000;
+/** Chains with more entries than this are materialized by scanning the database instead (one pass, bounded memory). */
+export const MERGE_MAX_ENTRIES = 1_600_000;
 /** Pieces worked through before letting records flow again. */
 const PIECES_PER_SLICE = 16;
 
@@ -46,7 +48,7 @@ export async function materializeChain(
       const merged = new Map<string, Merged>();
       for (const file of files) {
         let pieces = 0;
-        for (const piece of await readKeyedStatePieces(dirname(file.path), { ...file.handle, file: basename(file.path) })) {
+        for await (const piece of readKeyedStatePieces(dirname(file.path), { ...file.handle, file: basename(file.path) })) {
           if (++pieces % PIECES_PER_SLICE === 0) {
             await yieldToRecords();
             if (isCancelled()) throw new Error('keyed state: materialization cancelled');
@@ -62,9 +64,10 @@ export async function materializeChain(
             const group = typeof g === 'number' ? g : g[j]!;
             if (group < range.start || group > range.end) continue;
             const id = `${t}\u0000${k[j]!}`;
+            // Copied out of the piece, so the file's bytes can go once it is read.
             const value = packed ? packed[j]! : packStateValue(decoded![j]);
             if (value === null) merged.delete(id);
-            else merged.set(id, { g: group, t, k: k[j]!, p: value });
+            else merged.set(id, { g: group, t, k: k[j]!, p: Buffer.from(value) });
           }
         }
       }

@@ -1,6 +1,6 @@
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
-import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
+import { KEYED_STATE_CHUNK, readKeyedStateEntries, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
 import { DELETED_STATE_ENTRY } from './state-value-codec.ts';
 
 /** Entries encoded per slice before yielding to the event loop, so records keep flowing. */
@@ -81,9 +81,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
 
   async restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void> {
     for (const handle of handles) {
-      for (const [, table, key, value] of await readKeyedStateFile(directory, handle, this.keyGroupRange)) {
-        if (value === DELETED_STATE_ENTRY) this.table(table).delete(key);
-        else this.table(table).set(key, value);
+      for await (const entries of readKeyedStateEntries(directory, handle, this.keyGroupRange)) {
+        for (const [, table, key, value] of entries) {
+          if (value === DELETED_STATE_ENTRY) this.table(table).delete(key);
+          else this.table(table).set(key, value);
+        }
       }
     }
   }

@@ -91,6 +91,11 @@ export class IncrementalSnapshotChain {
     this.deltaEntries += entries;
   }
 
+  /** Entries in the chain's files as known so far (deleted keys and overwritten values included). */
+  entries(): number {
+    return this.baseEntries + this.deltaEntries;
+  }
+
   /**
    * Whether a full snapshot should replace the chain: its deltas hold as many
    * entries as the base (so a restore reads at most about twice the state),

@@ -9,6 +9,8 @@ import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state
 /** Entries per msgpack value in the file (and per chunk producers hand over). */
 export const KEYED_STATE_CHUNK = 1000;
 const packr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: false });
+/** msgpack's bin 32 marker: version 3 frames each piece as one. */
+const BIN32 = 0xc6;
 
 /** One keyed-state entry in a snapshot file. */
 export type KeyedStateEntry = [keyGroup: number, table: string, key: string, value: unknown];
@@ -44,7 +46,11 @@ export type KeyedStatePiece = KeyedStateEntry[] | KeyedStateBlock | KeyedStatePa
 
 export interface KeyedStateFileHeader {
   format: 'weir-keyed-state';
-  /** 1: entry chunks only; 2: entry chunks and blocks; 3: also packed blocks. */
+  /**
+   * 1: entry chunks only; 2: entry chunks and blocks; 3: also packed blocks,
+   * and every piece framed as a msgpack bin (its packed bytes), so a reader
+   * decodes one piece at a time.
+   */
   version: 1 | 2 | 3;
   maxParallelism: number;
   keyGroupRange: KeyGroupRange;
@@ -93,12 +99,16 @@ export async function writeKeyedStateFile(
       const entries = Array.isArray(chunk) ? chunk.length : chunk.k.length;
       if (entries === 0) return;
       count += entries;
-      // msgpackr reuses its buffer: copy out what is kept past the next pack().
-      const packed = Buffer.from(packr.pack(chunk));
-      hash.update(packed);
-      bytes += packed.length;
-      pending.push(packed);
-      pendingBytes += packed.length;
+      const packed = packr.pack(chunk);
+      // The frame: a msgpack bin32 holding the piece, copied out (msgpackr reuses its buffer).
+      const frame = Buffer.allocUnsafe(5 + packed.length);
+      frame[0] = BIN32;
+      frame.writeUInt32BE(packed.length, 1);
+      packed.copy(frame, 5);
+      hash.update(frame);
+      bytes += frame.length;
+      pending.push(frame);
+      pendingBytes += frame.length;
       if (pendingBytes >= 1 << 20) await flush();
     };
     if (Symbol.asyncIterator in chunks) {
@@ -116,13 +126,13 @@ export async function writeKeyedStateFile(
 }
 
 /**
- * Reads a snapshot file, checking its checksum, and returns its pieces
- * (entry chunks, blocks, packed blocks) after the header. The file is
- * decoded in one go: msgpackr's string extraction scans to the end of its
- * source, so decoding value by value from the rest of a file would cost
- * quadratic time.
+ * Reads a snapshot file, checking its checksum, and yields its pieces (entry
+ * chunks, blocks, packed blocks) after the header, decoding one piece at a
+ * time (version 3 frames pieces; older files are decoded whole), so memory
+ * holds the file's bytes and one decoded piece, and a caller can work
+ * through a long file between records.
  */
-export async function readKeyedStatePieces(directory: string, handle: KeyedStateHandle): Promise<KeyedStatePiece[]> {
+export async function* readKeyedStatePieces(directory: string, handle: KeyedStateHandle): AsyncGenerator<KeyedStatePiece> {
   const path = join(directory, handle.file);
   let data: Buffer;
   try {
@@ -133,10 +143,33 @@ export async function readKeyedStatePieces(directory: string, handle: KeyedState
   if (createHash('sha256').update(data).digest('hex') !== handle.sha256) {
     throw new Error(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
   }
-  const values = new Unpackr({ useRecords: true, moreTypes: true }).unpackMultiple(data) as unknown[];
-  const header = values[0] as KeyedStateFileHeader | undefined;
+  const unpackr = new Unpackr({ useRecords: true, moreTypes: true });
+  let header: KeyedStateFileHeader | undefined;
+  let offset = 0;
+  try {
+    // The header is small: decode it from the file's start alone (msgpackr scans its whole source for strings).
+    unpackr.unpackMultiple(data.subarray(0, Math.min(data.length, 4096)), (value: unknown, _start?: number, end?: number) => {
+      header = value as KeyedStateFileHeader;
+      offset = end!;
+      return false;
+    });
+  } catch {
+    header = undefined;
+  }
   if (header?.format !== 'weir-keyed-state' || ![1, 2, 3].includes(header.version)) throw new Error(`keyed state file ${path} has an unknown format`);
-  return values.slice(1) as KeyedStatePiece[];
+  if (header.version < 3) {
+    const values = unpackr.unpackMultiple(data) as unknown[];
+    for (let i = 1; i < values.length; i++) yield values[i] as KeyedStatePiece;
+    return;
+  }
+  while (offset < data.length) {
+    if (data[offset] !== BIN32 || offset + 5 > data.length) throw new Error(`keyed state file ${path} is corrupt: no piece frame at byte ${offset}`);
+    const length = data.readUInt32BE(offset + 1);
+    const piece = data.subarray(offset + 5, offset + 5 + length);
+    if (piece.length !== length) throw new Error(`keyed state file ${path} is truncated at byte ${offset}`);
+    offset += 5 + length;
+    yield unpackr.unpack(piece) as KeyedStatePiece;
+  }
 }
 
 /** Options of {@link readKeyedStateFile}. */
@@ -146,37 +179,43 @@ export interface ReadKeyedStateOptions {
 }
 
 /**
- * Reads a snapshot file, checking its checksum, and yields the entries whose
- * key group lies in `range`. A key deleted in an incremental file comes with
- * the value {@link DELETED_STATE_ENTRY}; apply the files of a chain in order.
- * Throws naming the file when it is missing, truncated or corrupt.
+ * Reads a snapshot file, checking its checksum, and yields, piece by piece,
+ * the entries whose key group lies in `range` (memory stays bounded by a
+ * piece). A key deleted in an incremental file comes with the value
+ * {@link DELETED_STATE_ENTRY}; apply the files of a chain in order. Throws
+ * naming the file when it is missing, truncated or corrupt.
  */
-export async function readKeyedStateFile(directory: string, handle: KeyedStateHandle, range: KeyGroupRange, options: ReadKeyedStateOptions = {}): Promise<KeyedStateEntry[]> {
-  const pieces = await readKeyedStatePieces(directory, handle);
-  const out: KeyedStateEntry[] = [];
-  for (const piece of pieces) {
-    if (!Array.isArray(piece) && 'p' in piece) {
+export async function* readKeyedStateEntries(
+  directory: string,
+  handle: KeyedStateHandle,
+  range: KeyGroupRange,
+  options: ReadKeyedStateOptions = {},
+): AsyncGenerator<KeyedStateEntry[]> {
+  const value = (bytes: Uint8Array | null): unknown => (bytes === null ? DELETED_STATE_ENTRY : options.packed ? new PackedStateValue(bytes) : unpackStateValue(bytes));
+  for await (const piece of readKeyedStatePieces(directory, handle)) {
+    const out: KeyedStateEntry[] = [];
+    if (Array.isArray(piece)) {
+      for (const entry of piece) if (entry[0] >= range.start && entry[0] <= range.end) out.push(entry);
+    } else if ('p' in piece) {
       const { g, t, k, p } = piece;
-      const value = (bytes: Uint8Array | null): unknown => (bytes === null ? DELETED_STATE_ENTRY : options.packed ? new PackedStateValue(bytes) : unpackStateValue(bytes));
       for (let j = 0; j < k.length; j++) {
         const group = typeof g === 'number' ? g : g[j]!;
         if (group >= range.start && group <= range.end) out.push([group, t, k[j]!, value(p[j]!)]);
       }
-      continue;
-    }
-    if (!Array.isArray(piece)) {
+    } else {
       const { g, t, k, v } = piece;
-      if (typeof g === 'number') {
-        if (g < range.start || g > range.end) continue;
-        for (let j = 0; j < k.length; j++) out.push([g, t, k[j]!, v[j]]);
-      } else {
-        for (let j = 0; j < k.length; j++) if (g[j]! >= range.start && g[j]! <= range.end) out.push([g[j]!, t, k[j]!, v[j]]);
+      for (let j = 0; j < k.length; j++) {
+        const group = typeof g === 'number' ? g : g[j]!;
+        if (group >= range.start && group <= range.end) out.push([group, t, k[j]!, v[j]]);
       }
-      continue;
     }
-    for (const entry of piece) {
-      if (entry[0] >= range.start && entry[0] <= range.end) out.push(entry);
-    }
+    if (out.length > 0) yield out;
   }
+}
+
+/** All entries of a snapshot file in `range` at once (see {@link readKeyedStateEntries}); for small files and tests. */
+export async function readKeyedStateFile(directory: string, handle: KeyedStateHandle, range: KeyGroupRange, options: ReadKeyedStateOptions = {}): Promise<KeyedStateEntry[]> {
+  const out: KeyedStateEntry[] = [];
+  for await (const entries of readKeyedStateEntries(directory, handle, range, options)) for (const entry of entries) out.push(entry);
   return out;
 }

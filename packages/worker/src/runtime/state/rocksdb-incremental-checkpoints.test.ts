@@ -193,6 +193,18 @@ describe('incremental checkpoints of the RocksDB backend', () => {
     expect(await contents(restored)).toEqual(modelLines(model));
   });
 
+  it('changes beyond the spill limit go to delta files before the checkpoint, which references them all', async () => {
+    const backend = await rocks({ stagingDirectory: join(root, 'staging'), materialization: { minEntries: 1_000_000, maxFiles: 100 }, spillEntries: 100 });
+    const model: Model = new Map();
+    for (let i = 0; i < 5; i++) await round(backend, model, 1_000, 150, 20 + i);
+    const taken = await checkpoint(backend, 1);
+    // Every flush of more than 100 changes spilled one delta: five rounds, five files.
+    expect(taken.handles).toHaveLength(5);
+    const restored = await rocks();
+    await restored.restore(taken.directory, taken.handles);
+    expect(await contents(restored)).toEqual(modelLines(model));
+  });
+
   it('a checkpoint taken while nothing changed references the same files', async () => {
     const backend = await rocks({ stagingDirectory: join(root, 'staging'), materialization: { minEntries: 1_000_000, maxFiles: 100 } });
     const model: Model = new Map();

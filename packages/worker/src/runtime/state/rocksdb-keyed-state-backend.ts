@@ -2,10 +2,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname } from 'node:path';
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
-import { materializeChain } from './chain-materialization.ts';
+import { MERGE_MAX_ENTRIES, materializeChain } from './chain-materialization.ts';
 import { IncrementalSnapshotChain, type ChainFile } from './incremental-snapshot-chain.ts';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
-import { KEYED_STATE_CHUNK, readKeyedStateFile, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
+import { KEYED_STATE_CHUNK, readKeyedStateEntries, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
 import { DELETED_STATE_ENTRY, PackedStateValue, packStateValue, unpackStateValue } from './state-value-codec.ts';
 
 // rocksdb-native ships no type declarations: the parts used here, typed locally.
@@ -47,6 +47,8 @@ const MAX_TABLES = 0x10000;
 const MATERIALIZE_MIN_ENTRIES = 50_000;
 /** ... or once the chain has this many files. */
 const MATERIALIZE_MAX_FILES = 16;
+/** Changes held in memory between two checkpoints before they go to a delta file early. */
+const SPILL_ENTRIES = 200_000;
 
 interface CacheEntry {
   value: unknown;
@@ -75,6 +77,8 @@ export interface RocksDBKeyedStateBackendOptions {
    * `maxFiles` files (default 50,000 and 16).
    */
   materialization?: { minEntries: number; maxFiles: number };
+  /** Changes held in memory between two checkpoints before they go to a delta file early (default 200,000). */
+  spillEntries?: number;
 }
 
 /** Counters of a {@link RocksDBKeyedStateBackend}, for tests and metrics. */
@@ -204,9 +208,12 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
   private readonly chain: IncrementalSnapshotChain | undefined;
   /** The next snapshot must be full (no chain yet that it could extend, or a delta failed). */
   private chainBroken = false;
+  /** Delta files written since the last snapshot because the changes grew large (part of the next checkpoint). */
+  private readonly spilled: Promise<ChainFile>[] = [];
   /** A full snapshot being written to replace the chain. */
   private materializing = false;
   private readonly materialization: { minEntries: number; maxFiles: number };
+  private readonly spillEntries: number;
   private closed = false;
 
   private constructor(db: RocksSession, options: RocksDBKeyedStateBackendOptions) {
@@ -215,6 +222,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     this.maxParallelism = options.maxParallelism;
     this.cacheEntries = options.cacheEntries ?? 100_000;
     this.materialization = options.materialization ?? { minEntries: MATERIALIZE_MIN_ENTRIES, maxFiles: MATERIALIZE_MAX_FILES };
+    this.spillEntries = options.spillEntries ?? SPILL_ENTRIES;
     this.chain = options.stagingDirectory === undefined ? undefined : new IncrementalSnapshotChain(options.stagingDirectory);
   }
 
@@ -345,7 +353,14 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         throw new Error(`RocksDB keyed state: writing ${written.length} changed entries failed: ${(error as Error).message}`, { cause: error });
       }
       if (this.chain) {
+        let changed = 0;
         for (let i = 0; i < written.length; i++) written[i]![0].changes!.set(written[i]![1], encoded[i]![1] ?? null);
+        for (const table of this.tables.values()) changed += table.changes!.size;
+        // Many changes between two checkpoints go to a delta file early rather than piling up in memory.
+        if (changed >= this.spillEntries) {
+          const spilled = this.appendChanges(this.chain);
+          if (spilled) this.spilled.push(spilled);
+        }
       }
     }
     this.evict();
@@ -406,7 +421,8 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         ? {
             writeIncremental: async (directory: string, stem: string): Promise<{ handles: KeyedStateHandle[]; writtenBytes: number }> => {
               const handles = await chain.linkInto(chainView.files, directory, stem);
-              return { handles, writtenBytes: chainView.written ? (await chainView.written).handle.bytes : 0 };
+              const written = await Promise.all(chainView.written);
+              return { handles, writtenBytes: written.reduce((n, f) => n + f.handle.bytes, 0) };
             },
           }
         : {}),
@@ -429,18 +445,12 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     chain: IncrementalSnapshotChain,
     session: RocksSession,
     tableNames: readonly string[],
-  ): { files: readonly Promise<ChainFile>[]; written: Promise<ChainFile> | undefined } {
-    const changes: [table: string, entries: Map<string, Buffer | null>][] = [];
-    let changed = 0;
-    for (const table of this.tables.values()) {
-      if (table.changes!.size === 0) continue;
-      changes.push([table.name, table.changes!]);
-      changed += table.changes!.size;
-      table.changes = new Map();
-    }
+  ): { files: readonly Promise<ChainFile>[]; written: Promise<ChainFile>[] } {
     const header = { maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange };
+    const written = this.spilled.splice(0);
     if (this.chainBroken) {
       this.chainBroken = false;
+      for (const table of this.tables.values()) table.changes = new Map();
       const path = chain.newPath('base');
       const base = this.writeFull(session, tableNames, dirname(path), basename(path), header).then((handle) => ({ path, handle }));
       this.watchChain(base);
@@ -450,43 +460,65 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         () => (this.materializing = false),
         () => (this.materializing = false),
       );
-      return { files: chain.snapshot().files, written: base };
+      return { files: chain.snapshot().files, written: [base] };
     }
-    let written: Promise<ChainFile> | undefined;
-    if (changed > 0) {
-      const path = chain.newPath('delta');
-      const maxParallelism = this.maxParallelism;
-      function* blocks(): Generator<KeyedStatePackedBlock> {
-        for (const [t, entries] of changes) {
-          let block: KeyedStatePackedBlock & { g: number[] } = { t, g: [], k: [], p: [] };
-          for (const [key, packed] of entries) {
-            block.g.push(keyGroupForKeyString(key, maxParallelism));
-            block.k.push(key);
-            block.p.push(packed);
-            if (block.k.length === KEYED_STATE_CHUNK) {
-              yield block;
-              block = { t, g: [], k: [], p: [] };
-            }
-          }
-          if (block.k.length > 0) yield block;
-        }
-      }
-      const delta = this.track(writeKeyedStateFile(dirname(path), basename(path), header, blocks())).then((handle) => ({ path, handle }));
-      this.watchChain(delta);
-      chain.append(delta, changed);
-      written = delta;
-    }
+    const delta = this.appendChanges(chain);
+    if (delta) written.push(delta);
     const view = chain.snapshot();
     if (!this.materializing && chain.wantsMaterialization(this.materialization.minEntries, this.materialization.maxFiles)) {
-      // Merging the chain's files costs a fraction of scanning the database (rocksdb-native's iterator is slow per entry).
+      // Merging the chain's files costs a fraction of scanning the database (rocksdb-native's iterator is slow per
+      // entry); a chain too large to merge in a few passes is materialized by a scan (bounded memory) instead,
+      // started now, while the snapshot is open.
       this.materializing = true;
       const path = chain.newPath('base');
-      void this.track(Promise.all(view.files).then((files) => materializeChain(files, path, header, () => this.closed)))
-        .then((handle) => chain.materialized(view.generation, view.length, { path, handle }))
+      const handle =
+        chain.entries() <= MERGE_MAX_ENTRIES
+          ? Promise.all(view.files).then((files) => materializeChain(files, path, header, () => this.closed))
+          : this.writeFull(session, tableNames, dirname(path), basename(path), header);
+      void this.track(handle)
+        .then((h) => chain.materialized(view.generation, view.length, { path, handle: h }))
         .catch(() => undefined)
         .finally(() => (this.materializing = false));
     }
     return { files: view.files, written };
+  }
+
+  /**
+   * Hands the changes recorded since the last call to a delta file appended
+   * to the chain (written in the background); nothing when nothing changed.
+   */
+  private appendChanges(chain: IncrementalSnapshotChain): Promise<ChainFile> | undefined {
+    const changes: [table: string, entries: Map<string, Buffer | null>][] = [];
+    let changed = 0;
+    for (const table of this.tables.values()) {
+      if (table.changes!.size === 0) continue;
+      changes.push([table.name, table.changes!]);
+      changed += table.changes!.size;
+      table.changes = new Map();
+    }
+    if (changed === 0) return undefined;
+    const header = { maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange };
+    const path = chain.newPath('delta');
+    const maxParallelism = this.maxParallelism;
+    function* blocks(): Generator<KeyedStatePackedBlock> {
+      for (const [t, entries] of changes) {
+        let block: KeyedStatePackedBlock & { g: number[] } = { t, g: [], k: [], p: [] };
+        for (const [key, packed] of entries) {
+          block.g.push(keyGroupForKeyString(key, maxParallelism));
+          block.k.push(key);
+          block.p.push(packed);
+          if (block.k.length === KEYED_STATE_CHUNK) {
+            yield block;
+            block = { t, g: [], k: [], p: [] };
+          }
+        }
+        if (block.k.length > 0) yield block;
+      }
+    }
+    const delta = this.track(writeKeyedStateFile(dirname(path), basename(path), header, blocks())).then((handle) => ({ path, handle }));
+    this.watchChain(delta);
+    chain.append(delta, changed);
+    return delta;
   }
 
   /** A chain file that fails to be written breaks the chain: the next snapshot writes a new base. */
@@ -548,13 +580,19 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     this.checkOpen();
     await this.flush();
     for (const handle of handles) {
-      const entries = await readKeyedStateFile(directory, handle, this.keyGroupRange, { packed: true });
-      for (let start = 0; start < entries.length; start += RESTORE_BATCH) {
-        const end = Math.min(entries.length, start + RESTORE_BATCH);
-        // Encode and check the whole slice before touching the batch: a batch left unflushed would keep the database from closing.
-        const encoded: [key: Buffer, value: Uint8Array | null][] = [];
-        for (let i = start; i < end; i++) {
-          const [keyGroup, name, key, value] = entries[i]!;
+      let encoded: [key: Buffer, value: Uint8Array | null][] = [];
+      const write = async (): Promise<void> => {
+        const batch = this.db.write({ capacity: encoded.length, autoDestroy: true });
+        for (const [key, value] of encoded) {
+          if (value === null) batch.tryDelete(key);
+          else batch.tryPut(key, value);
+        }
+        encoded = [];
+        await batch.flush();
+      };
+      for await (const entries of readKeyedStateEntries(directory, handle, this.keyGroupRange, { packed: true })) {
+        // Encode and check before touching a batch: a batch left unflushed would keep the database from closing.
+        for (const [keyGroup, name, key, value] of entries) {
           const expected = keyGroupForKeyString(key, this.maxParallelism);
           if (expected !== keyGroup) {
             throw new Error(
@@ -569,13 +607,9 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
           const packed = value === DELETED_STATE_ENTRY ? null : value instanceof PackedStateValue ? value.bytes : packValue(table, key, value);
           encoded.push([encodeKey(keyGroup, table.id, key), packed]);
         }
-        const batch = this.db.write({ capacity: encoded.length, autoDestroy: true });
-        for (const [key, value] of encoded) {
-          if (value === null) batch.tryDelete(key);
-          else batch.tryPut(key, value);
-        }
-        await batch.flush();
+        if (encoded.length >= RESTORE_BATCH) await write();
       }
+      if (encoded.length > 0) await write();
     }
     if (this.chain) {
       // The restored files are the new chain's base; where they cannot be adopted, the first checkpoint is full.
