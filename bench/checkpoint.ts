@@ -42,7 +42,8 @@ try {
   let filledAt = 0;
   const rows: string[] = [];
   const seen = new Set<number>();
-  const deadline = Date.now() + 15 * 60_000;
+  // Filling 10M keys takes minutes at RocksDB rates.
+  const deadline = Date.now() + 15 * 60_000 + (keys / 20_000) * 1000;
   while (rows.length < wanted && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
     const n = await counted();

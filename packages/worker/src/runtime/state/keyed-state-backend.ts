@@ -36,16 +36,15 @@ export interface KeyedStateSnapshot {
  * `flush`.
  *
  * Snapshot file format (shared by every backend, so state moves between
- * them): msgpack values one after another: first a header
- * `{ format: 'weir-keyed-state', version: 2, maxParallelism, keyGroupRange }`,
- * then pieces of up to 1,000 entries, each either an array of entries
- * `[keyGroup, table, key, value]`, a column block `{ t, g, k, v }` (`g` one
- * key group or one per entry) or a packed block `{ t, g, k, p }` whose values
- * are msgpack bytes (state-value-codec.ts) or null for a key deleted since
- * the earlier files of an incremental chain; in any order within a file
- * (version 1 files, entry chunks only, and version 2, no packed blocks, are
- * still read). A subtask's keyed state is a list of such files applied in
- * order.
+ * them): first a msgpack header
+ * `{ format: 'weir-keyed-state', version: 4, maxParallelism, keyGroupRange }`,
+ * then pieces of up to 1,000 entries, each a msgpack bin holding the packed
+ * piece: an array of entries `[keyGroup, table, key, value]`, a column block
+ * `{ t, g, k, v }` (`g` one key group or one per entry) or a packed block
+ * `{ t, g, k, p }` whose values are msgpack bytes (state-value-codec.ts) or
+ * null for a key deleted since the earlier files of an incremental chain; in
+ * any order within a file (versions 1-3, with unframed pieces, are still
+ * read). A subtask's keyed state is a list of such files applied in order.
  */
 export interface KeyedStateBackend {
   table(name: string): StateTable;

@@ -9,7 +9,7 @@ import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state
 /** Entries per msgpack value in the file (and per chunk producers hand over). */
 export const KEYED_STATE_CHUNK = 1000;
 const packr = new Packr({ useRecords: true, moreTypes: true, bundleStrings: false });
-/** msgpack's bin 32 marker: version 3 frames each piece as one. */
+/** msgpack's bin 32 marker: version 4 frames each piece as one. */
 const BIN32 = 0xc6;
 
 /** One keyed-state entry in a snapshot file. */
@@ -47,11 +47,11 @@ export type KeyedStatePiece = KeyedStateEntry[] | KeyedStateBlock | KeyedStatePa
 export interface KeyedStateFileHeader {
   format: 'weir-keyed-state';
   /**
-   * 1: entry chunks only; 2: entry chunks and blocks; 3: also packed blocks,
-   * and every piece framed as a msgpack bin (its packed bytes), so a reader
+   * 1: entry chunks only; 2: entry chunks and blocks; 3: also packed blocks;
+   * 4: every piece framed as a msgpack bin (its packed bytes), so a reader
    * decodes one piece at a time.
    */
-  version: 1 | 2 | 3;
+  version: 1 | 2 | 3 | 4;
   maxParallelism: number;
   keyGroupRange: KeyGroupRange;
 }
@@ -84,7 +84,7 @@ export async function writeKeyedStateFile(
     await handle.write(buffer);
   };
   try {
-    await put({ format: 'weir-keyed-state', version: 3, ...header } satisfies KeyedStateFileHeader);
+    await put({ format: 'weir-keyed-state', version: 4, ...header } satisfies KeyedStateFileHeader);
     // Several chunks per write call: fewer, larger writes.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -128,7 +128,7 @@ export async function writeKeyedStateFile(
 /**
  * Reads a snapshot file, checking its checksum, and yields its pieces (entry
  * chunks, blocks, packed blocks) after the header, decoding one piece at a
- * time (version 3 frames pieces; older files are decoded whole), so memory
+ * time (version 4 frames pieces; older files are decoded whole), so memory
  * holds the file's bytes and one decoded piece, and a caller can work
  * through a long file between records.
  */
@@ -156,8 +156,8 @@ export async function* readKeyedStatePieces(directory: string, handle: KeyedStat
   } catch {
     header = undefined;
   }
-  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3].includes(header.version)) throw new Error(`keyed state file ${path} has an unknown format`);
-  if (header.version < 3) {
+  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3, 4].includes(header.version)) throw new Error(`keyed state file ${path} has an unknown format`);
+  if (header.version < 4) {
     const values = unpackr.unpackMultiple(data) as unknown[];
     for (let i = 1; i < values.length; i++) yield values[i] as KeyedStatePiece;
     return;
