@@ -5,6 +5,7 @@
 // counters over the run, from the first record to the last.
 // Run: npx node bench/kafka-source.ts [--records 2000000]
 import { parseArgs } from 'node:util';
+import { WeirClient } from '@weir/sdk/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
@@ -48,18 +49,24 @@ try {
   const pids = [cluster.coordinatorPid, ...(await cluster.workerPids())];
   const samples: { t: number; n: number; cpu: number }[] = [];
   let maxRss = 0;
-  for (;;) {
-    const view = await cluster.status(jobId);
-    // Source and discard are chained: the source subtasks count each record they emit as recordsIn.
-    const n = view.vertices[0]!.subtasks.reduce((s, t) => s + t.recordsIn, 0);
-    const cpu = (await Promise.all(pids.map((p) => cpuSeconds(p).catch(() => 0)))).reduce((a, b) => a + b, 0);
-    for (const pid of pids.slice(1)) maxRss = Math.max(maxRss, await rssMiB(pid).catch(() => 0));
-    if (n > 0) samples.push({ t: performance.now(), n, cpu });
-    if (view.status === 'FINISHED' || view.status === 'FAILED' || view.status === 'CANCELED') {
-      if (view.status !== 'FINISHED') throw new Error(`job ended ${view.status}: ${view.error}`);
-      break;
+  // Polled in-process: spawning `weir status` would take CPU from the job.
+  const client = new WeirClient(cluster.address);
+  try {
+    for (;;) {
+      const view = await client.status(jobId);
+      // Source and discard are chained: the source subtasks count each record they emit as recordsIn.
+      const n = view.vertices[0]!.subtasks.reduce((s, t) => s + t.recordsIn, 0);
+      const cpu = (await Promise.all(pids.map((p) => cpuSeconds(p).catch(() => 0)))).reduce((a, b) => a + b, 0);
+      for (const pid of pids.slice(1)) maxRss = Math.max(maxRss, await rssMiB(pid).catch(() => 0));
+      if (n > 0) samples.push({ t: performance.now(), n, cpu });
+      if (view.status === 'FINISHED' || view.status === 'FAILED' || view.status === 'CANCELED') {
+        if (view.status !== 'FINISHED') throw new Error(`job ended ${view.status}: ${view.error}`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
-    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    client.close();
   }
   if (samples.length < 2) throw new Error(`the job read ${samples.at(-1)?.n ?? 0} records before the first two samples: produce more records (--records)`);
   const first = samples[0]!;

@@ -18,7 +18,7 @@ export interface ConsumedMessage {
  * the broker lists them in the order they were aborted, so a read_committed
  * kafkajs consumer returns records of transactions aborted out of order (as
  * two subtasks recovering at once do): see filterAbortedMessages.js. (The
- * Kafka source filters them itself: operators/kafka/aborted-transactions.ts.)
+ * Kafka source filters them itself: operators/kafka/record-batch-decoder.ts.)
  */
 export async function readTopic(bootstrap: string, topic: string, options: { readUncommitted?: boolean } = {}): Promise<ConsumedMessage[]> {
   const isolation = options.readUncommitted ? 'read_uncommitted' : 'read_committed';

@@ -217,7 +217,7 @@ export class KafkaSinkBuilder<T> {
     return this;
   }
 
-  /** How many per-frame batches each subtask may have in flight before it waits (default 4). */
+  /** How many full record batches (up to ~1 MB each) each subtask may have waiting to be sent before it waits (default 4). */
   setMaxInFlightBatches(n: number): this {
     if (!Number.isInteger(n) || n < 1 || n > 64) throw new ValidationError(`setMaxInFlightBatches needs an integer in 1..64, got ${n}`);
     this.maxInFlightBatches = n;

@@ -4,35 +4,25 @@
 // rebalances: positions live in Weir's checkpoints).
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { keepCommitted, type AbortedTransaction, type TransactionalRecord } from './aborted-transactions.ts';
-import type { FetchedMessage } from './kafka-deserializers.ts';
+import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, type FetchRequest } from './fetch-protocol.ts';
+import type { FetchedRecords } from './fetched-records.ts';
+import { sendRequest } from './kafkajs-send-request.ts';
 import type { TopicPartition } from './partition-assignment.ts';
+import { decodeRecordSet } from './record-batch-decoder.ts';
 
 const require = createRequire(import.meta.url);
 
 // kafkajs has no public fetch-by-offset API; its cluster layer (stable: kafkajs
-// 2.2.4 is the last release) is what its own consumer fetches through.
+// 2.2.4 is the last release) holds the broker connections, and the Fetch
+// request itself is encoded and decoded in fetch-protocol.ts.
 interface KafkajsBroker {
-  fetch(request: {
-    replicaId?: number;
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{ responses: { topicName: string; partitions: RawPartitionData[] }[] }>;
+  versions: Record<number, { minVersion: number; maxVersion: number }> | null;
   offsetCommit(request: {
     groupId: string;
     groupGenerationId: number;
     memberId: string;
     topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }): Promise<unknown>;
-}
-interface RawPartitionData {
-  partition: number;
-  highWatermark: string;
-  messages: (FetchedMessage & { isControlRecord?: boolean })[];
-  abortedTransactions?: AbortedTransaction[] | null;
 }
 interface KafkajsCluster {
   connect(): Promise<void>;
@@ -43,17 +33,15 @@ interface KafkajsCluster {
   findBroker(args: { nodeId: string }): Promise<KafkajsBroker>;
   findGroupCoordinator(args: { groupId: string }): Promise<KafkajsBroker>;
 }
-interface KafkajsBatch {
-  messages: FetchedMessage[];
-  messagesWithinOffset: (FetchedMessage & TransactionalRecord)[];
-}
 type ClusterCtor = new (options: Record<string, unknown>) => KafkajsCluster;
-type BatchCtor = new (topic: string, fetchedOffset: string, data: RawPartitionData) => KafkajsBatch;
+type ProtocolError = Error & { type?: string; topic?: string; partition?: number };
 
 const Cluster = require('kafkajs/src/cluster/index.js') as ClusterCtor;
-const Batch = require('kafkajs/src/consumer/batch.js') as BatchCtor;
 const { createLogger } = require('kafkajs/src/loggers/index.js') as { createLogger(o: { level: number; logCreator: unknown }): unknown };
 const socketFactory = require('kafkajs/src/network/socketFactory.js') as () => unknown;
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): ProtocolError };
+const { KafkaJSOffsetOutOfRange } = require('kafkajs/src/errors.js') as { KafkaJSOffsetOutOfRange: new (e: Error, where: { topic: string; partition: number }) => ProtocolError };
+const OFFSET_OUT_OF_RANGE = 1;
 
 export interface KafkaClientOptions {
   brokers: string[];
@@ -72,7 +60,7 @@ export interface PartitionOffsets extends TopicPartition {
 /** What one fetch gave for one partition. */
 export interface FetchedBatch extends TopicPartition {
   /** Records at or after the fetch offset, control records and aborted transactions removed. */
-  messages: FetchedMessage[];
+  records: FetchedRecords;
   /** Where the next fetch of this partition starts (after the last offset seen, control records included). */
   nextOffset: number;
   highWatermark: number;
@@ -230,31 +218,27 @@ export class KafkaClient {
           const broker = await this.cluster.findBroker({ nodeId });
           const topicsReq = [...new Set(parts.map((p) => p.topic))].map((topic) => ({
             topic,
-            partitions: parts.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, fetchOffset: String(p.fetchOffset), maxBytes: limits.partitionMaxBytes })),
+            partitions: parts.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, fetchOffset: p.fetchOffset, maxBytes: limits.partitionMaxBytes })),
           }));
-          const { responses } = await broker.fetch({
-            replicaId: -1,
+          const response = await this.fetchFrom(broker, {
             isolationLevel: this.isolationLevel,
-            maxWaitTime: limits.maxWaitMs,
+            maxWaitMs: limits.maxWaitMs,
             minBytes: 1,
             maxBytes: limits.maxBytes,
             topics: topicsReq,
           });
-          for (const { topicName, partitions } of responses) {
-            for (const data of partitions) {
-              const request = parts.find((p) => p.topic === topicName && p.partition === data.partition);
-              if (!request) continue;
-              // kafkajs's aborted-transaction filter is wrong when the broker lists them out of offset order: filter here.
-              const batch = new Batch(topicName, String(request.fetchOffset), { ...data, abortedTransactions: [] });
-              const last = batch.messagesWithinOffset.at(-1);
-              batches.push({
-                topic: topicName,
-                partition: data.partition,
-                messages: keepCommitted(batch.messagesWithinOffset, data.abortedTransactions),
-                nextOffset: last ? Number(last.offset) + 1 : request.fetchOffset,
-                highWatermark: Number(data.highWatermark),
-              });
+          if (response.errorCode !== 0) throw createErrorFromCode(response.errorCode);
+          for (const data of response.partitions) {
+            const request = parts.find((p) => p.topic === data.topic && p.partition === data.partition);
+            if (!request) continue;
+            if (data.errorCode !== 0) {
+              const error = createErrorFromCode(data.errorCode);
+              const where = { topic: data.topic, partition: data.partition };
+              failures.push({ partitions: [where], error: data.errorCode === OFFSET_OUT_OF_RANGE ? new KafkaJSOffsetOutOfRange(error, where) : Object.assign(error, where) });
+              continue;
             }
+            const { records, nextOffset } = await decodeRecordSet(data.recordSet, request.fetchOffset, data.abortedTransactions);
+            batches.push({ topic: data.topic, partition: data.partition, records, nextOffset, highWatermark: data.highWatermark });
           }
         } catch (error) {
           failures.push({ partitions: parts.map(({ topic, partition }) => ({ topic, partition })), error: error as FetchFailure['error'] });
@@ -262,6 +246,22 @@ export class KafkaClient {
       }),
     );
     return { batches, failures };
+  }
+
+  private async fetchFrom(broker: KafkajsBroker, request: FetchRequest): Promise<ReturnType<typeof decodeFetchResponse>> {
+    const supported = broker.versions?.[FETCH_API_KEY];
+    if (supported && supported.maxVersion < FETCH_VERSION) {
+      throw new Error(`the Kafka broker supports Fetch up to v${supported.maxVersion}; the Kafka source needs v${FETCH_VERSION} (Kafka 2.3 or later): upgrade the brokers`);
+    }
+    return sendRequest(broker, {
+      apiKey: FETCH_API_KEY,
+      apiVersion: FETCH_VERSION,
+      apiName: 'Fetch',
+      body: encodeFetchRequest(request),
+      decode: decodeFetchResponse,
+      // The broker holds the request up to maxWaitMs before answering.
+      timeoutMs: request.maxWaitMs + 30_000,
+    });
   }
 
   async close(): Promise<void> {

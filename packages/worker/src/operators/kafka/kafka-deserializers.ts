@@ -1,3 +1,4 @@
+import type { FetchedRecords } from './fetched-records.ts';
 import type { DeserializerKind, KafkaSourceConfig } from './kafka-source-config.ts';
 
 /** A fetched Kafka record as kafkajs decodes it. */
@@ -6,7 +7,7 @@ export interface FetchedMessage {
   value: Buffer | null;
   timestamp: string;
   offset: string;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+  headers?: Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>;
 }
 
 /** What user deserializers get besides the bytes, and what `KafkaRecord` output carries. */
@@ -31,6 +32,26 @@ export const TOMBSTONE = Symbol('tombstone');
 export type RecordDecoder = (message: FetchedMessage, topic: string, partition: number) => unknown;
 
 type BytesDeserializer = (bytes: Buffer | null, meta: RecordMetadata) => unknown;
+
+/** Decodes record `index` of fetched records; throws like RecordDecoder. */
+export type FetchedRecordDecoder = (records: FetchedRecords, index: number, topic: string, partition: number) => unknown;
+
+/**
+ * Like `recordDecoder`, for records still in their fetched bytes: JSON and
+ * string values of value-only output are read straight from the bytes; other
+ * configurations get the record as a message.
+ */
+export function fetchedRecordDecoder(config: Pick<KafkaSourceConfig, 'key' | 'value' | 'output'>, functions: Readonly<Record<string, unknown>>): FetchedRecordDecoder {
+  if (config.output === 'value' && config.value === 'json') {
+    return (records, i) => {
+      const text = records.valueText(i);
+      return text === null ? TOMBSTONE : JSON.parse(text);
+    };
+  }
+  if (config.output === 'value' && config.value === 'string') return (records, i) => records.valueText(i) ?? TOMBSTONE;
+  const decode = recordDecoder(config, functions);
+  return (records, i, topic, partition) => decode(records.message(i), topic, partition);
+}
 
 /**
  * Builds the function that turns a fetched record into what the source
@@ -90,7 +111,8 @@ function decodeHeaders(headers: FetchedMessage['headers']): Record<string, strin
   if (!headers) return out;
   for (const [name, v] of Object.entries(headers)) {
     if (v === undefined) continue;
-    out[name] = Array.isArray(v) ? v.map((x) => x.toString()) : v.toString();
+    // A header with a null value reads as the empty string.
+    out[name] = Array.isArray(v) ? v.map((x) => (x === null ? '' : x.toString())) : v === null ? '' : v.toString();
   }
   return out;
 }

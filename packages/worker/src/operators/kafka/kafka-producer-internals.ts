@@ -1,13 +1,17 @@
 // kafkajs 2.2.4 has no public API to resume a transaction from its producer
 // id and epoch (Flink's resumeTransaction), nor to read them from a producer.
-// Its internals have them: a `Cluster` (one set of broker connections), an
+// Its internals have them: a `Cluster` (one set of broker connections) and an
 // `eosManager` per transactional id (InitProducerId, AddPartitionsToTxn,
-// sequence numbers) and a `messageProducer` that sends through it. This file
-// is the only place that reaches into kafkajs: it loads those modules, checks
-// their shape once, and gives them types. kafkajs is unmaintained since 2023,
-// so the version range in package.json pins these internals in practice.
+// sequence numbers); record-producer.ts sends record batches through them.
+// This file loads those modules, checks their shape once, and gives them
+// types (the other kafkajs internals used: the Broker's send in
+// kafkajs-send-request.ts, protocol errors, murmur2 and compression codecs).
+// kafkajs is unmaintained since 2023, so the version range in package.json
+// pins these internals in practice.
 import { createRequire } from 'node:module';
-import { Kafka, Partitioners, type KafkaConfig, type Message } from 'kafkajs';
+import { Kafka, type KafkaConfig } from 'kafkajs';
+import type { PartitionMetadata } from './record-partitioner.ts';
+import { handleSendError, RecordProducer, type PartitionBatch, type ProducerCluster, type ProducerEosManager, type Retrier } from './record-producer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,17 +22,11 @@ export interface TransactionCoordinator {
 }
 
 /** A kafkajs `Cluster`: the connections of one client, shared by every transaction of a subtask. */
-export interface KafkaCluster {
+export interface KafkaCluster extends ProducerCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   refreshMetadataIfNecessary(): Promise<void>;
   findGroupCoordinator(request: { groupId: string; coordinatorType: number }): Promise<TransactionCoordinator>;
-}
-
-/** Messages for one topic, as kafkajs `sendBatch` takes them. */
-export interface TopicMessages {
-  topic: string;
-  messages: Message[];
 }
 
 /** A transactional producer for one transactional id, on a shared cluster. */
@@ -37,12 +35,13 @@ export interface TransactionalProducer {
   /** InitProducerId: fences older producers of the id and aborts their open transaction. */
   init(): Promise<{ producerId: string; producerEpoch: number }>;
   begin(): void;
-  sendBatch(topicMessages: TopicMessages[]): Promise<unknown>;
+  /** Sends one batch per partition in the transaction. */
+  send(batches: readonly PartitionBatch[]): Promise<void>;
   producerId(): string;
   producerEpoch(): number;
 }
 
-interface EosManager {
+interface EosManager extends ProducerEosManager {
   initProducerId(): Promise<void>;
   beginTransaction(): void;
   getProducerId(): string;
@@ -54,25 +53,14 @@ interface Logger {
 }
 
 type CreateEosManager = (options: { logger: Logger; cluster: KafkaCluster; transactionTimeout: number; transactional: boolean; transactionalId: string }) => EosManager;
-type CreateMessageProducer = (options: {
-  logger: Logger;
-  cluster: KafkaCluster;
-  partitioner: unknown;
-  eosManager: EosManager;
-  idempotent: boolean;
-  retrier: unknown;
-  getConnectionStatus: () => string;
-}) => { sendBatch(request: { acks?: number; topicMessages: TopicMessages[] }): Promise<unknown> };
-type CreateRetry = (options: unknown) => unknown;
+type CreateRetry = (options: unknown) => Retrier;
 
 /** kafkajs' `COORDINATOR_TYPES.TRANSACTION`. */
 export const TRANSACTION_COORDINATOR = 1;
 
 interface Internals {
   createEosManager: CreateEosManager;
-  createMessageProducer: CreateMessageProducer;
   createRetry: CreateRetry;
-  connected: string;
 }
 
 let internals: Internals | undefined;
@@ -83,17 +71,15 @@ function loadInternals(): Internals {
     const version = (require('kafkajs/package.json') as { version: string }).version;
     if (!version.startsWith('2.')) throw new Error(`kafkajs ${version} is installed`);
     const createEosManager = require('kafkajs/src/producer/eosManager/index.js') as CreateEosManager;
-    const createMessageProducer = require('kafkajs/src/producer/messageProducer.js') as CreateMessageProducer;
     const createRetry = require('kafkajs/src/retry/index.js') as CreateRetry;
-    const { CONNECTION_STATUS } = require('kafkajs/src/network/connectionStatus.js') as { CONNECTION_STATUS: { CONNECTED: string } };
-    for (const [name, value] of Object.entries({ createEosManager, createMessageProducer, createRetry })) {
+    for (const [name, value] of Object.entries({ createEosManager, createRetry })) {
       if (typeof value !== 'function') throw new Error(`kafkajs internal ${name} is not a function`);
     }
-    internals = { createEosManager, createMessageProducer, createRetry, connected: CONNECTION_STATUS.CONNECTED };
+    internals = { createEosManager, createRetry };
     return internals;
   } catch (error) {
     throw new Error(
-      `the exactly-once Kafka sink needs kafkajs 2.x internals (producer/eosManager, producer/messageProducer): ${(error as Error).message}; install kafkajs ^2.2.4 or use setDeliveryGuarantee('at-least-once')`,
+      `the Kafka sink needs kafkajs 2.x internals (producer/eosManager, retry): ${(error as Error).message}; install kafkajs ^2.2.4`,
       { cause: error },
     );
   }
@@ -110,10 +96,24 @@ export interface KafkaConnection {
   disconnect(): Promise<void>;
   /** A transactional producer for `transactionalId` on this connection. */
   transactionalProducer(transactionalId: string, transactionTimeoutMs: number): TransactionalProducer;
+  /** A producer outside transactions: idempotent (acks=all, after `init`) or plain (acks=1). */
+  producer(idempotent: boolean): PlainProducer;
+  /** The partitions of `topic`; undefined until `loadTopics` loaded it. */
+  partitionsOf(topic: string): readonly PartitionMetadata[] | undefined;
+  /** Loads the metadata of `topics` (the brokers create them when they auto-create topics); retries while there is none. */
+  loadTopics(topics: readonly string[]): Promise<void>;
+}
+
+/** A producer without transactions on a shared cluster. */
+export interface PlainProducer {
+  /** InitProducerId for an idempotent producer; nothing for a plain one. */
+  init(): Promise<void>;
+  /** Sends one batch per partition. */
+  send(batches: readonly PartitionBatch[]): Promise<void>;
 }
 
 export function openKafkaConnection(config: KafkaConfig): KafkaConnection {
-  const { createEosManager, createMessageProducer, createRetry, connected } = loadInternals();
+  const { createEosManager, createRetry } = loadInternals();
   const kafka = new Kafka(config);
   const factorySymbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
   const factory = factorySymbol ? (kafka as unknown as Record<symbol, unknown>)[factorySymbol] : undefined;
@@ -121,14 +121,14 @@ export function openKafkaConnection(config: KafkaConfig): KafkaConnection {
   const cluster = (factory as (options: object) => KafkaCluster & { retry: unknown })({ metadataMaxAge: 300_000, allowAutoTopicCreation: true });
   const logger = (kafka.logger() as unknown as Logger).namespace('WeirKafkaSink');
   const retrier = createRetry(cluster.retry);
-  const partitioner = Partitioners.DefaultPartitioner();
+  const knownTopics = new Set<string>();
   return {
     cluster,
     connect: () => cluster.connect(),
     disconnect: () => cluster.disconnect(),
     transactionalProducer(transactionalId, transactionTimeoutMs) {
       const eosManager = createEosManager({ logger, cluster, transactionTimeout: transactionTimeoutMs, transactional: true, transactionalId });
-      const producer = createMessageProducer({ logger, cluster, partitioner, eosManager, idempotent: true, retrier, getConnectionStatus: () => connected });
+      const producer = new RecordProducer({ cluster, eosManager, retrier, acks: -1 });
       return {
         transactionalId,
         async init() {
@@ -136,10 +136,50 @@ export function openKafkaConnection(config: KafkaConfig): KafkaConnection {
           return { producerId: eosManager.getProducerId(), producerEpoch: eosManager.getProducerEpoch() };
         },
         begin: () => eosManager.beginTransaction(),
-        sendBatch: (topicMessages) => producer.sendBatch({ acks: -1, topicMessages }),
-        producerId: () => eosManager.getProducerId(),
+        send: (batches) => producer.send(batches),
+        producerId: () => String(eosManager.getProducerId()),
         producerEpoch: () => eosManager.getProducerEpoch(),
       };
+    },
+    producer(idempotent) {
+      const eosManager = createEosManager({ logger, cluster, transactionTimeout: 60_000, transactional: false, transactionalId: '' });
+      const producer = new RecordProducer({ cluster, eosManager, retrier, acks: idempotent ? -1 : 1 });
+      return {
+        async init() {
+          if (idempotent) await eosManager.initProducerId();
+        },
+        send: (batches) => producer.send(batches),
+      };
+    },
+    partitionsOf(topic) {
+      if (!knownTopics.has(topic)) return undefined;
+      try {
+        const partitions = cluster.findTopicPartitionMetadata(topic);
+        return partitions.length > 0 ? partitions : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    async loadTopics(topics) {
+      await retrier(async (bail) => {
+        try {
+          const fresh = topics.filter((t) => !knownTopics.has(t));
+          if (fresh.length > 0) {
+            await cluster.addMultipleTargetTopics([...new Set(fresh)]);
+            for (const t of fresh) knownTopics.add(t);
+          }
+          await cluster.refreshMetadataIfNecessary();
+          const missing = topics.filter((t) => cluster.findTopicPartitionMetadata(t).length === 0);
+          if (missing.length > 0) {
+            throw Object.assign(new Error(`Kafka has no partitions for topic ${missing.join(', ')}: create the topic, or let the brokers create topics (auto.create.topics.enable)`), {
+              name: 'KafkaJSMetadataNotLoaded',
+              retriable: true,
+            });
+          }
+        } catch (error) {
+          await handleSendError(cluster, error as Error, bail);
+        }
+      });
     },
   };
 }

@@ -15,9 +15,6 @@ export interface KafkaSinkSettings {
   maxInFlightBatches: number;
 }
 
-/** Records above this many in one input frame are sent in several batches. */
-export const MAX_BATCH_RECORDS = 10_000;
-
 type Serializer = (record: unknown) => unknown;
 
 export function kafkaSinkSettings(ctx: OperatorContext): KafkaSinkSettings {

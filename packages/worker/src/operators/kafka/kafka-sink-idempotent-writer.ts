@@ -1,4 +1,3 @@
-import { Kafka, Partitioners } from 'kafkajs';
 import type { OperatorContext } from '../../runtime/operator.ts';
 import { openKafkaConnection } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
@@ -6,7 +5,7 @@ import { recoverTransactions, restoredSinkStates } from './kafka-sink-transactio
 import type { KafkaSinkWriter } from './kafka-sink-writer.ts';
 
 /**
- * At-least-once (and `none`): one kafkajs producer per subtask, idempotent
+ * At-least-once (and `none`): one producer per subtask, idempotent
  * (no duplicates from its own retries) unless the guarantee is `none`. The
  * operator waits for every batch on a checkpoint's barrier (at-least-once)
  * and at the end of the input, so nothing written before a completed
@@ -17,30 +16,24 @@ import type { KafkaSinkWriter } from './kafka-sink-writer.ts';
  */
 export function idempotentWriter(ctx: OperatorContext, settings: KafkaSinkSettings): KafkaSinkWriter {
   const idempotent = settings.deliveryGuarantee !== 'none';
-  const kafka = new Kafka(kafkaClientConfig(settings));
-  const producer = kafka.producer({ idempotent, createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
-  const acks = idempotent ? -1 : 1;
+  const connection = openKafkaConnection(kafkaClientConfig(settings));
+  const producer = connection.producer(idempotent);
   return {
     async open() {
+      await connection.connect();
       const states = restoredSinkStates(ctx);
-      if (states.length > 0) {
-        const connection = openKafkaConnection(kafkaClientConfig(settings));
-        await connection.connect();
-        try {
-          await recoverTransactions(ctx, connection, states, undefined, settings.transactionTimeoutMs);
-        } finally {
-          await connection.disconnect();
-        }
-      }
-      await producer.connect();
+      if (states.length > 0) await recoverTransactions(ctx, connection, states, undefined, settings.transactionTimeoutMs);
+      await producer.init();
     },
-    async send(topicMessages) {
-      await producer.sendBatch({ topicMessages, acks });
+    partitionsOf: (topic) => connection.partitionsOf(topic),
+    loadTopics: (topics) => connection.loadTopics(topics),
+    async send(batches) {
+      await producer.send(batches);
     },
     snapshot: async () => [],
     async commit() {},
     async close() {
-      await producer.disconnect();
+      await connection.disconnect();
     },
   };
 }

@@ -95,11 +95,18 @@ export function transactionalWriter(ctx: OperatorContext, settings: KafkaSinkSet
   const connection = openKafkaConnection(kafkaClientConfig(settings));
   let counter = 0;
   let current: OpenTransaction | undefined;
+  // The producer of the next transaction (id `counter`), initialized ahead so
+  // that InitProducerId is not waited for after a barrier. Initializing an id
+  // opens no transaction (the first AddPartitionsToTxn does); a restore
+  // treats the id as used, which it is.
+  let prepared: OpenTransaction | undefined;
   let pending: PendingTransaction[] = [];
 
   function begin(): OpenTransaction {
     const producer = connection.transactionalProducer(transactionalIdOf(idBase, counter), timeout);
     const ready = producer.init().then(() => producer.begin());
+    // Failures surface where `ready` is awaited (the next send), not as unhandled rejections.
+    ready.catch(() => undefined);
     return { producer, ready };
   }
 
@@ -114,17 +121,24 @@ export function transactionalWriter(ctx: OperatorContext, settings: KafkaSinkSet
       const { next, fenced } = await abortLingeringTransactions(connection, idBase, ownNext ?? 0, timeout);
       ctx.count('kafkaTransactionsFenced', fenced);
       counter = next;
+      prepared = begin();
     },
-    async send(batch) {
-      current ??= begin();
+    partitionsOf: (topic) => connection.partitionsOf(topic),
+    loadTopics: (topics) => connection.loadTopics(topics),
+    async send(batches) {
+      if (!current) {
+        current = prepared ?? begin();
+        prepared = undefined;
+      }
       await current.ready;
-      await current.producer.sendBatch(batch);
+      await current.producer.send(batches);
     },
     async snapshot(checkpointId) {
       const transaction = current;
       if (transaction) {
         current = undefined;
         counter++;
+        prepared = begin();
         await transaction.ready;
         pending.push({ ...handleOf(transaction.producer), checkpointId });
       }
@@ -150,6 +164,7 @@ export function transactionalWriter(ctx: OperatorContext, settings: KafkaSinkSet
       // ones stay for the next attempt to commit.
       const transaction = current;
       current = undefined;
+      prepared = undefined;
       if (transaction) {
         const started = await transaction.ready.then(() => true, () => false);
         if (started) await endTransaction(connection, handleOf(transaction.producer), false, 5000).catch(() => undefined);

@@ -3,8 +3,11 @@ import type { OperatorDescriptor } from '@weir/common';
 import { testOperatorContext } from '../../testing/operator-context.ts';
 import { UserFunctionError } from '../../runtime/user-function-error.ts';
 import { kafkaSinkSettings, messageSerializer } from './kafka-sink-config.ts';
-import { SendQueue } from './kafka-sink-send-queue.ts';
+import { KafkaSinkSender } from './kafka-sink-sender.ts';
 import { restoredSinkStates } from './kafka-sink-transactional-writer.ts';
+import { RecordAccumulator } from './record-accumulator.ts';
+import { decodeRecordSet } from './record-batch-decoder.ts';
+import { MAX_BATCH_BYTES } from './record-producer.ts';
 
 function descriptor(config: Record<string, unknown>): OperatorDescriptor {
   return { id: 'out', name: 'KafkaSink', kind: 'sink.kafka', config: { bootstrapServers: ['localhost:9092'], topic: 't', deliveryGuarantee: 'exactly-once', ...config } };
@@ -12,44 +15,109 @@ function descriptor(config: Record<string, unknown>): OperatorDescriptor {
 
 const json = (r: unknown): string => JSON.stringify(r);
 
-describe('SendQueue', () => {
-  it('sends batches one after the other, in order, and lets the task wait below a bound', async () => {
-    const queue = new SendQueue();
-    const log: string[] = [];
-    const gates: (() => void)[] = [];
-    for (const name of ['a', 'b', 'c']) {
-      queue.push(async () => {
-        log.push(`start ${name}`);
-        await new Promise<void>((resolve) => gates.push(resolve));
-        log.push(`end ${name}`);
-      });
+describe('RecordAccumulator', () => {
+  const partitions = [
+    { partitionId: 0, leader: 1 },
+    { partitionId: 1, leader: 1 },
+  ];
+
+  it('encodes records into one batch per partition and takes at most one batch per partition per request', async () => {
+    const accumulator = new RecordAccumulator(() => partitions);
+    accumulator.append('t', { key: 'a', value: 'v1' }, 1000);
+    accumulator.append('t', { key: 'a', value: 'v2' }, 1001);
+    accumulator.append('t', { value: 'v3', partition: 1 }, 1002);
+    expect(accumulator.size).toBe(3);
+    const batches = accumulator.drain();
+    expect(accumulator.size).toBe(0);
+    expect(accumulator.drain()).toEqual([]);
+    // 'a' hashes to one partition; v3 goes to partition 1 explicitly (the same one, or the other).
+    expect(batches.reduce((n, b) => n + b.records.recordCount, 0)).toBe(3);
+    expect(new Set(batches.map((b) => b.partition)).size).toBe(batches.length);
+    const explicit = batches.find((b) => b.partition === 1)!;
+    const { records } = await decodeRecordSet(explicit.records.build({ producerId: -1n, producerEpoch: -1, baseSequence: -1, transactional: false }), 0, null);
+    const values = Array.from({ length: records.length }, (_, i) => records.valueText(i));
+    expect(values).toContain('v3');
+    expect(records.timestamp(values.indexOf('v3'))).toBe(1002);
+  });
+
+  it('closes a batch before it would pass the size limit, and keeps batches of a partition in order', () => {
+    const accumulator = new RecordAccumulator(() => partitions);
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 25; i++) accumulator.append('t', { value: big, partition: 0 }, 1000);
+    expect(accumulator.waitingBytes).toBeGreaterThan(0);
+    const first = accumulator.drain();
+    expect(first).toHaveLength(1);
+    expect(first[0]!.records.sizeBytes).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    let total = first[0]!.records.recordCount;
+    for (let batches = accumulator.drain(); batches.length > 0; batches = accumulator.drain()) {
+      expect(batches).toHaveLength(1);
+      total += batches[0]!.records.recordCount;
     }
-    expect(queue.size).toBe(3);
-    const below = queue.waitBelow(3); // resolves once fewer than 3 are queued: when a is done
-    await new Promise((r) => setTimeout(r, 10));
-    expect(log).toEqual(['start a']); // b waits for a: one request at a time
+    expect(total).toBe(25);
+  });
+
+  it('holds records of a topic without metadata, in order, until they can be routed', () => {
+    let known = false;
+    const accumulator = new RecordAccumulator(() => (known ? partitions : undefined));
+    accumulator.append('new', { value: 'a', partition: 0 }, 1);
+    known = true;
+    accumulator.append('new', { value: 'b', partition: 0 }, 2);
+    expect(accumulator.unroutedTopics).toEqual(['new']);
+    expect(accumulator.unroutedRecords).toBe(2);
+    expect(accumulator.drain()).toEqual([]);
+    expect(accumulator.route('new', 3)).toBe(true);
+    expect(accumulator.unroutedRecords).toBe(0);
+    const [batch] = accumulator.drain();
+    expect(batch!.records.recordCount).toBe(2);
+  });
+});
+
+describe('KafkaSinkSender', () => {
+  const partitions = [{ partitionId: 0, leader: 1 }];
+
+  it('sends one request at a time, each taking what accumulated meanwhile, and flushes everything', async () => {
+    const accumulator = new RecordAccumulator(() => partitions);
+    const sent: number[] = [];
+    const gates: (() => void)[] = [];
+    const sender = new KafkaSinkSender(accumulator, {
+      loadTopics: async () => undefined,
+      send: async (batches) => {
+        sent.push(batches.reduce((n, b) => n + b.records.recordCount, 0));
+        await new Promise<void>((resolve) => gates.push(resolve));
+      },
+    });
+    accumulator.append('t', { value: 'a' }, 1);
+    sender.kick();
+    accumulator.append('t', { value: 'b' }, 1);
+    accumulator.append('t', { value: 'c' }, 1);
+    sender.kick(); // one in flight: b and c wait for it
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sent).toEqual([1]);
+    const flushed = sender.flush();
     gates.shift()!();
-    await below;
-    expect(queue.size).toBe(2);
-    expect(log).toEqual(['start a', 'end a', 'start b']);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sent).toEqual([1, 2]);
     gates.shift()!();
-    await new Promise((r) => setTimeout(r, 10));
-    gates.shift()!();
-    await queue.drain();
-    expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    await flushed;
+    expect(accumulator.size).toBe(0);
   });
 
   it('keeps the first failure, sends nothing after it, and throws it on the next wait', async () => {
-    const queue = new SendQueue();
-    const sent: number[] = [];
-    queue.push(async () => sent.push(1));
-    queue.push(async () => {
-      throw new Error('broker said no');
+    const accumulator = new RecordAccumulator(() => partitions);
+    let calls = 0;
+    const sender = new KafkaSinkSender(accumulator, {
+      loadTopics: async () => undefined,
+      send: async () => {
+        calls++;
+        throw new Error('broker said no');
+      },
     });
-    queue.push(async () => sent.push(3));
-    await expect(queue.drain()).rejects.toThrow('broker said no');
-    expect(sent).toEqual([1]);
-    await expect(queue.waitBelow(10)).rejects.toThrow('broker said no');
+    accumulator.append('t', { value: 'a' }, 1);
+    await expect(sender.flush()).rejects.toThrow('broker said no');
+    accumulator.append('t', { value: 'b' }, 1);
+    sender.kick();
+    await expect(sender.waitForRoom(0)).rejects.toThrow('broker said no');
+    expect(calls).toBe(1);
   });
 });
 

@@ -2,7 +2,8 @@ import { backoffDelayMs, sleep, type SplitStatus, type WatermarkStrategySpec } f
 import type { Emit, OperatorContext, SourceOperator } from '../../runtime/operator.ts';
 import { SplitWatermarks } from '../../runtime/time/split-watermarks.ts';
 import { KafkaClient, type FetchedBatch, type FetchFailure } from './kafka-client.ts';
-import { rawText, recordDecoder, TOMBSTONE, type FetchedMessage } from './kafka-deserializers.ts';
+import type { FetchedRecords } from './fetched-records.ts';
+import { fetchedRecordDecoder, rawText, TOMBSTONE } from './kafka-deserializers.ts';
 import { parseKafkaSourceConfig, topicSelection, type StartingOffsets } from './kafka-source-config.ts';
 import { restoreOffsets, stateItem, type PartitionOffset } from './kafka-source-state.ts';
 import { missingTopics, ownedPartitions, selectTopics, splitId, type TopicPartition } from './partition-assignment.ts';
@@ -30,7 +31,7 @@ interface PartitionReader extends TopicPartition {
 /** Fetched records of one partition, emitted from index `next` on. */
 interface Chunk {
   reader: PartitionReader;
-  messages: FetchedMessage[];
+  records: FetchedRecords;
   next: number;
 }
 
@@ -52,7 +53,7 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
   const config = parseKafkaSourceConfig(ctx.descriptor.config);
   const selection = topicSelection(config);
   const { subtaskIndex, parallelism } = ctx.runtime;
-  const decode = recordDecoder(config, ctx.functions);
+  const decode = fetchedRecordDecoder(config, ctx.functions);
   const watermarks = new SplitWatermarks(ctx.descriptor.config.watermarks as WatermarkStrategySpec | undefined, ctx.functions);
   const readers = new Map<string, PartitionReader>();
   const chunks: Chunk[] = [];
@@ -177,17 +178,17 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
     if (!reader) return false;
     reader.waiting = undefined;
     reader.highWatermark = batch.highWatermark;
-    let messages = batch.messages;
+    const records = batch.records;
     if (reader.stop !== undefined) {
-      const stop = reader.stop;
-      const cut = messages.findIndex((m) => Number(m.offset) >= stop);
-      if (cut >= 0) messages = messages.slice(0, cut);
+      let keep = records.length;
+      while (keep > 0 && records.offset(keep - 1) >= reader.stop) keep--;
+      records.truncate(keep);
     }
     reader.fetchOffset = Math.max(reader.fetchOffset, batch.nextOffset);
-    if (messages.length === 0) return false;
-    chunks.push({ reader, messages, next: 0 });
-    reader.buffered += messages.length;
-    buffered += messages.length;
+    if (records.length === 0) return false;
+    chunks.push({ reader, records, next: 0 });
+    reader.buffered += records.length;
+    buffered += records.length;
     return true;
   }
 
@@ -243,7 +244,8 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
     return true;
   }
 
-  function deadLetter(reader: PartitionReader, message: FetchedMessage, error: unknown): void {
+  function deadLetter(reader: PartitionReader, records: FetchedRecords, index: number, error: unknown): void {
+    const message = records.message(index);
     ctx.deadLetters.write({
       reason: `cannot deserialize the record: ${(error as Error)?.message ?? String(error)}`,
       origin: {
@@ -321,16 +323,15 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
       let budget = max;
       while (budget > 0 && chunks.length > 0) {
         const chunk = chunks[0]!;
-        const { reader, messages } = chunk;
-        const end = Math.min(messages.length, chunk.next + budget);
+        const { reader, records } = chunk;
+        const end = Math.min(records.length, chunk.next + budget);
         for (let i = chunk.next; i < end; i++) {
-          const message = messages[i]!;
-          const offset = Number(message.offset);
+          const offset = records.offset(i);
           let record: unknown;
           try {
-            record = decode(message, reader.topic, reader.partition);
+            record = decode(records, i, reader.topic, reader.partition);
           } catch (error) {
-            deadLetter(reader, message, error);
+            deadLetter(reader, records, i, error);
             reader.position = offset + 1;
             continue;
           }
@@ -339,7 +340,7 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
             ctx.count('kafkaTombstonesSkipped');
             continue;
           }
-          const timestamp = watermarks.timestampOf(record, Number(message.timestamp));
+          const timestamp = watermarks.timestampOf(record, records.timestamp(i));
           ctx.time.timestamp = timestamp;
           watermarks.onEvent(reader.id, record, timestamp);
           next(record);
@@ -349,7 +350,7 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
         reader.buffered -= taken;
         buffered -= taken;
         chunk.next = end;
-        if (end === messages.length) chunks.shift();
+        if (end === records.length) chunks.shift();
       }
       for (const r of readers.values()) {
         if (r.buffered > 0 || r.done) continue;
