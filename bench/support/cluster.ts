@@ -60,13 +60,18 @@ export class BenchCluster {
   }
 
   async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null) {
-      const exited = new Promise((r) => this.child!.once('exit', r));
-      this.child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(this.dataDir, { recursive: true, force: true });
+    await stopLocalCluster(this.child, this.dataDir);
   }
+}
+
+/** Stops a `weir local` child (SIGTERM, waiting for it) and deletes its data directory. */
+export async function stopLocalCluster(child: ChildProcess | undefined, dataDir: string): Promise<void> {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await rm(dataDir, { recursive: true, force: true });
 }
 
 /** CPU seconds (user + system) a process has used so far. */

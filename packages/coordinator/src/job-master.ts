@@ -80,6 +80,8 @@ export class JobMaster {
   private error: string | null = null;
   private endTimeMs: number | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Set while a restart waits for the failed attempt's subtasks to end: called when one of them does. */
+  private oldSubtaskEnded: (() => void) | undefined;
   private cancelTimer: NodeJS.Timeout | undefined;
   private readonly waiters: (() => void)[] = [];
   private readonly checkpoints: CheckpointCoordinator;
@@ -217,7 +219,10 @@ export class JobMaster {
     if (this.halted) return;
     const state = update.state as ExecutionState;
     const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
-    if (isTerminalExecutionState(state)) worker?.occupied.delete(key);
+    if (isTerminalExecutionState(state)) {
+      worker?.occupied.delete(key);
+      if (update.attempt !== this.graph.attempt) this.oldSubtaskEnded?.();
+    }
     if (update.attempt !== this.graph.attempt) return;
     const execution = this.graph.get(update.vertexId, update.subtaskIndex);
     if (!execution || isTerminalExecutionState(execution.state)) return;
@@ -281,6 +286,8 @@ export class JobMaster {
 
   onWorkerLost(workerId: string, reason: string): void {
     if (this.halted) return;
+    // Subtasks of a failed attempt on that worker are gone with it: a restart waiting for them may go on.
+    this.oldSubtaskEnded?.();
     const affected = this.graph.all().some((e) => e.workerId === workerId && !isTerminalExecutionState(e.state));
     if (!affected) return;
     for (const e of this.graph.all()) {
@@ -493,25 +500,36 @@ export class JobMaster {
     this.restarts++;
     this.transition('RESTARTING');
     this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');
+    const failedAtMs = Date.now();
     this.restartTimer = setTimeout(() => {
-      void this.restart(failed);
+      void this.restart(failed, failedAtMs);
     }, delay);
   }
 
   /**
    * Starts the next attempt once every subtask of the failed one is confirmed
    * gone (a worker terminates threads that ignore cancellation), so an old
-   * sink never writes beside a new one.
+   * sink never writes beside a new one. The restart delay has run since the
+   * failure, and so has the cancellation: usually they are gone by now; if
+   * not, the last confirmation starts the attempt at once (no polling).
    */
-  private async restart(failed: ExecutionGraph): Promise<void> {
+  private async restart(failed: ExecutionGraph, failedAtMs: number): Promise<void> {
     const prefix = `${this.record.jobId}/${failed.attempt}/`;
     const deadline = Date.now() + this.deps.cancelTimeoutMs;
     const lingering = (): boolean => this.deps.registry.all().some((w) => [...w.occupied].some((key) => key.startsWith(prefix)));
     while (lingering() && Date.now() < deadline) {
-      if (this.status !== 'RESTARTING') return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (this.status !== 'RESTARTING' || this.halted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(0, Math.min(200, deadline - Date.now())));
+        this.oldSubtaskEnded = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.oldSubtaskEnded = undefined;
     }
     if (this.status !== 'RESTARTING' || this.halted) return;
+    if (lingering()) this.logger.warn({ attempt: failed.attempt, waitedMs: Date.now() - failedAtMs }, 'subtasks of the failed attempt did not confirm their end in time; starting the next attempt anyway');
     this.graph = new ExecutionGraph(this.record.jobId, this.record.graph, failed.attempt + 1);
     this.transition('RUNNING');
     void this.schedule(this.graph);

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { isTerminalExecutionState, type ExecutionState, type Frame, type SubtaskCheckpointAck, type TaskDeployment, type TaskMetrics } from '@weir/common';
 import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 
@@ -21,16 +21,13 @@ export class SubtaskThread {
   state: ExecutionState = 'DEPLOYING';
   metrics: TaskMetrics;
   deadLetterDir: string | null = null;
+  /** When the subtask was handed its thread (for the logs). */
+  readonly createdAtMs = Date.now();
   private readonly worker: Worker;
   private readonly events: SubtaskThreadEvents;
 
-  /** `entry`: the slot-thread module (see slot-thread-entry.ts). */
-  constructor(
-    deployment: TaskDeployment,
-    events: SubtaskThreadEvents,
-    resourceLimits: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number },
-    entry: URL,
-  ) {
+  /** `worker`: a slot thread started for it (see SlotThreadPool), which may still be loading. */
+  constructor(deployment: TaskDeployment, events: SubtaskThreadEvents, worker: Worker) {
     this.deployment = deployment;
     this.events = events;
     this.key = subtaskKey(deployment.jobId, deployment.attempt, deployment.vertexId, deployment.subtaskIndex);
@@ -44,7 +41,7 @@ export class SubtaskThread {
       deadLetters: 0,
       backpressuredFrames: 0,
     };
-    this.worker = new Worker(entry, { name: `subtask ${deployment.vertexName} ${deployment.subtaskIndex}`, resourceLimits });
+    this.worker = worker;
     this.worker.on('message', (message: SlotToMain) => this.onMessage(message));
     this.worker.on('error', (error) => this.finish('FAILED', `the subtask's thread crashed: ${error.stack ?? error.message}`));
     this.worker.on('exit', (code) => {

@@ -23,6 +23,7 @@ import { ArtifactCache } from './artifact-cache.ts';
 import { CoordinatorSession } from './coordinator-session.ts';
 import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
 import { slotThreadEntry } from './slot-thread-entry.ts';
+import { SlotThreadPool } from './slot-thread-pool.ts';
 import { ChannelRouter } from './network/channel-router.ts';
 import { SubtaskThread } from './subtask-thread.ts';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
@@ -49,8 +50,11 @@ export class TaskExecutor {
   private router!: ChannelRouter;
   private session!: CoordinatorSession;
   private tracker: EtcdLeaderTracker | undefined;
-  /** The module slot threads start from (a bundle of the runtime, made at start). */
-  private slotEntry!: URL;
+  /** Starts slot threads (from a bundle of the runtime, made at start), and threads ahead of a job's restart. */
+  private pool!: SlotThreadPool;
+  /** Where each job's code is cached here, while the job has subtasks here (or may come back after a failure). */
+  private readonly jobArtifacts = new Map<string, string>();
+  private stopping = false;
   /** The newest leader epoch seen (registration or order); orders from older epochs are refused. 0 without etcd. */
   private newestEpoch = 0;
   /** Threads a newer leader registration made obsolete: terminated, and nothing they report is sent on. */
@@ -67,7 +71,11 @@ export class TaskExecutor {
 
   async start(): Promise<RunningWorker> {
     const o = this.options;
-    this.slotEntry = await slotThreadEntry(this.logger);
+    this.pool = new SlotThreadPool(
+      await slotThreadEntry(this.logger),
+      { maxOldGenerationSizeMb: o.slotHeapMb, maxYoungGenerationSizeMb: o.slotYoungGenerationMb },
+      this.logger,
+    );
     this.server.addService(taskExecutorService(), {
       DeployTasks: (call: grpc.ServerUnaryCall<DeployTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
         if (!this.acceptOrder('DeployTasks', call.request.leaderEpoch, cb)) return;
@@ -172,7 +180,9 @@ export class TaskExecutor {
     const byJob = new Map<string, string>();
     for (const d of deployments) {
       if (!byJob.has(d.jobId)) byJob.set(d.jobId, await this.artifacts.get(d.jobId, this.session.coordinatorClient()));
+      this.jobArtifacts.set(d.jobId, byJob.get(d.jobId)!);
     }
+    const prepared = this.pool.size;
     for (const d of deployments) {
       const thread = new SubtaskThread(
         d,
@@ -189,21 +199,27 @@ export class TaskExecutor {
               checkpointDeclined: { jobId: t.deployment.jobId, attempt: t.deployment.attempt, checkpointId, vertexId: t.deployment.vertexId, subtaskIndex: t.deployment.subtaskIndex, reason },
             }),
         },
-        { maxOldGenerationSizeMb: this.options.slotHeapMb, maxYoungGenerationSizeMb: this.options.slotYoungGenerationMb },
-        this.slotEntry,
+        this.pool.take(d.jobId, `subtask ${d.vertexName} ${d.subtaskIndex}`),
       );
       this.threads.set(thread.key, thread);
       this.router.register(thread);
       thread.start(byJob.get(d.jobId)!, this.options.dataDir, this.options.initialCredits);
     }
-    this.logger.info({ count: deployments.length, jobId: deployments[0]?.jobId }, 'deployed subtasks');
+    this.logger.info({ count: deployments.length, jobId: deployments[0]?.jobId, preparedThreads: prepared - this.pool.size }, 'deployed subtasks');
+    // The attempt is placed: threads prepared for a restart and not used here are not needed, and
+    // threads waiting for other jobs may not outnumber the slots left. Spares wait for the next restart.
+    for (const jobId of byJob.keys()) this.pool.drop(jobId);
+    this.pool.shrinkTo(this.pool.size + this.freeSlots());
+    for (const [jobId, artifactPath] of byJob) this.pool.prepare(jobId, artifactPath, Math.min(this.options.spareThreads, this.freeSlots()), Infinity);
   }
 
   private onThreadState(thread: SubtaskThread, state: SubtaskThread['state'], error?: string): void {
     const d = thread.deployment;
+    this.logger.debug({ subtask: thread.key, state, ms: Date.now() - thread.createdAtMs }, 'subtask state');
     if (isTerminalExecutionState(state)) {
       this.router.unregister(thread);
       if (this.threads.get(thread.key) === thread) this.threads.delete(thread.key);
+      if (state !== 'FINISHED') this.prepareRestart(d.jobId, d.attempt);
       if (this.retired.has(thread)) return;
       this.finishedMetrics.set(thread.key, { metrics: thread.metrics, deadLetterDir: thread.deadLetterDir });
       if (state === 'FAILED') this.logger.warn({ subtask: thread.key, error }, 'subtask failed');
@@ -235,6 +251,26 @@ export class TaskExecutor {
     for (const thread of stale) thread.fail(`attempt ${thread.deployment.attempt} was replaced: etcd assigns attempt ${assignment.attempt} of job ${assignment.jobId} (leader epoch ${assignment.epoch})`);
   }
 
+  /**
+   * A subtask of the job failed or was cancelled here: the job is most likely
+   * restarting. Start threads for it in every free slot now (see
+   * SlotThreadPool), so that loading them overlaps the restart delay.
+   */
+  private prepareRestart(jobId: string, attempt: number): void {
+    const artifactPath = this.jobArtifacts.get(jobId);
+    if (this.stopping || !artifactPath) return;
+    // A newer attempt is already deployed here: this was a late end of an old one.
+    if ([...this.threads.values()].some((t) => t.deployment.jobId === jobId && t.deployment.attempt > attempt)) return;
+    this.pool.prepare(jobId, artifactPath, this.freeSlots() + this.pool.preparedFor(jobId));
+  }
+
+  /** Slots neither running a subtask nor holding a thread prepared for one. */
+  private freeSlots(): number {
+    let busy = 0;
+    for (const t of this.threads.values()) if (!isTerminalExecutionState(t.state)) busy++;
+    return this.options.slots - busy - this.pool.size;
+  }
+
   private threadsOf(jobId: string, attempt: number): SubtaskThread[] {
     return [...this.threads.values()].filter((t) => t.deployment.jobId === jobId && t.deployment.attempt === attempt && !this.retired.has(t));
   }
@@ -258,6 +294,8 @@ export class TaskExecutor {
   }
 
   private release(jobId: string): void {
+    this.pool.drop(jobId);
+    this.jobArtifacts.delete(jobId);
     this.router.releaseJob(jobId);
     for (const [key, entry] of this.finishedMetrics) if (entry.metrics.jobId === jobId) this.finishedMetrics.delete(key);
   }
@@ -269,9 +307,10 @@ export class TaskExecutor {
   }
 
   private async stop(): Promise<void> {
+    this.stopping = true;
     this.session.stop();
     await this.tracker?.close();
-    await Promise.all([...this.threads.values()].map((t) => t.terminate('CANCELED')));
+    await Promise.all([this.pool.close(), ...[...this.threads.values()].map((t) => t.terminate('CANCELED'))]);
     this.router.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }

@@ -10,6 +10,7 @@ export const WORKER_ENV = {
   advertisedHost: 'WEIR_ADVERTISED_HOST',
   etcd: 'WEIR_ETCD',
   clusterId: 'WEIR_CLUSTER_ID',
+  spareThreads: 'WEIR_SPARE_THREADS',
 } as const;
 
 export interface WorkerOptions {
@@ -46,12 +47,24 @@ export interface WorkerOptions {
   etcd?: string[];
   /** Which cluster in etcd (the coordinators' `--cluster-id`). */
   clusterId?: string;
+  /**
+   * Slot threads kept ready, with the job's code loaded, in free slots for
+   * each job running here, so that a restart of the job (failover) deploys
+   * into them instead of starting threads (some 250 ms of CPU each). Each
+   * costs memory while it waits (20-40 MB). 0 (the default): threads are
+   * started ahead only once a subtask of the job fails or is cancelled here.
+   */
+  spareThreads?: number;
 }
 
 export type ResolvedWorkerOptions = Required<WorkerOptions>;
 
 export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedWorkerOptions {
   const host = options.host ?? '127.0.0.1';
+  const spareThreads = options.spareThreads ?? Number(env[WORKER_ENV.spareThreads] ?? 0);
+  if (!Number.isInteger(spareThreads) || spareThreads < 0) {
+    throw new Error(`spare threads must be a whole number >= 0, not ${String(options.spareThreads ?? env[WORKER_ENV.spareThreads])}: set ${WORKER_ENV.spareThreads} to 0 (the default) or to how many threads to keep ready per job`);
+  }
   return {
     coordinator: options.coordinator ?? env[WORKER_ENV.coordinator] ?? '127.0.0.1:6123',
     host,
@@ -67,5 +80,6 @@ export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.Process
     slotYoungGenerationMb: options.slotYoungGenerationMb ?? 8,
     etcd: options.etcd ?? (env[WORKER_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     clusterId: options.clusterId ?? env[WORKER_ENV.clusterId] ?? 'default',
+    spareThreads,
   };
 }

@@ -20,6 +20,8 @@ export interface LocalClusterOptions {
   slots: number;
   port: number;
   dataDir: string;
+  /** Slot threads each worker keeps ready per running job (`weir worker --spare-threads`). */
+  spareThreads?: number;
   /** Called with one line for the person running `weir local`. */
   say: (line: string) => void;
 }
@@ -60,7 +62,18 @@ export class LocalCluster {
       const worker: Member = {
         name: `worker ${i}`,
         nodeArgs: [WORKER_NODE_FLAGS],
-        args: ['worker', '--coordinator', this.address, '--slots', String(o.slots), '--data-dir', join(dataDir, `worker-${i}`), '--worker-id', `local-worker-${i}`],
+        args: [
+          'worker',
+          '--coordinator',
+          this.address,
+          '--slots',
+          String(o.slots),
+          '--data-dir',
+          join(dataDir, `worker-${i}`),
+          '--worker-id',
+          `local-worker-${i}`,
+          ...(o.spareThreads ? ['--spare-threads', String(o.spareThreads)] : []),
+        ],
         child: undefined,
       };
       this.members.push(worker);

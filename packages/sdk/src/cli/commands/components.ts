@@ -59,7 +59,12 @@ export function workerCommand(): Command {
     .option('--worker-id <id>', 'a stable id (default: random)')
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): register there and follow the leading coordinator of --cluster-id (instead of --coordinator)').env(ETCD_ENV.endpoints))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd').env(ETCD_ENV.clusterId).default('default'))
-    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string }) => {
+    .addOption(
+      new Option('--spare-threads <n>', 'slot threads kept ready per running job (its code loaded) in free slots, so a failover deploys into them (20-40 MB each)')
+        .env('WEIR_SPARE_THREADS')
+        .argParser(wholeNumber('--spare-threads')),
+    )
+    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string; spareThreads?: number }) => {
       const etcd = etcdEndpoints(flags.etcd);
       if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
       const running = await startWorker({
@@ -72,6 +77,7 @@ export function workerCommand(): Command {
         dataDir: flags.dataDir,
         ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
         ...(flags.workerId ? { workerId: flags.workerId } : {}),
+        ...(flags.spareThreads !== undefined ? { spareThreads: flags.spareThreads } : {}),
       });
       process.stdout.write(`weir worker ${running.workerId} listening on ${running.address}\n`);
       stopOnSignals(() => running.stop());

@@ -9,7 +9,8 @@ export function localCommand(): Command {
     .option('--slots <n>', 'slots (subtask threads) per worker', wholeNumber('--slots', 1), 4)
     .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
-    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string }) => {
+    .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
+    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number }) => {
       const cluster = new LocalCluster({ ...flags, say: (line) => process.stdout.write(line + '\n') });
       let stopping = false;
       const stop = (): void => {

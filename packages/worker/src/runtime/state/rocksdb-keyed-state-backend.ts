@@ -44,9 +44,9 @@ const SCAN_BATCH = 8_192;
 /** Table ids take two bytes of every RocksDB key. */
 const MAX_TABLES = 0x10000;
 /** A full snapshot replaces an incremental chain once its deltas hold at least this many entries (and as many as its base). */
-const MATERIALIZE_MIN_ENTRIES = 50_000;
+const MATERIALIZE_MIN_ENTRIES = 10_000;
 /** ... or once the chain has this many files. */
-const MATERIALIZE_MAX_FILES = 16;
+const MATERIALIZE_MAX_FILES = 8;
 /** Changes held in memory between two checkpoints before they go to a delta file early. */
 const SPILL_ENTRIES = 200_000;
 
@@ -74,7 +74,7 @@ export interface RocksDBKeyedStateBackendOptions {
   /**
    * When a full snapshot replaces the incremental chain: once its deltas
    * hold at least `minEntries` entries and as many as the base, or it has
-   * `maxFiles` files (default 50,000 and 16).
+   * `maxFiles` files (default 10,000 and 8).
    */
   materialization?: { minEntries: number; maxFiles: number };
   /** Changes held in memory between two checkpoints before they go to a delta file early (default 200,000). */
