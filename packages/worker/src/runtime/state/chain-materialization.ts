@@ -6,7 +6,7 @@ import { KEYED_STATE_CHUNK, readKeyedStatePieces, writeKeyedStateFile, type Keye
 import { packStateValue } from './state-value-codec.ts';
 
 /** Entries merged per pass: a chain holding more is merged in key-group ranges, one pass each (each reads every file). */
-const PASS_ENTRIES = 400_000;
+const PASS_ENTRIES = 800_000;
 /** Chains with more entries than this are materialized by scanning the database instead (one pass, bounded memory). */
 export const MERGE_MAX_ENTRIES = 1_600_000;
 /** Pieces worked through before letting records flow again. */
@@ -14,8 +14,6 @@ const PIECES_PER_SLICE = 16;
 
 interface Merged {
   g: number;
-  t: string;
-  k: string;
   p: Uint8Array;
 }
 
@@ -45,7 +43,14 @@ export async function materializeChain(
   }
   async function* blocks(): AsyncGenerator<KeyedStatePackedBlock> {
     for (const range of ranges) {
-      const merged = new Map<string, Merged>();
+      // Per table: key -> latest (key group, packed value). Values stay views into the files' bytes: a mergeable
+      // chain is small (MERGE_MAX_ENTRIES), and copying every value cost more than the bytes it would free.
+      const tables = new Map<string, Map<string, Merged>>();
+      const tableOf = (t: string): Map<string, Merged> => {
+        let entries = tables.get(t);
+        if (!entries) tables.set(t, (entries = new Map()));
+        return entries;
+      };
       for (const file of files) {
         let pieces = 0;
         for await (const piece of readKeyedStatePieces(dirname(file.path), { ...file.handle, file: basename(file.path) })) {
@@ -54,39 +59,37 @@ export async function materializeChain(
             if (isCancelled()) throw new Error('keyed state: materialization cancelled');
           }
           if (Array.isArray(piece)) {
-            for (const [g, t, k, v] of piece) if (g >= range.start && g <= range.end) merged.set(`${t}\u0000${k}`, { g, t, k, p: packStateValue(v) });
+            for (const [g, t, k, v] of piece) if (g >= range.start && g <= range.end) tableOf(t).set(k, { g, p: packStateValue(v) });
             continue;
           }
-          const { t, g, k } = piece;
+          const { g, k } = piece;
+          const entries = tableOf(piece.t);
           const packed = 'p' in piece ? piece.p : undefined;
           const decoded = 'v' in piece ? piece.v : undefined;
           for (let j = 0; j < k.length; j++) {
             const group = typeof g === 'number' ? g : g[j]!;
             if (group < range.start || group > range.end) continue;
-            const id = `${t}\u0000${k[j]!}`;
-            // Copied out of the piece, so the file's bytes can go once it is read.
             const value = packed ? packed[j]! : packStateValue(decoded![j]);
-            if (value === null) merged.delete(id);
-            else merged.set(id, { g: group, t, k: k[j]!, p: Buffer.from(value) });
+            if (value === null) entries.delete(k[j]!);
+            else entries.set(k[j]!, { g: group, p: value });
           }
         }
       }
-      // Blocks per table, in whatever order the map holds the entries.
-      const open = new Map<string, KeyedStatePackedBlock & { g: number[] }>();
       let emitted = 0;
-      for (const entry of merged.values()) {
-        let block = open.get(entry.t);
-        if (!block) open.set(entry.t, (block = { t: entry.t, g: [], k: [], p: [] }));
-        block.g.push(entry.g);
-        block.k.push(entry.k);
-        block.p.push(entry.p);
-        if (block.k.length === KEYED_STATE_CHUNK) {
-          open.delete(entry.t);
-          yield block;
-          if (++emitted % PIECES_PER_SLICE === 0) await yieldToRecords();
+      for (const [t, entries] of tables) {
+        let block: KeyedStatePackedBlock & { g: number[] } = { t, g: [], k: [], p: [] };
+        for (const [key, { g, p }] of entries) {
+          block.g.push(g);
+          block.k.push(key);
+          block.p.push(p);
+          if (block.k.length === KEYED_STATE_CHUNK) {
+            yield block;
+            block = { t, g: [], k: [], p: [] };
+            if (++emitted % PIECES_PER_SLICE === 0) await yieldToRecords();
+          }
         }
+        if (block.k.length > 0) yield block;
       }
-      for (const block of open.values()) yield block;
     }
   }
   return writeKeyedStateFile(dirname(path), basename(path), header, blocks());
