@@ -9,8 +9,8 @@ import { packStateValue } from './state-value-codec.ts';
 const PASS_ENTRIES = 800_000;
 /** Chains with more entries than this are materialized by scanning the database instead (one pass, bounded memory). */
 export const MERGE_MAX_ENTRIES = 1_600_000;
-/** Pieces worked through before letting records flow again. */
-const PIECES_PER_SLICE = 16;
+/** Pieces worked through before letting records flow again (a few milliseconds of work). */
+const PIECES_PER_SLICE = 4;
 
 interface Merged {
   g: number;

@@ -47,6 +47,8 @@ const MAX_TABLES = 0x10000;
 const MATERIALIZE_MIN_ENTRIES = 10_000;
 /** ... or once the chain has this many files. */
 const MATERIALIZE_MAX_FILES = 8;
+/** How long after its checkpoint is written a materialization merge starts (the checkpoint completes meanwhile). */
+const MATERIALIZE_DELAY_MS = 1_000;
 /** Changes held in memory between two checkpoints before they go to a delta file early. */
 const SPILL_ENTRIES = 200_000;
 
@@ -409,7 +411,11 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     this.openSnapshots.add(session);
     const tableNames = [...this.tableNames];
     const { keyGroupRange, maxParallelism, openSnapshots } = this;
-    const chainView = this.chain ? this.extendChain(this.chain, session, tableNames) : undefined;
+    // A materialization merge waits until this snapshot's checkpoint is written (or released), so its CPU does not
+    // fall into the checkpoint.
+    let checkpointWritten!: () => void;
+    const afterCheckpoint = new Promise<void>((resolve) => (checkpointWritten = resolve));
+    const chainView = this.chain ? this.extendChain(this.chain, session, tableNames, afterCheckpoint) : undefined;
     let released = false;
     const chain = this.chain;
     return {
@@ -420,13 +426,18 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
       ...(chain && chainView
         ? {
             writeIncremental: async (directory: string, stem: string): Promise<{ handles: KeyedStateHandle[]; writtenBytes: number }> => {
-              const handles = await chain.linkInto(chainView.files, directory, stem);
-              const written = await Promise.all(chainView.written);
-              return { handles, writtenBytes: written.reduce((n, f) => n + f.handle.bytes, 0) };
+              try {
+                const handles = await chain.linkInto(chainView.files, directory, stem);
+                const written = await Promise.all(chainView.written);
+                return { handles, writtenBytes: written.reduce((n, f) => n + f.handle.bytes, 0) };
+              } finally {
+                checkpointWritten();
+              }
             },
           }
         : {}),
       release(): void {
+        checkpointWritten();
         if (released) return;
         released = true;
         openSnapshots.delete(session);
@@ -445,6 +456,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     chain: IncrementalSnapshotChain,
     session: RocksSession,
     tableNames: readonly string[],
+    afterCheckpoint: Promise<void>,
   ): { files: readonly Promise<ChainFile>[]; written: Promise<ChainFile>[] } {
     const header = { maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange };
     const written = this.spilled.splice(0);
@@ -468,12 +480,15 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     if (!this.materializing && chain.wantsMaterialization(this.materialization.minEntries, this.materialization.maxFiles)) {
       // Merging the chain's files costs a fraction of scanning the database (rocksdb-native's iterator is slow per
       // entry); a chain too large to merge in a few passes is materialized by a scan (bounded memory) instead,
-      // started now, while the snapshot is open.
+      // started now, while the snapshot is open. A merge starts a moment after this checkpoint is written.
       this.materializing = true;
       const path = chain.newPath('base');
       const handle =
         chain.entries() <= MERGE_MAX_ENTRIES
-          ? Promise.all(view.files).then((files) => materializeChain(files, path, header, () => this.closed))
+          ? afterCheckpoint
+              .then(() => new Promise((resolve) => setTimeout(resolve, MATERIALIZE_DELAY_MS)))
+              .then(() => Promise.all(view.files))
+              .then((files) => materializeChain(files, path, header, () => this.closed))
           : this.writeFull(session, tableNames, dirname(path), basename(path), header);
       void this.track(handle)
         .then((h) => chain.materialized(view.generation, view.length, { path, handle: h }))
