@@ -2,6 +2,7 @@
 // decoded here rather than by kafkajs: the response's record sets stay raw
 // bytes (decoded by record-batch-decoder.ts) instead of becoming one object,
 // two Buffer slices and several Long/string conversions per record.
+import { readInt64, readTopicPartitions } from './kafka-wire.ts';
 import type { AbortedTransactionRange } from './record-batch-decoder.ts';
 
 /** The Fetch version used; brokers from Kafka 2.3 on support it. */
@@ -67,47 +68,35 @@ export function encodeFetchRequest(request: FetchRequest): Buffer {
   return buf;
 }
 
-function readInt64(buf: Buffer, at: number): number {
-  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
-}
-
 /** Decodes a Fetch v11 response body (after the correlation id). */
 export function decodeFetchResponse(payload: Buffer): { errorCode: number; partitions: FetchPartitionResponse[] } {
   let p = 4; // throttle time
   const errorCode = payload.readInt16BE(p);
   p += 2 + 4; // error code, session id
   const partitions: FetchPartitionResponse[] = [];
-  const topicCount = payload.readInt32BE(p);
-  p += 4;
-  for (let t = 0; t < topicCount; t++) {
-    const nameLength = payload.readInt16BE(p);
-    p += 2;
-    const topic = payload.toString('utf8', p, p + nameLength);
-    p += nameLength;
-    const partitionCount = payload.readInt32BE(p);
-    p += 4;
-    for (let i = 0; i < partitionCount; i++) {
-      const partition = payload.readInt32BE(p);
-      const partitionError = payload.readInt16BE(p + 4);
-      const highWatermark = readInt64(payload, p + 6);
-      p += 4 + 2 + 8 + 8 + 8; // partition, error, high watermark, last stable offset, log start offset
-      const abortedCount = payload.readInt32BE(p);
-      p += 4;
-      let abortedTransactions: AbortedTransactionRange[] | null = null;
-      if (abortedCount >= 0) {
-        abortedTransactions = [];
-        for (let a = 0; a < abortedCount; a++) {
-          abortedTransactions.push({ producerId: payload.readBigInt64BE(p), firstOffset: readInt64(payload, p + 8) });
-          p += 16;
-        }
+  readTopicPartitions(payload, p, (topic, at) => {
+    let q = at;
+    const partition = payload.readInt32BE(q);
+    const partitionError = payload.readInt16BE(q + 4);
+    const highWatermark = readInt64(payload, q + 6);
+    q += 4 + 2 + 8 + 8 + 8; // partition, error, high watermark, last stable offset, log start offset
+    const abortedCount = payload.readInt32BE(q);
+    q += 4;
+    let abortedTransactions: AbortedTransactionRange[] | null = null;
+    if (abortedCount >= 0) {
+      abortedTransactions = [];
+      for (let a = 0; a < abortedCount; a++) {
+        abortedTransactions.push({ producerId: payload.readBigInt64BE(q), firstOffset: readInt64(payload, q + 8) });
+        q += 16;
       }
-      p += 4; // preferred read replica
-      const setLength = payload.readInt32BE(p);
-      p += 4;
-      const recordSet = setLength > 0 ? payload.subarray(p, p + setLength) : payload.subarray(p, p);
-      if (setLength > 0) p += setLength;
-      partitions.push({ topic, partition, errorCode: partitionError, highWatermark, abortedTransactions, recordSet });
     }
-  }
+    q += 4; // preferred read replica
+    const setLength = payload.readInt32BE(q);
+    q += 4;
+    const recordSet = setLength > 0 ? payload.subarray(q, q + setLength) : payload.subarray(q, q);
+    if (setLength > 0) q += setLength;
+    partitions.push({ topic, partition, errorCode: partitionError, highWatermark, abortedTransactions, recordSet });
+    return q;
+  });
   return { errorCode, partitions };
 }

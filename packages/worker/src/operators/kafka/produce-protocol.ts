@@ -1,6 +1,7 @@
 // The Produce request (API key 0, versions 3 to 7: the same request body)
 // carrying record batches encoded by record-batch-encoder.ts, and its
 // response.
+import { readInt64, readTopicPartitions } from './kafka-wire.ts';
 
 export const PRODUCE_API_KEY = 0;
 export const PRODUCE_MIN_VERSION = 3;
@@ -59,24 +60,13 @@ export function encodeProduceRequest(request: ProduceRequest): Buffer {
 /** Decodes a Produce response body (versions 3 to 7). */
 export function decodeProduceResponse(payload: Buffer, version: number): ProducePartitionResponse[] {
   const out: ProducePartitionResponse[] = [];
-  let p = 0;
-  const topicCount = payload.readInt32BE(p);
-  p += 4;
-  for (let t = 0; t < topicCount; t++) {
-    const nameLength = payload.readInt16BE(p);
-    p += 2;
-    const topic = payload.toString('utf8', p, p + nameLength);
-    p += nameLength;
-    const partitionCount = payload.readInt32BE(p);
-    p += 4;
-    for (let i = 0; i < partitionCount; i++) {
-      const partition = payload.readInt32BE(p);
-      const errorCode = payload.readInt16BE(p + 4);
-      const baseOffset = payload.readInt32BE(p + 6) * 4294967296 + payload.readUInt32BE(p + 10);
-      p += 4 + 2 + 8 + 8; // partition, error code, base offset, log append time
-      if (version >= 5) p += 8; // log start offset
-      out.push({ topic, partition, errorCode, baseOffset });
-    }
-  }
+  readTopicPartitions(payload, 0, (topic, at) => {
+    const partition = payload.readInt32BE(at);
+    const errorCode = payload.readInt16BE(at + 4);
+    const baseOffset = readInt64(payload, at + 6);
+    out.push({ topic, partition, errorCode, baseOffset });
+    // partition, error code, base offset, log append time, and from version 5 the log start offset
+    return at + 4 + 2 + 8 + 8 + (version >= 5 ? 8 : 0);
+  });
   return out;
 }

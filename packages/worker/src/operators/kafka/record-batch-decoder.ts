@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { FetchedRecords } from './fetched-records.ts';
 import { readVarint, type Cursor } from './zigzag-varint.ts';
+import { readInt64 } from './kafka-wire.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -46,10 +47,6 @@ function codecOf(attributes: number): Codec {
   const codec = lookupCodec(attributes);
   if (!codec) throw new Error(`unknown compression codec ${attributes & COMPRESSION_MASK} in a Kafka record batch`);
   return codec;
-}
-
-function readInt64(buf: Buffer, at: number): number {
-  return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
 }
 
 /**
