@@ -24,7 +24,6 @@ import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
 import { INCREMENTAL_STAGING, removeEarlierAttemptStaging } from './state/incremental-snapshot-chain.ts';
-import { readKeyedStateEntries } from './state/keyed-state-file.ts';
 import { RocksDBKeyedStateBackend } from './state/rocksdb-keyed-state-backend.ts';
 import type { KeyedStateBackend } from './state/keyed-state-backend.ts';
 import { DELETED_STATE_ENTRY } from './state/state-value-codec.ts';
@@ -495,25 +494,21 @@ export class StreamTask {
     const headId = (this.source ?? this.operators[0]!).id;
     const handles = restore.operators[headId]?.keyedState ?? [];
     if (handles.length === 0) return;
-    await this.state.restore(restore.directory, handles);
+    // Timers are keyed state; their firing order lives in memory and is rebuilt from the same pass. The files are a
+    // chain applied in order (later files overwrite and delete), so entries are collected before rebuilding.
     const timers = this.operators[0]?.op.timers;
-    if (!timers) return;
-    // Timers are keyed state; their firing order lives in memory and is rebuilt here.
-    const d = this.deployment;
-    const range = keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism);
-    // The files are a chain applied in order (later files overwrite and delete), so collect before rebuilding.
     const restored = new Map<string, Map<string, unknown>>();
-    for (const handle of handles) {
-      for await (const piece of readKeyedStateEntries(restore.directory, handle, range)) {
-        for (const [, table, key, value] of piece) {
-          if (!table.startsWith('timers/')) continue;
-          let entries = restored.get(table);
-          if (!entries) restored.set(table, (entries = new Map()));
-          if (value === DELETED_STATE_ENTRY) entries.delete(key);
-          else entries.set(key, value);
-        }
-      }
-    }
+    const visit = {
+      tablePrefix: 'timers/',
+      entry(table: string, key: string, value: unknown): void {
+        let entries = restored.get(table);
+        if (!entries) restored.set(table, (entries = new Map()));
+        if (value === DELETED_STATE_ENTRY) entries.delete(key);
+        else entries.set(key, value);
+      },
+    };
+    await this.state.restore(restore.directory, handles, timers ? visit : undefined);
+    if (!timers) return;
     for (const [table, entries] of restored) for (const [key, value] of entries) timers.service.restore(table, key, value);
   }
 

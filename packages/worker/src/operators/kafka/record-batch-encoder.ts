@@ -100,12 +100,7 @@ export class RecordBatchBuilder {
     }
     this.ensure(varintSize(body) + body);
     const buf = this.buf;
-    let p = writeVarint(buf, this.pos, body);
-    buf[p++] = 0; // record attributes
-    p = writeVarint(buf, p, timestampDelta);
-    p = writeVarint(buf, p, offsetDelta);
-    p = writeVarint(buf, p, keyLength);
-    if (keyLength > 0) p = this.write(p, key!, keyLength);
+    let p = this.writeHead(body, timestampDelta, offsetDelta, key, keyLength);
     p = writeVarint(buf, p, valueLength);
     if (valueLength > 0) p = this.write(p, value!, valueLength);
     if (list) {
@@ -125,6 +120,18 @@ export class RecordBatchBuilder {
     this.count++;
   }
 
+  /** Writes a record's length, attributes, deltas and key at the end of the buffer; returns where the value goes. */
+  private writeHead(body: number, timestampDelta: number, offsetDelta: number, key: RecordBytes, keyLength: number): number {
+    const buf = this.buf;
+    let p = writeVarint(buf, this.pos, body);
+    buf[p++] = 0; // record attributes
+    p = writeVarint(buf, p, timestampDelta);
+    p = writeVarint(buf, p, offsetDelta);
+    p = writeVarint(buf, p, keyLength);
+    if (keyLength > 0) p = this.write(p, key!, keyLength);
+    return p;
+  }
+
   /**
    * One pass for the common case of a string value in ASCII: it is written
    * where it goes if its UTF-8 length is its length, and that is checked
@@ -137,12 +144,7 @@ export class RecordBatchBuilder {
     // Room for the worst case (3 bytes per UTF-16 unit), so the write below never stops short.
     this.ensure(varintSize(body) + head + 3 * length + 1);
     const buf = this.buf;
-    let p = writeVarint(buf, this.pos, body);
-    buf[p++] = 0; // record attributes
-    p = writeVarint(buf, p, timestampDelta);
-    p = writeVarint(buf, p, offsetDelta);
-    p = writeVarint(buf, p, keyLength);
-    if (keyLength > 0) p = this.write(p, key!, keyLength);
+    let p = this.writeHead(body, timestampDelta, offsetDelta, key, keyLength);
     p = writeVarint(buf, p, length);
     if (buf.write(value, p, 'utf8') !== length) return false;
     p += length;

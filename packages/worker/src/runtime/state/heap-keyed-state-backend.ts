@@ -1,5 +1,5 @@
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
-import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
+import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, RestoreVisitor, StateTable } from './keyed-state-backend.ts';
 import { KEYED_STATE_CHUNK, readKeyedStateEntries, writeKeyedStateFile, type KeyedStateBlock } from './keyed-state-file.ts';
 import { DELETED_STATE_ENTRY } from './state-value-codec.ts';
 
@@ -79,10 +79,11 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     };
   }
 
-  async restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void> {
+  async restore(directory: string, handles: readonly KeyedStateHandle[], visit?: RestoreVisitor): Promise<void> {
     for (const handle of handles) {
       for await (const entries of readKeyedStateEntries(directory, handle, this.keyGroupRange)) {
         for (const [, table, key, value] of entries) {
+          if (visit && table.startsWith(visit.tablePrefix)) visit.entry(table, key, value);
           if (value === DELETED_STATE_ENTRY) this.table(table).delete(key);
           else this.table(table).set(key, value);
         }

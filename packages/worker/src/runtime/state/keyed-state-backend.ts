@@ -7,6 +7,12 @@ export interface StateTable {
   delete(key: string): void;
 }
 
+/** Entries of some tables, handed over while a backend restores (see KeyedStateBackend.restore). */
+export interface RestoreVisitor {
+  tablePrefix: string;
+  entry(table: string, key: string, value: unknown): void;
+}
+
 /** What a keyed-state snapshot file holds, for the checkpoint metadata. */
 export type KeyedStateHandle = KeyedStateHandleSpec;
 
@@ -53,7 +59,13 @@ export interface KeyedStateBackend {
   /** Changed entries held in memory, not yet written (for backends that flush). */
   dirtyCount?(): number;
   snapshot(): Promise<KeyedStateSnapshot> | KeyedStateSnapshot;
-  /** Loads the entries of the given snapshot files (in order) that fall in this backend's key-group range. */
-  restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void>;
+  /**
+   * Loads the entries of the given snapshot files (in order) that fall in
+   * this backend's key-group range. `visit` sees, in the same pass, every
+   * entry of the tables whose names start with its prefix (decoded values;
+   * DELETED_STATE_ENTRY for a deletion), e.g. timers, whose firing order is
+   * rebuilt in memory.
+   */
+  restore(directory: string, handles: readonly KeyedStateHandle[], visit?: RestoreVisitor): Promise<void>;
   close(): Promise<void> | void;
 }

@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
 import { MERGE_MAX_ENTRIES, materializeChain } from './chain-materialization.ts';
 import { IncrementalSnapshotChain, type ChainFile } from './incremental-snapshot-chain.ts';
-import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, StateTable } from './keyed-state-backend.ts';
+import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, RestoreVisitor, StateTable } from './keyed-state-backend.ts';
 import { KEYED_STATE_CHUNK, readKeyedStateEntries, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
 import { DELETED_STATE_ENTRY, PackedStateValue, packStateValue, unpackStateValue } from './state-value-codec.ts';
 
@@ -591,7 +591,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
   }
 
   /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
-  async restore(directory: string, handles: readonly KeyedStateHandle[]): Promise<void> {
+  async restore(directory: string, handles: readonly KeyedStateHandle[], visit?: RestoreVisitor): Promise<void> {
     this.checkOpen();
     await this.flush();
     for (const handle of handles) {
@@ -619,6 +619,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
           const table = this.tableState(name);
           table.onDisk = true;
           table.cache.delete(key);
+          if (visit && name.startsWith(visit.tablePrefix)) visit.entry(name, key, value instanceof PackedStateValue ? unpackStateValue(value.bytes) : value);
           const packed = value === DELETED_STATE_ENTRY ? null : value instanceof PackedStateValue ? value.bytes : packValue(table, key, value);
           encoded.push([encodeKey(keyGroup, table.id, key), packed]);
         }
