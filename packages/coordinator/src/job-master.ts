@@ -231,6 +231,8 @@ export class JobMaster {
       const final = JSON.parse(update.metricsJson) as { metrics: Execution['metrics']; deadLetterDir: string | null };
       execution.metrics = final.metrics;
       execution.deadLetterDir = final.deadLetterDir;
+      // A subtask may end between two heartbeats: its last report still names the splits it read.
+      this.recordSplits();
     }
     if (state === 'RUNNING' && !this.checkpointsStarted && this.status === 'RUNNING' && this.graph.allIn('RUNNING')) {
       this.checkpointsStarted = true;
