@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/sdk/src/cli/**'],
+    ignores: ['packages/cli/src/**'],
     rules: { 'no-console': 'error' },
   },
 );

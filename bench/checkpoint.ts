@@ -5,7 +5,7 @@
 // runs against the throughput in the seconds before it.
 // Run: npx node bench/checkpoint.ts [--keys 1000000] [--interval-ms 15000] [--checkpoints 2] [--state rocksdb|heap]
 import { parseArgs } from 'node:util';
-import type { CheckpointView } from '@weir/common';
+import type { CheckpointView } from '@weir/protocol';
 import { BenchCluster, machine, weir } from './support/cluster.ts';
 
 const { values } = parseArgs({

@@ -20,7 +20,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WeirClient } from '@weir/sdk/client';
+import { WeirClient } from '@weir/client';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, cpuSeconds, machine, weir } from './support/cluster.ts';

@@ -6,7 +6,7 @@
 // include transaction markers, one per partition and checkpoint, negligible).
 // Run: npx node bench/kafka-sink.ts [--events 600000] [--modes exactly-once,at-least-once]
 import { parseArgs } from 'node:util';
-import { WeirClient } from '@weir/sdk/client';
+import { WeirClient } from '@weir/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, machine, weir } from './support/cluster.ts';

@@ -5,7 +5,7 @@
 // counters over the run, from the first record to the last.
 // Run: npx node bench/kafka-source.ts [--records 2000000]
 import { parseArgs } from 'node:util';
-import { WeirClient } from '@weir/sdk/client';
+import { WeirClient } from '@weir/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';

@@ -9,9 +9,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ClusterView } from '@weir/common';
+import type { ClusterView } from '@weir/protocol';
 import { createEtcdClient, EtcdKeys, readLeaderAddress } from '@weir/coordinator';
-import { WeirClient } from '@weir/sdk/client';
+import { WeirClient } from '@weir/client';
 import { startHaCluster, type HaCluster, type HaMember } from '../test/helpers/etcd-cluster.ts';
 import { machine } from './support/cluster.ts';
 

@@ -15,8 +15,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { JobStatusView } from '@weir/common';
-import { WeirClient } from '@weir/sdk/client';
+import type { JobStatusView } from '@weir/protocol';
+import { WeirClient } from '@weir/client';
 import { cpuSeconds, machine, REPO_ROOT, stopLocalCluster, weir } from './support/cluster.ts';
 
 const { values } = parseArgs({
@@ -43,7 +43,7 @@ class LoggedCluster {
 
   async start(workers: number, slots: number): Promise<void> {
     this.dataDir = await mkdtemp(join(tmpdir(), 'weir-bench-'));
-    this.child = spawn(process.execPath, [join(REPO_ROOT, 'packages/sdk/bin/weir.mjs'), 'local', '--port', '0', '--workers', String(workers), '--slots', String(slots), '--data-dir', this.dataDir], {
+    this.child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/weir.mjs'), 'local', '--port', '0', '--workers', String(workers), '--slots', String(slots), '--data-dir', this.dataDir], {
       cwd: REPO_ROOT,
       env: { ...process.env, WEIR_LOG_LEVEL: values.timeline ? 'debug' : 'warn', WEIR_SPARE_THREADS: values['spare-threads'] },
       stdio: ['ignore', 'pipe', 'pipe'],

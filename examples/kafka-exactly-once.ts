@@ -10,16 +10,15 @@
 // offset. `--mode at-least-once` flushes on checkpoints instead of using
 // transactions (no duplicates are filtered then).
 import { parseArgs } from 'node:util';
+import { defineJob, ValueStateDescriptor } from '@weir/sdk';
 import {
-  defineJob,
   KafkaDeserializers,
   KafkaRecordSerializer,
   KafkaSerializers,
   KafkaSink,
   KafkaSource,
   OffsetsInitializer,
-  ValueStateDescriptor,
-} from '@weir/sdk';
+} from '@weir/connector-kafka';
 
 interface Event {
   key: string;

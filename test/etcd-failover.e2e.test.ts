@@ -7,9 +7,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { grpc, taskExecutorClient, unaryCall, type ClusterView } from '@weir/common';
-import { createEtcdClient, EtcdKeys, EtcdLeadership, EtcdMetadataStore, NotLeaderError, readLeaderAddress, type LeaderFence } from '@weir/coordinator';
-import { createLogger, type JobGraph } from '@weir/common';
+import { grpc, taskExecutorClient, unaryCall, type ClusterView } from '@weir/protocol';
+import {
+  createEtcdClient,
+  EtcdKeys,
+  EtcdLeadership,
+  EtcdMetadataStore,
+  NotLeaderError,
+  readLeaderAddress,
+  type LeaderFence,
+} from '@weir/coordinator';
+import { type JobGraph } from '@weir/common';
+import { createLogger } from '@weir/protocol';
 import { expectedCounts, startHaCluster, type HaCluster, type HaMember } from './helpers/etcd-cluster.ts';
 import { eventually } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';

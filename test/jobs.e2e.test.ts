@@ -90,8 +90,8 @@ describe('keyed-counts', () => {
 
 describe('submission', () => {
   it('is idempotent: a SubmitJob retried with the same submission id makes one job, not two', async () => {
-    const { prepareJob } = await import('@weir/sdk/client');
-    const { jobManagerClient, unaryCall } = await import('@weir/common');
+    const { prepareJob } = await import('@weir/client');
+    const { jobManagerClient, unaryCall } = await import('@weir/protocol');
     const output = join(work, 'idempotent');
     const prepared = await prepareJob('examples/keyed-counts.ts', ['--events', '1000', '--keys', '3', '--output', output], 1);
     const client = jobManagerClient(cluster.address);

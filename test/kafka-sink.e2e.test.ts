@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorDescriptor } from '@weir/common';
 import { kafkaSink } from '../packages/worker/src/operators/kafka/kafka-sink.ts';
 import { testOperatorContext } from '../packages/worker/src/testing/operator-context.ts';
-import { KafkaRecordSerializer, KafkaSerializers, KafkaSink } from '@weir/sdk';
+import { KafkaRecordSerializer, KafkaSerializers, KafkaSink } from '@weir/connector-kafka';
 import { startKafka, type KafkaBroker } from './helpers/kafka-broker.ts';
 import { readTopic as readTopicWithKcat, type ConsumedMessage as Consumed } from './helpers/kafka-topics.ts';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';

@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobStatusView } from '@weir/common';
+import type { JobStatusView } from '@weir/protocol';
 import {
   ACTIVE_PEOPLE,
   AVERAGE_SIZE,

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointView, JobStatusView } from '@weir/common';
+import type { CheckpointView, JobStatusView } from '@weir/protocol';
 import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { readJsonLines } from './helpers/outputs.ts';
 

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterView, WorkerView } from '@weir/common';
+import type { ClusterView, WorkerView } from '@weir/protocol';
 import { eventually } from './helpers/local-cluster.ts';
 import { REPO_ROOT, WEIR_BIN, weirJson } from './helpers/weir-cli.ts';
 

@@ -3,7 +3,8 @@
 // with the chosen delivery guarantee (exactly-once: one transaction per
 // checkpoint and subtask).
 import { parseArgs } from 'node:util';
-import { defineJob, KafkaDeserializers, KafkaRecordSerializer, KafkaSerializers, KafkaSink, KafkaSource } from '@weir/sdk';
+import { defineJob } from '@weir/sdk';
+import { KafkaDeserializers, KafkaRecordSerializer, KafkaSerializers, KafkaSink, KafkaSource } from '@weir/connector-kafka';
 
 interface Event {
   key: string;

@@ -12,8 +12,8 @@
 //   npx node bench/nexmark/run.ts [q0 q5 ...] [--state rocksdb,heap] [--events 1000000000]
 //       [--seconds 30] [--warmup 5] [--checkpoint-interval 10000]
 import { parseArgs } from 'node:util';
-import type { JobStatusView } from '@weir/common';
-import { WeirClient } from '@weir/sdk/client';
+import type { JobStatusView } from '@weir/protocol';
+import { WeirClient } from '@weir/client';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from '../support/cluster.ts';
 import { QUERIES, type QueryName } from './reference.ts';
 

@@ -4,10 +4,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ClusterView, JobStatusView } from '@weir/common';
+import type { ClusterView, JobStatusView } from '@weir/protocol';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const WEIR_BIN = join(REPO_ROOT, 'packages/sdk/bin/weir.mjs');
+const WEIR_BIN = join(REPO_ROOT, 'packages/cli/bin/weir.mjs');
 
 export function weir(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CheckpointView, ClusterView, JobStatusView } from '@weir/common';
+import type { CheckpointView, ClusterView, JobStatusView } from '@weir/protocol';
 import { startEtcd, type EtcdServer } from './etcd-server.ts';
 import { eventually } from './local-cluster.ts';
 import { REPO_ROOT, WEIR_BIN, weir, type CliResult } from './weir-cli.ts';

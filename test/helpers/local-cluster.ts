@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CheckpointView, ClusterView, JobStatusView } from '@weir/common';
+import type { CheckpointView, ClusterView, JobStatusView } from '@weir/protocol';
 import { beforeEach } from 'vitest';
 import { REPO_ROOT, WEIR_BIN, weir, weirJson, type CliResult } from './weir-cli.ts';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The weir command of this checkout, run with the Node that runs the tests (24). */
-export const WEIR_BIN = fileURLToPath(new URL('../../packages/sdk/bin/weir.mjs', import.meta.url));
+export const WEIR_BIN = fileURLToPath(new URL('../../packages/cli/bin/weir.mjs', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface CliResult {

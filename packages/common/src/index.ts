@@ -1,18 +1,15 @@
-export * from './backoff.ts';
-export * from './channel-id.ts';
-export * from './checkpoint-metadata.ts';
+/**
+ * The contracts every part of Weir shares, and the only package the SDK
+ * depends on: the JobGraph schema, key groups, the user-function and state
+ * interfaces, watermark strategy specs and the error hierarchy. No gRPC,
+ * logging or native modules.
+ *
+ * @packageDocumentation
+ */
 export * from './errors.ts';
-export * from './execution-state.ts';
-export * from './frame.ts';
 export * from './job-artifact.ts';
 export * from './job-graph.ts';
 export * from './key-groups.ts';
-export * from './logger.ts';
 export * from './murmur3.ts';
-export * from './rpc.ts';
-export type * from './rpc-messages.ts';
-export * from './task-deployment.ts';
-export type * from './views.ts';
 export type * from './user-functions.ts';
 export * from './watermarks.ts';
-export type * from './etcd-records.ts';

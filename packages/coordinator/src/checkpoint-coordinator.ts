@@ -1,6 +1,7 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CheckpointConfig, CheckpointMetadata, CheckpointView, JobGraph, Logger, OperatorSubtaskState, SubtaskCheckpointAck } from '@weir/common';
+import type { CheckpointConfig, JobGraph } from '@weir/common';
+import type { CheckpointMetadata, CheckpointView, Logger, OperatorSubtaskState, SubtaskCheckpointAck } from '@weir/protocol';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
 import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';
 import type { Execution } from './execution-graph.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { checkpointMetadataSchema, type CheckpointMetadata } from '@weir/common';
+import { checkpointMetadataSchema, type CheckpointMetadata } from '@weir/protocol';
 
 export const METADATA_FILE = '_metadata';
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { parseJobGraph } from '@weir/common';
 import {
   bindServer,
   createLogger,
   grpc,
   jobManagerService,
-  parseJobGraph,
   SERVER_OPTIONS,
   isTerminalJobStatus,
   toServiceError,
@@ -18,7 +18,7 @@ import {
   type TriggerSavepointRequest,
   subtaskCheckpointAckSchema,
   type WorkerMessage,
-} from '@weir/common';
+} from '@weir/protocol';
 import { join, resolve } from 'node:path';
 import { ArtifactStore } from './artifact-store.ts';
 import { CheckpointStorage } from './checkpoint-storage.ts';

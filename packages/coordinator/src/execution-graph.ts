@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ExecutionState, JobGraph, TaskMetrics } from '@weir/common';
+import type { JobGraph } from '@weir/common';
+import type { ExecutionState, TaskMetrics } from '@weir/protocol';
 
 /** One parallel instance of a vertex in one attempt (Flink's Execution). */
 export interface Execution {

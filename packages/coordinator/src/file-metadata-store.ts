@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@weir/common';
+import type { Logger } from '@weir/protocol';
 import type { MetadataStore, StoredJob } from './metadata-store.ts';
 
 /**

@@ -1,10 +1,10 @@
+import { type JobGraph } from '@weir/common';
 import {
   backoffDelayMs,
   isTerminalExecutionState,
   isTerminalJobStatus,
   unaryCall,
   type ExecutionState,
-  type JobGraph,
   type JobStatus,
   type CheckpointView,
   type JobStatusView,
@@ -12,7 +12,7 @@ import {
   type SubtaskCheckpointAck,
   type TaskDeployment,
   type TaskStateUpdate,
-} from '@weir/common';
+} from '@weir/protocol';
 import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from './checkpoint-coordinator.ts';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
 import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';

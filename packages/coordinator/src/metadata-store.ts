@@ -1,7 +1,8 @@
-import type { JobGraph, JobStatus } from '@weir/common';
+import type { JobGraph } from '@weir/common';
+import type { JobStatus } from '@weir/protocol';
 
 /** What the coordinator keeps of a job so that another coordinator can take it over. */
-export type { JobAssignment } from '@weir/common';
+export type { JobAssignment } from '@weir/protocol';
 
 export interface StoredJob {
   jobId: string;

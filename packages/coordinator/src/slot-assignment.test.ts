@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, DEFAULT_RESTART_STRATEGY, parseJobGraph, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from '@weir/common';
+import { DEFAULT_RESTART_STRATEGY, parseJobGraph, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from '@weir/common';
+import { createLogger } from '@weir/protocol';
 import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
 import { WorkerRegistry, type RegisteredWorker } from './worker-registry.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckpointMetadata, JobVertex, OperatorKind } from '@weir/common';
+import type { JobVertex, OperatorKind } from '@weir/common';
+import type { CheckpointMetadata } from '@weir/protocol';
 import { restoreSpecFor } from './state-assignment.ts';
 
 function metadata(kind: string, items: unknown[][]): CheckpointMetadata {

@@ -1,11 +1,5 @@
-import {
-  keyGroupRangeForSubtask,
-  type CheckpointMetadata,
-  type JobGraph,
-  type JobVertex,
-  type OperatorSubtaskState,
-  type RestoreSpec,
-} from '@weir/common';
+import { keyGroupRangeForSubtask, type JobGraph, type JobVertex } from '@weir/common';
+import { type CheckpointMetadata, type OperatorSubtaskState, type RestoreSpec } from '@weir/protocol';
 
 /**
  * Hands the state of a checkpoint or savepoint to the subtasks of a (maybe

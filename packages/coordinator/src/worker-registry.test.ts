@@ -2,12 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_RESTART_STRATEGY, parseJobGraph } from '@weir/common';
 import {
   createLogger,
-  DEFAULT_RESTART_STRATEGY,
   grpc,
   jobManagerClient,
-  parseJobGraph,
   rootLogger,
   unaryCall,
   type ClusterView,
@@ -15,7 +14,7 @@ import {
   type RegisterWorker,
   type TaskMetrics,
   type WorkerMessage,
-} from '@weir/common';
+} from '@weir/protocol';
 import { startCoordinator, type RunningCoordinator } from './coordinator.ts';
 import { ExecutionGraph } from './execution-graph.ts';
 import { WorkerRegistry } from './worker-registry.ts';

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { grpc} from '@weir/common';
-import { taskExecutorClient, type Logger, type RegisterWorker, type TaskMetrics, type WorkerView } from '@weir/common';
+import type { grpc } from '@weir/protocol';
+import { taskExecutorClient, type Logger, type RegisterWorker, type TaskMetrics, type WorkerView } from '@weir/protocol';
 
 /** A worker known to the coordinator (Flink's ResourceManager view of a TaskExecutor). */
 export interface RegisteredWorker {

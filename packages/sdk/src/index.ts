@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-export { defineJob, type JobDefinitionFn } from './api/define-job.ts';
-export { StreamExecutionEnvironment, type GeneratorOptions, type FileSourceOptions } from './api/environment.ts';
+export { defineJob, type JobDefinitionFn } from './define-job.ts';
+export { StreamExecutionEnvironment, type GeneratorOptions, type FileSourceOptions } from './environment.ts';
 export {
   DataStream,
   DataStreamSink,
@@ -17,10 +17,10 @@ export {
   type ReduceFunction,
   type KeyedProcessFn,
   type ForEachFunction,
-} from './api/data-stream.ts';
-export type { Source, Sink } from './api/connector.ts';
-export { WatermarkStrategy } from './api/watermark-strategy.ts';
-export { OutputTag } from './api/output-tag.ts';
+} from './data-stream.ts';
+export type { Source, Sink } from './connector.ts';
+export { WatermarkStrategy } from './watermark-strategy.ts';
+export { OutputTag } from './output-tag.ts';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,
@@ -28,7 +28,7 @@ export {
   ReducingStateDescriptor,
   AggregatingStateDescriptor,
   type MapStateDescriptorArgs,
-} from './api/state-descriptors.ts';
+} from './state-descriptors.ts';
 export type {
   AggregateFunction,
   AggregatingState,
@@ -51,32 +51,8 @@ export type {
   StateTtlConfig,
   StateTtlUpdateType,
   ValueState,
-} from '@weir/common/job';
-export {
-  KafkaSink,
-  KafkaSinkBuilder,
-  KafkaRecordSerializer,
-  KafkaRecordSerializerBuilder,
-  KafkaSerializers,
-  type KafkaSerializer,
-  type KafkaTopicSelector,
-  type KafkaDeliveryGuarantee,
-  type KafkaSinkConfig,
-} from './api/connectors/kafka-sink.ts';
-export {
-  KafkaSource,
-  KafkaSourceBuilder,
-  KafkaDeserializers,
-  OffsetsInitializer,
-  type KafkaDeserializer,
-  type KafkaBuiltinDeserializer,
-  type KafkaRecord,
-  type KafkaRawRecord,
-  type KafkaRecordMetadata,
-  type KafkaSourceProperties,
-  type OffsetsInitializerSpec,
-} from './api/connectors/kafka-source.ts';
-export { WindowedStream } from './api/windowing/windowed-stream.ts';
+} from '@weir/common';
+export { WindowedStream } from './windowing/windowed-stream.ts';
 export {
   WindowAssigner,
   TumblingEventTimeWindows,
@@ -85,6 +61,6 @@ export {
   TumblingProcessingTimeWindows,
   SlidingProcessingTimeWindows,
   GlobalWindows,
-} from './api/windowing/window-assigners.ts';
-export { Trigger, CountTrigger, EventTimeTrigger, ProcessingTimeTrigger, PurgingTrigger } from './api/windowing/triggers.ts';
-export type { TimeWindow, GlobalWindow, WindowContext, ProcessWindowFunction } from './api/windowing/window-types.ts';
+} from './windowing/window-assigners.ts';
+export { Trigger, CountTrigger, EventTimeTrigger, ProcessingTimeTrigger, PurgingTrigger } from './windowing/triggers.ts';
+export type { TimeWindow, GlobalWindow, WindowContext, ProcessWindowFunction } from './windowing/window-types.ts';

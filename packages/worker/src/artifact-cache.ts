@@ -1,7 +1,7 @@
 import { mkdir, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { grpc} from '@weir/common';
-import { unaryCall, type FetchArtifactRequest, type FetchArtifactResponse } from '@weir/common';
+import type { grpc } from '@weir/protocol';
+import { unaryCall, type FetchArtifactRequest, type FetchArtifactResponse } from '@weir/protocol';
 
 /** Job artifacts downloaded from the coordinator, kept as files the slot threads import. */
 export class ArtifactCache {

@@ -1,5 +1,12 @@
-import type { grpc } from '@weir/common';
-import { backoffDelayMs, jobManagerClient, type CoordinatorMessage, type Logger, type TaskStateUpdate, type WorkerMessage } from '@weir/common';
+import type { grpc } from '@weir/protocol';
+import {
+  backoffDelayMs,
+  jobManagerClient,
+  type CoordinatorMessage,
+  type Logger,
+  type TaskStateUpdate,
+  type WorkerMessage,
+} from '@weir/protocol';
 
 export interface SessionRegistration {
   workerId: string;

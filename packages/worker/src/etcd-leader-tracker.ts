@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Election, Etcd3, type IOptions, type Lease, type Watcher } from 'etcd3';
-import { sleep, type EtcdWorkerRecord, type JobAssignment, type Logger } from '@weir/common';
+import { sleep, type EtcdWorkerRecord, type JobAssignment, type Logger } from '@weir/protocol';
 
 type FaultHandling = Required<NonNullable<IOptions['faultHandling']>>;
 type Policy = FaultHandling['global'];

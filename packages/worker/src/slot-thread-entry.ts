@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Logger } from '@weir/common';
+import type { Logger } from '@weir/protocol';
 
 const SOURCE = new URL('./runtime/slot-thread.ts', import.meta.url);
 /** Inside the package, so the bundle resolves its external packages (and `createRequire`) from the package's node_modules. */

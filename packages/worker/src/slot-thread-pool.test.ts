@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import { createLogger } from '@weir/common';
+import { createLogger } from '@weir/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SlotThreadPool } from './slot-thread-pool.ts';
 

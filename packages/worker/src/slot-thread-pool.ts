@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { Logger } from '@weir/common';
+import type { Logger } from '@weir/protocol';
 
 /** How long a thread started ahead for a job waits for a subtask of it before it is ended (longer than usual restart delays). */
 export const PREPARED_THREAD_TTL_MS = 20_000;

@@ -1,5 +1,12 @@
 import type { Worker } from 'node:worker_threads';
-import { isTerminalExecutionState, type ExecutionState, type Frame, type SubtaskCheckpointAck, type TaskDeployment, type TaskMetrics } from '@weir/common';
+import {
+  isTerminalExecutionState,
+  type ExecutionState,
+  type Frame,
+  type SubtaskCheckpointAck,
+  type TaskDeployment,
+  type TaskMetrics,
+} from '@weir/protocol';
 import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 
 export interface SubtaskThreadEvents {

@@ -18,7 +18,7 @@ import {
   type ReleaseJobRequest,
   type TaskDeployment,
   type TaskMetrics,
-} from '@weir/common';
+} from '@weir/protocol';
 import { ArtifactCache } from './artifact-cache.ts';
 import { CoordinatorSession } from './coordinator-session.ts';
 import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';

@@ -1,4 +1,4 @@
-import type { ExecutionState, Frame, SubtaskCheckpointAck, TaskDeployment, TaskMetrics } from '@weir/common/runtime';
+import type { ExecutionState, Frame, SubtaskCheckpointAck, TaskDeployment, TaskMetrics } from '@weir/protocol/runtime';
 
 // Messages between a worker's main thread and its slot threads. Frame
 // payloads are transferred, never copied.

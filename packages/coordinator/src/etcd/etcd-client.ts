@@ -1,5 +1,6 @@
 import { Etcd3, GRPCUnavailableError, type IOptions } from 'etcd3';
-import { sleep, ValidationError } from '@weir/common';
+import { ValidationError } from '@weir/common';
+import { sleep } from '@weir/protocol';
 
 type FaultHandling = Required<NonNullable<IOptions['faultHandling']>>;
 type Policy = FaultHandling['global'];

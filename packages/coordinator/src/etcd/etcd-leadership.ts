@@ -1,12 +1,12 @@
 import type { Etcd3 } from 'etcd3';
-import type { CoordinatorCandidateView, EtcdWorkerRecord, LeadershipView, Logger, WorkerView } from '@weir/common';
+import type { CoordinatorCandidateView, EtcdWorkerRecord, LeadershipView, Logger, WorkerView } from '@weir/protocol';
 import { createEtcdClient } from './etcd-client.ts';
 import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import { EtcdKeys } from './etcd-keys.ts';
 import { EtcdMetadataStore } from './etcd-metadata-store.ts';
 import { LeaderElection } from './leader-election.ts';
 
-export type { EtcdWorkerRecord } from '@weir/common';
+export type { EtcdWorkerRecord } from '@weir/protocol';
 
 export interface EtcdLeadershipOptions {
   endpoints: string[];

@@ -1,5 +1,6 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
-import { createLogger, ValidationError, type Logger } from '@weir/common';
+import { ValidationError } from '@weir/common';
+import { createLogger, type Logger } from '@weir/protocol';
 import type { JobAssignment, MetadataStore, StoredJob } from '../metadata-store.ts';
 import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import type { EtcdKeys } from './etcd-keys.ts';

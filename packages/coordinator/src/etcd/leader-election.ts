@@ -1,6 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { ClientClosedError, EtcdLeaseInvalidError, isRecoverableError, type Campaign, type Election, type Etcd3, type Watcher } from 'etcd3';
-import { backoffDelayMs, createLogger, sleep, ValidationError, type Logger } from '@weir/common';
+import {
+  ClientClosedError,
+  EtcdLeaseInvalidError,
+  isRecoverableError,
+  type Campaign,
+  type Election,
+  type Etcd3,
+  type Watcher,
+} from 'etcd3';
+import { ValidationError } from '@weir/common';
+import { backoffDelayMs, createLogger, sleep, type Logger } from '@weir/protocol';
 import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import { LEADER_ELECTION_NAME, type EtcdKeys } from './etcd-keys.ts';
 

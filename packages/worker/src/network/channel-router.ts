@@ -1,4 +1,13 @@
-import { channelId, channelJob, CREDIT_KIND, type ExchangeMessage, type Frame, type FrameKind, type Logger, type TaskDeployment } from '@weir/common';
+import {
+  channelId,
+  channelJob,
+  CREDIT_KIND,
+  type ExchangeMessage,
+  type Frame,
+  type FrameKind,
+  type Logger,
+  type TaskDeployment,
+} from '@weir/protocol';
 import type { SubtaskThread } from '../subtask-thread.ts';
 import { PeerSender } from './peer-sender.ts';
 

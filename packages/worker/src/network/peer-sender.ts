@@ -1,5 +1,5 @@
-import type { grpc} from '@weir/common';
-import { taskExecutorClient, type ExchangeMessage, type Logger } from '@weir/common';
+import type { grpc } from '@weir/protocol';
+import { taskExecutorClient, type ExchangeMessage, type Logger } from '@weir/protocol';
 
 /**
  * The outbound data stream to one peer worker. Honours grpc-js backpressure:

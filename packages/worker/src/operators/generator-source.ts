@@ -1,4 +1,5 @@
-import { sleep, type WatermarkStrategySpec } from '@weir/common/runtime';
+import { type WatermarkStrategySpec } from '@weir/common/runtime';
+import { sleep } from '@weir/protocol/runtime';
 import type { Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import { SplitWatermarks } from '../runtime/time/split-watermarks.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';

@@ -1,4 +1,11 @@
-import { keyToString, type Collector, type KeyedProcessContext, type KeyedProcessFunction, type OnTimerContext, type TimerService } from '@weir/common/runtime';
+import {
+  keyToString,
+  type Collector,
+  type KeyedProcessContext,
+  type KeyedProcessFunction,
+  type OnTimerContext,
+  type TimerService,
+} from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
 import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';

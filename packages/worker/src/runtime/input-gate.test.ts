@@ -1,4 +1,4 @@
-import { FrameKind, type Frame } from '@weir/common';
+import { FrameKind, type Frame } from '@weir/protocol';
 import { describe, expect, it } from 'vitest';
 import { InputGate, type InputChannel } from './input-gate.ts';
 

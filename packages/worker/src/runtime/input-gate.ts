@@ -1,4 +1,4 @@
-import type { Frame } from '@weir/common/runtime';
+import type { Frame } from '@weir/protocol/runtime';
 
 /** One producer subtask's channel into this subtask. */
 export interface InputChannel {

@@ -1,4 +1,5 @@
-import type { OperatorDescriptor, RuntimeContext, SplitStatus, TaskDeployment } from '@weir/common/runtime';
+import type { OperatorDescriptor, RuntimeContext } from '@weir/common/runtime';
+import type { SplitStatus, TaskDeployment } from '@weir/protocol/runtime';
 import type { DueTimer, KeyedTimerService } from '../operators/timers/keyed-timer-service.ts';
 import type { DeadLetterOutput } from './dead-letter-output.ts';
 

@@ -1,4 +1,4 @@
-import { decodeRecordFrame, decodeRecords, FrameKind, type Frame } from '@weir/common';
+import { decodeRecordFrame, decodeRecords, FrameKind, type Frame } from '@weir/protocol';
 import { describe, expect, it } from 'vitest';
 import { OutputChannel } from './output-channel.ts';
 

@@ -1,4 +1,4 @@
-import { encodeRecords, FrameKind, type Frame } from '@weir/common/runtime';
+import { encodeRecords, FrameKind, type Frame } from '@weir/protocol/runtime';
 
 const TARGET_FRAME_BYTES = 32 * 1024;
 const MIN_BATCH = 16;

@@ -1,4 +1,5 @@
-import { decodeRecords, FrameKind, keyGroupRangeForSubtask, keyToString, murmur3String, ValidationError, type Frame } from '@weir/common';
+import { keyGroupRangeForSubtask, keyToString, murmur3String, ValidationError } from '@weir/common';
+import { decodeRecords, FrameKind, type Frame } from '@weir/protocol';
 import { describe, expect, it } from 'vitest';
 import { OutputChannel } from './output-channel.ts';
 import { RecordWriter } from './record-writer.ts';

@@ -1,10 +1,5 @@
-import {
-  FrameKind,
-  keyGroupForKeyString,
-  keyToString,
-  operatorIndexForKeyGroup,
-  type Partitioning,
-} from '@weir/common/runtime';
+import { keyGroupForKeyString, keyToString, operatorIndexForKeyGroup, type Partitioning } from '@weir/common/runtime';
+import { FrameKind } from '@weir/protocol/runtime';
 import type { OutputChannel } from './output-channel.ts';
 
 /**

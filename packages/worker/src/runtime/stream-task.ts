@@ -1,20 +1,16 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeError, keyGroupRangeForSubtask, keyToString, type RuntimeContext, type TimeDomain } from '@weir/common/runtime';
 import {
   channelId,
   decodeRecordFrame,
-  describeError,
   FrameKind,
-  keyGroupRangeForSubtask,
-  keyToString,
   type Frame,
   type OperatorSubtaskState,
-  type RuntimeContext,
   type SplitStatus,
   type TaskDeployment,
   type TaskMetrics,
-  type TimeDomain,
-} from '@weir/common/runtime';
+} from '@weir/protocol/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { SlotToMain } from '../thread-protocol.ts';
 import { BarrierAligner } from './barrier-aligner.ts';

@@ -1,4 +1,4 @@
-import { decodeRecords, FrameKind, type Frame } from '@weir/common';
+import { decodeRecords, FrameKind, type Frame } from '@weir/protocol';
 import { describe, expect, it } from 'vitest';
 import { RecordWriter } from './record-writer.ts';
 import { TaskOutput } from './task-output.ts';

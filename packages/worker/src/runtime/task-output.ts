@@ -1,4 +1,4 @@
-import type { Frame, FrameKind } from '@weir/common/runtime';
+import type { Frame, FrameKind } from '@weir/protocol/runtime';
 import { OutputChannel } from './output-channel.ts';
 import type { RecordWriter } from './record-writer.ts';
 

@@ -1,7 +1,8 @@
 // Test support: an OperatorContext for driving one operator outside a slot thread.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CHECKPOINT_CONFIG, DEFAULT_RESTART_STRATEGY, type OperatorDescriptor, type StateBackendKind, type TaskDeployment } from '@weir/common';
+import { DEFAULT_CHECKPOINT_CONFIG, DEFAULT_RESTART_STRATEGY, type OperatorDescriptor, type StateBackendKind } from '@weir/common';
+import { type TaskDeployment } from '@weir/protocol';
 import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
 import type { OperatorContext } from '../runtime/operator.ts';
 

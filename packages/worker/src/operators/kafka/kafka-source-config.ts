@@ -14,7 +14,7 @@ export interface StartingOffsets {
 
 /**
  * The Kafka source's operator config, as `KafkaSource.builder()` writes it
- * (packages/sdk/src/api/connectors/kafka-source.ts): JSON only.
+ * (the connector's `api/kafka-source.ts`): JSON only.
  */
 export interface KafkaSourceConfig {
   bootstrapServers: string[];

@@ -1,4 +1,5 @@
-import { backoffDelayMs, sleep, type SplitStatus, type WatermarkStrategySpec } from '@weir/common/runtime';
+import { type WatermarkStrategySpec } from '@weir/common/runtime';
+import { backoffDelayMs, sleep, type SplitStatus } from '@weir/protocol/runtime';
 import type { Emit, OperatorContext, SourceOperator } from '../../runtime/operator.ts';
 import { SplitWatermarks } from '../../runtime/time/split-watermarks.ts';
 import { KafkaClient, type FetchedBatch, type FetchFailure } from './kafka-client.ts';

@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keyToString, type AggregatingStateDescriptorSpec, type KeyedProcessFunction, type ListStateDescriptorSpec, type MapStateDescriptorSpec, type OperatorDescriptor, type ReducingStateDescriptorSpec } from '@weir/common';
+import {
+  keyToString,
+  type AggregatingStateDescriptorSpec,
+  type KeyedProcessFunction,
+  type ListStateDescriptorSpec,
+  type MapStateDescriptorSpec,
+  type OperatorDescriptor,
+  type ReducingStateDescriptorSpec,
+} from '@weir/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChainedOperator, OperatorContext } from '../../runtime/operator.ts';
 import { RocksDBKeyedStateBackend } from '../../runtime/state/rocksdb-keyed-state-backend.ts';

@@ -1,4 +1,4 @@
-import type { KeyedStateHandleSpec } from '@weir/common/runtime';
+import type { KeyedStateHandleSpec } from '@weir/protocol/runtime';
 
 /** One named piece of keyed state: values by the key's canonical text. */
 export interface StateTable {

@@ -1,0 +1,56 @@
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { CHECKPOINT_MODES, type CheckpointMode } from '@weir/common';
+import { isTerminalJobStatus } from '@weir/protocol';
+import { prepareJob } from '@weir/client';
+import { EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { formatJobStatus } from '../format-status.ts';
+
+interface RunFlags extends ClientFlags {
+  parallelism?: number;
+  detached?: boolean;
+  checkpointInterval?: number;
+  checkpointMode?: CheckpointMode;
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
+}
+
+export function runCommand(): Command {
+  return withClientFlags(
+    new Command('run')
+      .description('bundle a job module, submit it, and (unless -d) wait for it to end')
+      .argument('<job>', 'the job module (.ts or .js) whose default export is defineJob(...)')
+      .argument('[args...]', 'arguments for the job, after --')
+      .option('-p, --parallelism <n>', 'default parallelism of the job', wholeNumber('--parallelism', 1))
+      .option('-d, --detached', 'submit and return at once, printing the job id')
+      .option('--checkpoint-interval <ms>', "take a checkpoint every <ms> (overrides the job's setting; 0 disables)", wholeNumber('--checkpoint-interval'))
+      .addOption(new Option('--checkpoint-mode <mode>', 'exactly-once (aligned barriers) or at-least-once').choices([...CHECKPOINT_MODES]))
+      .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
+      .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)'),
+  ).action(async (job: string, args: string[], flags: RunFlags) => {
+    const prepared = await prepareJob(job, args, flags.parallelism);
+    const checkpoint = prepared.graph.config.checkpoint;
+    if (flags.checkpointInterval !== undefined) checkpoint.intervalMs = flags.checkpointInterval;
+    if (flags.checkpointMode) checkpoint.mode = flags.checkpointMode;
+    await withClient(flags, async (client) => {
+      const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
+        ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
+        allowNonRestoredState: flags.allowNonRestoredState ?? false,
+      });
+      if (flags.detached) {
+        if (flags.json) printJson({ jobId });
+        else process.stdout.write(`Submitted job ${jobId} '${prepared.graph.name}'\n`);
+        return;
+      }
+      if (!flags.json) process.stderr.write(`Submitted job ${jobId} '${prepared.graph.name}'; waiting for it to end (Ctrl-C leaves it running)\n`);
+      let last = '';
+      const view = await client.waitForTerminal(jobId, 250, (v) => {
+        if (!flags.json && v.status !== last && !isTerminalJobStatus(v.status)) process.stderr.write(`  ${v.status}\n`);
+        last = v.status;
+      });
+      if (flags.json) printJson(view);
+      else process.stdout.write(formatJobStatus(view) + '\n');
+      process.exitCode = view.status === 'FINISHED' ? EXIT.ok : EXIT.failed;
+    });
+  });
+}

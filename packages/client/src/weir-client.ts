@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { WeirError, type JobGraph } from '@weir/common';
+import {
+  grpc,
+  isTerminalJobStatus,
+  jobManagerClient,
+  sleep,
+  unaryCall,
+  type CheckpointView,
+  type ClusterView,
+  type ListCheckpointsResponse,
+  type TriggerSavepointResponse,
+  type GetClusterResponse,
+  type GetJobResponse,
+  type JobStatusView,
+  type JobSummary,
+  type ListJobsResponse,
+  type SubmitJobResponse,
+} from '@weir/protocol';
+
+/** Environment variable naming the coordinator, for every CLI command. */
+export const COORDINATOR_ADDRESS_ENV = 'WEIR_COORDINATOR';
+/** Where `weir local` listens unless told otherwise. */
+export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:6123';
+
+/** Trailing metadata a standby coordinator sets on a refusal: the leader's address (LEADER_ADDRESS_METADATA of @weir/coordinator). */
+const LEADER_ADDRESS_METADATA = 'weir-leader-address';
+
+/** How a client finds the leading coordinator of a cluster with several (etcd mode). */
+export interface WeirClientOptions {
+  /** Where the leader is now (read from etcd); undefined while there is none. */
+  resolveLeader?: () => Promise<string | undefined>;
+  /**
+   * How long to keep trying while no coordinator answers as leader (an
+   * election in progress). Default 20 s when the client can find the leader
+   * again (`resolveLeader`, or several addresses), otherwise 0: fail at once.
+   */
+  failoverWaitMs?: number;
+}
+
+/**
+ * A client of the coordinator's JobManager service. It follows the leader:
+ * a standby's answer names the leader and the call goes there instead; with
+ * `resolveLeader` or several addresses (`host:port,host:port`) it also waits
+ * out an election, trying the others or asking again where the leader is.
+ */
+export class WeirClient {
+  /** The coordinator this client talks to now. */
+  address: string;
+  private readonly addresses: string[];
+  private readonly options: WeirClientOptions;
+  private client: grpc.Client;
+
+  constructor(address: string, options: WeirClientOptions = {}) {
+    this.addresses = address.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+    this.address = this.addresses[0] ?? '';
+    this.options = options;
+    this.client = jobManagerClient(this.address || DEFAULT_COORDINATOR_ADDRESS);
+  }
+
+  /** Asks etcd where the leader is, if this client can (call before the first request). */
+  async findLeader(): Promise<string | undefined> {
+    const leader = await this.options.resolveLeader?.();
+    if (leader) this.use(leader);
+    return leader;
+  }
+
+  private use(address: string): void {
+    if (address === this.address) return;
+    this.client.close();
+    this.address = address;
+    this.client = jobManagerClient(address);
+  }
+
+  /** After a failure: the leader from etcd, or the next address given. */
+  private async next(): Promise<void> {
+    if (this.options.resolveLeader) {
+      const leader = await this.options.resolveLeader().catch(() => undefined);
+      if (leader) this.use(leader);
+      return;
+    }
+    if (this.addresses.length > 1) this.use(this.addresses[(this.addresses.indexOf(this.address) + 1) % this.addresses.length]!);
+  }
+
+  async submit(
+    name: string,
+    graph: JobGraph,
+    artifact: Uint8Array,
+    args: readonly string[],
+    options: { fromSavepoint?: string; allowNonRestoredState?: boolean } = {},
+  ): Promise<string> {
+    const res = await this.call<SubmitJobResponse>('SubmitJob', {
+      name,
+      jobGraphJson: JSON.stringify(graph),
+      artifact,
+      args,
+      fromSavepoint: options.fromSavepoint ?? '',
+      allowNonRestoredState: options.allowNonRestoredState ?? false,
+      // The same on every retry of this call: the coordinator makes it the job id, so a retry never submits twice.
+      submissionId: randomBytes(16).toString('hex'),
+    });
+    return res.jobId;
+  }
+
+  async checkpoints(jobId: string): Promise<CheckpointView[]> {
+    return JSON.parse((await this.call<ListCheckpointsResponse>('ListCheckpoints', { jobId })).checkpointsJson) as CheckpointView[];
+  }
+
+  /** Takes a savepoint into `directory` (with `stop`, the job ends after it); resolves with its path. */
+  async savepoint(jobId: string, directory: string, stop: boolean): Promise<string> {
+    return (await this.call<TriggerSavepointResponse>('TriggerSavepoint', { jobId, directory, stop }, 600_000)).path;
+  }
+
+  async list(): Promise<JobSummary[]> {
+    return (await this.call<ListJobsResponse>('ListJobs', {})).jobs;
+  }
+
+  async status(jobId: string): Promise<JobStatusView> {
+    return JSON.parse((await this.call<GetJobResponse>('GetJob', { jobId })).statusJson) as JobStatusView;
+  }
+
+  async cancel(jobId: string): Promise<string> {
+    return (await this.call<{ status: string }>('CancelJob', { jobId })).status;
+  }
+
+  async cluster(): Promise<ClusterView> {
+    return JSON.parse((await this.call<GetClusterResponse>('GetCluster', {})).clusterJson) as ClusterView;
+  }
+
+  /** Polls until the job is FINISHED, FAILED or CANCELED. */
+  async waitForTerminal(jobId: string, pollMs = 250, onStatus?: (view: JobStatusView) => void): Promise<JobStatusView> {
+    for (;;) {
+      const view = await this.status(jobId);
+      onStatus?.(view);
+      if (isTerminalJobStatus(view.status)) return view;
+      await sleep(pollMs);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private async call<Res>(method: string, request: unknown, deadlineMs = 30_000): Promise<Res> {
+    const canFollow = this.options.resolveLeader !== undefined || this.addresses.length > 1;
+    const waitUntil = Date.now() + (this.options.failoverWaitMs ?? (canFollow ? 20_000 : 0));
+    let redirects = 0;
+    for (;;) {
+      try {
+        return await unaryCall<unknown, Res>(this.client, method, request, deadlineMs);
+      } catch (error) {
+        const e = error as grpc.ServiceError;
+        const leader = e.metadata?.get(LEADER_ADDRESS_METADATA)[0];
+        if (leader !== undefined && redirects++ < 5) {
+          // A standby named the leader: go there.
+          this.use(String(leader));
+          continue;
+        }
+        if (e.code === grpc.status.UNAVAILABLE && Date.now() < waitUntil) {
+          // Unreachable, or no leader yet: an election may be under way.
+          await sleep(250);
+          await this.next();
+          continue;
+        }
+        throw this.describe(e);
+      }
+    }
+  }
+
+  private describe(e: grpc.ServiceError): WeirError {
+    if ((e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) && !e.metadata?.get(LEADER_ADDRESS_METADATA).length && !/leads yet/.test(e.details ?? '')) {
+      return new WeirError(
+        `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${COORDINATOR_ADDRESS_ENV} (with etcd: --etcd URL --cluster-id NAME)`,
+        { cause: e, retryable: true },
+      );
+    }
+    return new WeirError(e.details || e.message, { cause: e, retryable: e.code === grpc.status.UNAVAILABLE });
+  }
+}
