@@ -237,7 +237,8 @@ export class KeyedStream<T, K> {
     if (typeof assigner !== 'object' || assigner === null || !('spec' in assigner)) {
       throw new ValidationError('window() takes a window assigner, e.g. TumblingEventTimeWindows.of(60_000)');
     }
-    return new WindowedStream<T, K, W>(this.builder, { node: this.source, partitioning: 'hash', keySelector: this.selector as (record: never) => unknown }, assigner);
+    const input = { node: this.source, partitioning: 'hash' as const, keySelector: this.selector as (record: never) => unknown };
+    return new WindowedStream<T, K, W>(this.builder, input, assigner, <O>(node: Transformation) => new DataStream<O>(this.builder, node));
   }
 
   /**

@@ -1,8 +1,8 @@
 import { ValidationError, type AggregateFunction } from '@weir/common';
-import { DataStream, type ReduceFunction } from '../data-stream.ts';
+import type { DataStream, ReduceFunction } from '../data-stream.ts';
 import type { JobBuilder } from '../job-builder.ts';
 import type { OutputTag } from '../output-tag.ts';
-import type { TransformationInput } from '../transformation.ts';
+import type { Transformation, TransformationInput } from '../transformation.ts';
 import { describeTrigger, type Trigger } from './triggers.ts';
 import type { WindowAssigner } from './window-assigners.ts';
 import type { ProcessWindowFunction, TriggerSpec, WindowOperatorSpec } from './window-types.ts';
@@ -40,8 +40,20 @@ export class WindowedStream<T, K, W> {
   private latenessMs = 0;
   private lateTag: string | null = null;
 
-  /** @internal Use `keyedStream.window(assigner)`. */
-  constructor(builder: JobBuilder, input: TransformationInput, assigner: WindowAssigner<W>) {
+  private readonly toStream: <O>(node: Transformation) => DataStream<O>;
+
+  /**
+   * @internal Use `keyedStream.window(assigner)`. `toStream` wraps the window
+   * operator's node in a DataStream: handed in by the KeyedStream that made
+   * this one, so this module needs DataStream as a type only (no import cycle).
+   */
+  constructor(
+    builder: JobBuilder,
+    input: TransformationInput,
+    assigner: WindowAssigner<W>,
+    toStream: <O>(node: Transformation) => DataStream<O>,
+  ) {
+    this.toStream = toStream;
     this.builder = builder;
     this.input = input;
     this.assigner = assigner;
@@ -120,7 +132,7 @@ export class WindowedStream<T, K, W> {
     };
     const name = `Window(${this.assigner.toString()}, ${describeTrigger(this.triggerSpec)}, ${what}${functions.process && what !== 'Process' ? '+Process' : ''})`;
     const node = this.builder.addNode('keyed.window', name, fn, { ...config }, [this.input]);
-    return new DataStream<O>(this.builder, node);
+    return this.toStream<O>(node);
   }
 }
 
