@@ -1,4 +1,4 @@
-// The Kafka sink (issue #6) against a real Kafka 3.9 broker: exactly-once
+// The Kafka sink against a real Kafka 3.9 broker: exactly-once
 // through SIGKILLed workers (read_committed sees each count once), at-least-once
 // through SIGKILLed workers (nothing lost), the recovery of a transaction whose
 // commit was cut off (driving the operator directly: pre-commit, drop, restore),
