@@ -4,7 +4,8 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.weir/**', '.cache/**', 'test/fixtures/broken-job.ts'] },
+  // packages/protocol/src/generated: made by `npm run generate:proto` from proto/weir.proto, never edited.
+  { ignores: ['**/node_modules/**', '**/dist/**', '.weir/**', '.cache/**', 'test/fixtures/broken-job.ts', 'packages/protocol/src/generated/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
