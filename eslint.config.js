@@ -7,7 +7,19 @@ import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.weir/**', '.cache/**', 'test/fixtures/broken-job.ts', 'bench/flink/target/**', '**/.slot-cache/**'] },
+  // packages/protocol/src/generated: made by `npm run generate:proto` from proto/weir.proto, never edited.
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.slot-cache/**',
+      '.weir/**',
+      '.cache/**',
+      'test/fixtures/broken-job.ts',
+      'bench/flink/target/**',
+      'packages/protocol/src/generated/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -215,13 +215,13 @@ describe('coordinators with etcd', () => {
     for (const worker of view.workers) {
       const client = taskExecutorClient(worker.address);
       try {
-        const refused = await unaryCall(client, 'NotifyCheckpointComplete', { jobId, attempt: 0, checkpointId: 1, leaderEpoch: oldEpoch }).then(
+        const refused = await unaryCall(client, 'notifyCheckpointComplete', { jobId, attempt: 0, checkpointId: 1, leaderEpoch: oldEpoch }).then(
           () => undefined,
           (error: grpc.ServiceError) => error,
         );
         expect(refused?.code).toBe(grpc.status.FAILED_PRECONDITION);
         expect(refused?.details).toContain(`from leader epoch ${oldEpoch}`);
-        await unaryCall(client, 'NotifyCheckpointComplete', { jobId: 'no-such-job', attempt: 0, checkpointId: 1, leaderEpoch: newEpoch });
+        await unaryCall(client, 'notifyCheckpointComplete', { jobId: 'no-such-job', attempt: 0, checkpointId: 1, leaderEpoch: newEpoch });
       } finally {
         client.close();
       }

@@ -106,8 +106,8 @@ describe('submission', () => {
         submissionId: 'ab'.repeat(16),
       };
       const before = (await cluster.run(['list', '--json'])).stdout;
-      const first = await unaryCall<unknown, { jobId: string }>(client, 'SubmitJob', request, 30_000);
-      const second = await unaryCall<unknown, { jobId: string }>(client, 'SubmitJob', request, 30_000);
+      const first = await unaryCall(client, 'submitJob', request, 30_000);
+      const second = await unaryCall(client, 'submitJob', request, 30_000);
       expect(first.jobId).toBe('ab'.repeat(16));
       expect(second.jobId).toBe(first.jobId);
       const jobs = JSON.parse((await cluster.run(['list', '--json'])).stdout) as { jobId: string }[];

@@ -1,4 +1,4 @@
-import type { CheckpointView, ClusterView, JobStatusView, JobSummary } from '@weir/protocol';
+import type { CheckpointView, ClusterView, JobStatusView, JobSummary__Output } from '@weir/protocol';
 import { formatCounters, formatSources } from './format-sources.ts';
 import { table } from './format-table.ts';
 
@@ -38,7 +38,7 @@ export function formatJobStatus(view: JobStatusView): string {
   return lines.join('\n');
 }
 
-export function formatJobList(jobs: JobSummary[]): string {
+export function formatJobList(jobs: JobSummary__Output[]): string {
   if (jobs.length === 0) return 'No jobs.';
   const rows = [['JOB ID', 'NAME', 'STATUS', 'STARTED']];
   for (const j of jobs) rows.push([j.jobId, j.name, j.status, new Date(j.startTimeMs).toISOString()]);

@@ -8,14 +8,12 @@ import {
   unaryCall,
   type CheckpointView,
   type ClusterView,
-  type ListCheckpointsResponse,
-  type TriggerSavepointResponse,
-  type GetClusterResponse,
-  type GetJobResponse,
+  type JobManagerClient,
   type JobStatusView,
-  type JobSummary,
-  type ListJobsResponse,
-  type SubmitJobResponse,
+  type JobSummary__Output,
+  type UnaryMethod,
+  type UnaryRequest,
+  type UnaryResponse,
 } from '@weir/protocol';
 
 /** Environment variable naming the coordinator, for every CLI command. */
@@ -49,7 +47,7 @@ export class WeirClient {
   address: string;
   private readonly addresses: string[];
   private readonly options: WeirClientOptions;
-  private client: grpc.Client;
+  private client: JobManagerClient;
 
   constructor(address: string, options: WeirClientOptions = {}) {
     this.addresses = address.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
@@ -89,11 +87,11 @@ export class WeirClient {
     args: readonly string[],
     options: { fromSavepoint?: string; allowNonRestoredState?: boolean } = {},
   ): Promise<string> {
-    const res = await this.call<SubmitJobResponse>('SubmitJob', {
+    const res = await this.call('submitJob', {
       name,
       jobGraphJson: JSON.stringify(graph),
       artifact,
-      args,
+      args: [...args],
       fromSavepoint: options.fromSavepoint ?? '',
       allowNonRestoredState: options.allowNonRestoredState ?? false,
       // The same on every retry of this call: the coordinator makes it the job id, so a retry never submits twice.
@@ -103,28 +101,28 @@ export class WeirClient {
   }
 
   async checkpoints(jobId: string): Promise<CheckpointView[]> {
-    return JSON.parse((await this.call<ListCheckpointsResponse>('ListCheckpoints', { jobId })).checkpointsJson) as CheckpointView[];
+    return JSON.parse((await this.call('listCheckpoints', { jobId })).checkpointsJson) as CheckpointView[];
   }
 
   /** Takes a savepoint into `directory` (with `stop`, the job ends after it); resolves with its path. */
   async savepoint(jobId: string, directory: string, stop: boolean): Promise<string> {
-    return (await this.call<TriggerSavepointResponse>('TriggerSavepoint', { jobId, directory, stop }, 600_000)).path;
+    return (await this.call('triggerSavepoint', { jobId, directory, stop }, 600_000)).path;
   }
 
-  async list(): Promise<JobSummary[]> {
-    return (await this.call<ListJobsResponse>('ListJobs', {})).jobs;
+  async list(): Promise<JobSummary__Output[]> {
+    return (await this.call('listJobs', {})).jobs;
   }
 
   async status(jobId: string): Promise<JobStatusView> {
-    return JSON.parse((await this.call<GetJobResponse>('GetJob', { jobId })).statusJson) as JobStatusView;
+    return JSON.parse((await this.call('getJob', { jobId })).statusJson) as JobStatusView;
   }
 
   async cancel(jobId: string): Promise<string> {
-    return (await this.call<{ status: string }>('CancelJob', { jobId })).status;
+    return (await this.call('cancelJob', { jobId })).status;
   }
 
   async cluster(): Promise<ClusterView> {
-    return JSON.parse((await this.call<GetClusterResponse>('GetCluster', {})).clusterJson) as ClusterView;
+    return JSON.parse((await this.call('getCluster', {})).clusterJson) as ClusterView;
   }
 
   /** Polls until the job is FINISHED, FAILED or CANCELED. */
@@ -141,13 +139,17 @@ export class WeirClient {
     this.client.close();
   }
 
-  private async call<Res>(method: string, request: unknown, deadlineMs = 30_000): Promise<Res> {
+  private async call<M extends UnaryMethod<JobManagerClient>>(
+    method: M,
+    request: UnaryRequest<JobManagerClient, M>,
+    deadlineMs = 30_000,
+  ): Promise<UnaryResponse<JobManagerClient, M>> {
     const canFollow = this.options.resolveLeader !== undefined || this.addresses.length > 1;
     const waitUntil = Date.now() + (this.options.failoverWaitMs ?? (canFollow ? 20_000 : 0));
     let redirects = 0;
     for (;;) {
       try {
-        return await unaryCall<unknown, Res>(this.client, method, request, deadlineMs);
+        return await unaryCall(this.client, method, request, deadlineMs);
       } catch (error) {
         const e = error as grpc.ServiceError;
         const leader = e.metadata?.get(LEADER_ADDRESS_METADATA)[0];

@@ -1,23 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { parseJobGraph } from '@weir/common';
 import {
+  addJobManagerService,
   bindServer,
   createLogger,
   grpc,
-  jobManagerService,
   SERVER_OPTIONS,
   isTerminalJobStatus,
   toServiceError,
-  type CancelJobRequest,
   type ClusterView,
   type CoordinatorMessage,
-  type FetchArtifactRequest,
-  type GetJobRequest,
   type Logger,
-  type SubmitJobRequest,
-  type TriggerSavepointRequest,
+  type SubmitJobRequest__Output,
   subtaskCheckpointAckSchema,
-  type WorkerMessage,
+  type WorkerMessage__Output,
 } from '@weir/protocol';
 import { join, resolve } from 'node:path';
 import { ArtifactStore } from './artifact-store.ts';
@@ -38,8 +34,6 @@ export interface RunningCoordinator {
   readonly address: string;
   stop(): Promise<void>;
 }
-
-type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
 
 /** Trailing metadata key a standby sets on its refusals: the leader's address, for clients to follow. */
 export const LEADER_ADDRESS_METADATA = 'weir-leader-address';
@@ -112,9 +106,9 @@ export class Coordinator {
   }
 
   async start(): Promise<RunningCoordinator> {
-    this.server.addService(jobManagerService(), {
-      SubmitJob: this.unary<SubmitJobRequest>((req) => this.submit(req)),
-      ListJobs: this.unary<object>(async () => ({
+    addJobManagerService(this.server, {
+      SubmitJob: this.unary((req) => this.submit(req)),
+      ListJobs: this.unary(async () => ({
         jobs: [...this.jobs.values()].map((j) => ({
           jobId: j.record.jobId,
           name: j.record.name,
@@ -123,21 +117,21 @@ export class Coordinator {
           endTimeMs: j.endTime ?? 0,
         })),
       })),
-      GetJob: this.unary<GetJobRequest>(async (req) => ({ statusJson: JSON.stringify(this.job(req.jobId).view()) })),
-      CancelJob: this.unary<CancelJobRequest>(async (req) => {
+      GetJob: this.unary(async (req) => ({ statusJson: JSON.stringify(this.job(req.jobId).view()) })),
+      CancelJob: this.unary(async (req) => {
         const job = this.job(req.jobId);
         job.cancel();
         return { status: job.jobStatus };
       }),
-      GetCluster: this.unary<object>(async () => ({ clusterJson: JSON.stringify(await this.clusterView()) })),
-      ListCheckpoints: this.unary<GetJobRequest>(async (req) => ({ checkpointsJson: JSON.stringify(this.job(req.jobId).checkpointViews()) })),
-      TriggerSavepoint: this.unary<TriggerSavepointRequest>(async (req) => {
+      GetCluster: this.unary(async () => ({ clusterJson: JSON.stringify(await this.clusterView()) })),
+      ListCheckpoints: this.unary(async (req) => ({ checkpointsJson: JSON.stringify(this.job(req.jobId).checkpointViews()) })),
+      TriggerSavepoint: this.unary(async (req) => {
         if (!req.directory) throw new Error('a savepoint needs a target directory: weir savepoint <jobId> <dir>');
         return { path: await this.job(req.jobId).savepoint(resolve(req.directory), req.stop) };
       }),
       // Any coordinator serves job code (it is in shared storage in etcd mode): a worker may still talk to a standby.
-      FetchArtifact: this.unary<FetchArtifactRequest>(async (req) => ({ artifact: await this.artifacts.get(req.jobId) }), false),
-      WorkerSession: (call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>) => this.workerSession(call),
+      FetchArtifact: this.unary(async (req) => ({ artifact: await this.artifacts.get(req.jobId) }), false),
+      WorkerSession: (call: grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>) => this.workerSession(call),
     });
     const port = await bindServer(this.server, this.options.host, this.options.port);
     this.address = `${this.options.advertisedHost}:${port}`;
@@ -158,7 +152,7 @@ export class Coordinator {
     return { coordinatorId: this.options.coordinatorId, address: this.address, stop: () => this.stop() };
   }
 
-  private async submit(request: SubmitJobRequest): Promise<{ jobId: string }> {
+  private async submit(request: SubmitJobRequest__Output): Promise<{ jobId: string }> {
     const term = this.leadingTerm();
     const graph = parseJobGraph(request.jobGraphJson);
     if (!request.artifact || request.artifact.length === 0) throw new Error('the job was submitted without its code artifact; submit it with weir run');
@@ -366,7 +360,7 @@ export class Coordinator {
     return job;
   }
 
-  private workerSession(call: grpc.ServerDuplexStream<WorkerMessage, CoordinatorMessage>): void {
+  private workerSession(call: grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>): void {
     let worker: RegisteredWorker | undefined;
     let superseded = false;
     /** This session's registration, while it is still the registry's entry for the worker. */
@@ -383,7 +377,7 @@ export class Coordinator {
       call.emit('error', { code: error.code, details: error.message, metadata: error.metadata ?? new grpc.Metadata() });
       return;
     }
-    call.on('data', (message: WorkerMessage) => {
+    call.on('data', (message: WorkerMessage__Output) => {
       if (superseded) return;
       if (this.term !== term) {
         superseded = true;
@@ -436,9 +430,9 @@ export class Coordinator {
   }
 
   /** A unary handler; unless `anyCoordinator`, only the leader serves it (a standby answers with the leader's address). */
-  private unary<Req>(handler: (request: Req) => Promise<unknown>, leaderOnly = true): Unary<Req> {
+  private unary<Req, Res>(handler: (request: Req) => Promise<Res>, leaderOnly = true): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      const run = async (): Promise<unknown> => {
+      const run = async (): Promise<Res> => {
         if (leaderOnly) this.leadingTerm();
         return handler(call.request);
       };

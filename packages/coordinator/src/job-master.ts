@@ -11,7 +11,7 @@ import {
   type Logger,
   type SubtaskCheckpointAck,
   type TaskDeployment,
-  type TaskStateUpdate,
+  type TaskStateUpdate__Output,
 } from '@weir/protocol';
 import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from './checkpoint-coordinator.ts';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
@@ -161,7 +161,7 @@ export class JobMaster {
         const worker = this.deps.registry.get(workerId);
         if (!worker) throw new Error(`worker ${workerId} is gone`);
         if (this.halted) throw new Error('this coordinator no longer leads');
-        await unaryCall(worker.client, 'TriggerCheckpoint', { jobId: this.record.jobId, attempt, checkpointId, stopSources, leaderEpoch: this.epoch });
+        await unaryCall(worker.client, 'triggerCheckpoint', { jobId: this.record.jobId, attempt, checkpointId, stopSources, leaderEpoch: this.epoch });
       },
       notifyComplete: async (workerIds, attempt, checkpointId) => {
         if (this.halted) return;
@@ -169,7 +169,7 @@ export class JobMaster {
           workerIds.map(async (workerId) => {
             const worker = this.deps.registry.get(workerId);
             if (!worker) return;
-            await unaryCall(worker.client, 'NotifyCheckpointComplete', { jobId: this.record.jobId, attempt, checkpointId, leaderEpoch: this.epoch }).catch((error: Error) =>
+            await unaryCall(worker.client, 'notifyCheckpointComplete', { jobId: this.record.jobId, attempt, checkpointId, leaderEpoch: this.epoch }).catch((error: Error) =>
               this.logger.warn({ workerId, checkpointId, err: error.message }, 'could not notify a worker of a completed checkpoint'),
             );
           }),
@@ -215,7 +215,7 @@ export class JobMaster {
   }
 
   /** A subtask changed state on a worker. Updates of old attempts only free slots. */
-  onTaskState(update: TaskStateUpdate, worker: RegisteredWorker | undefined): void {
+  onTaskState(update: TaskStateUpdate__Output, worker: RegisteredWorker | undefined): void {
     if (this.halted) return;
     const state = update.state as ExecutionState;
     const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
@@ -476,7 +476,7 @@ export class JobMaster {
     await Promise.all(
       [...byWorker].map(async ([worker, deploymentJson]) => {
         try {
-          await unaryCall(worker.client, 'DeployTasks', { deploymentJson, leaderEpoch: this.epoch });
+          await unaryCall(worker.client, 'deployTasks', { deploymentJson, leaderEpoch: this.epoch });
         } catch (error) {
           if (graph === this.graph && !this.halted) this.failAttempt(`deploying to worker ${worker.workerId} failed: ${(error as Error).message}`);
         }
@@ -543,7 +543,7 @@ export class JobMaster {
     for (const workerId of workers) {
       const worker = this.deps.registry.get(workerId);
       if (!worker) continue;
-      unaryCall(worker.client, 'CancelTasks', { jobId: this.record.jobId, attempt: graph.attempt, leaderEpoch: this.epoch }).catch((error: Error) =>
+      unaryCall(worker.client, 'cancelTasks', { jobId: this.record.jobId, attempt: graph.attempt, leaderEpoch: this.epoch }).catch((error: Error) =>
         this.logger.warn({ workerId, err: error.message }, 'could not cancel subtasks on a worker'),
       );
     }
@@ -560,7 +560,7 @@ export class JobMaster {
     this.endTimeMs = Date.now();
     this.transition(status);
     for (const worker of this.deps.registry.all()) {
-      unaryCall(worker.client, 'ReleaseJob', { jobId: this.record.jobId, leaderEpoch: this.epoch }).catch(() => {});
+      unaryCall(worker.client, 'releaseJob', { jobId: this.record.jobId, leaderEpoch: this.epoch }).catch(() => {});
     }
     for (const waiter of this.waiters.splice(0)) waiter();
   }

@@ -10,8 +10,9 @@ import {
   rootLogger,
   unaryCall,
   type ClusterView,
-  type CoordinatorMessage,
-  type RegisterWorker,
+  type CoordinatorMessage__Output,
+  type JobManagerClient,
+  type RegisterWorker__Output,
   type TaskMetrics,
   type WorkerMessage,
 } from '@weir/protocol';
@@ -19,7 +20,7 @@ import { startCoordinator, type RunningCoordinator } from './coordinator.ts';
 import { ExecutionGraph } from './execution-graph.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
-function registration(workerId: string, port: number, slots = 2): RegisterWorker {
+function registration(workerId: string, port: number, slots = 2): RegisterWorker__Output {
   return { workerId, address: `127.0.0.1:${port}`, slots, pid: 4000 + port, host: 'test-host' };
 }
 
@@ -200,9 +201,9 @@ describe('WorkerRegistry', () => {
 
 describe('worker sessions on a coordinator', () => {
   let coordinator: RunningCoordinator | undefined;
-  let client: grpc.Client | undefined;
+  let client: JobManagerClient | undefined;
   let dataDir = '';
-  const calls: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage>[] = [];
+  const calls: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output>[] = [];
 
   async function start(heartbeatTimeoutMs: number): Promise<void> {
     rootLogger().level = 'silent';
@@ -219,7 +220,7 @@ describe('worker sessions on a coordinator', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  type Call = grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage>;
+  type Call = grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output>;
   /** A worker's session: the call, and when the coordinator ended it. */
   interface Session {
     call: Call;
@@ -228,9 +229,8 @@ describe('worker sessions on a coordinator', () => {
   }
 
   /** Opens a WorkerSession and resolves once the coordinator confirms the registration. */
-  async function session(register: RegisterWorker): Promise<Session> {
-    const open = (client as unknown as { WorkerSession: () => grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> }).WorkerSession;
-    const call = open.call(client);
+  async function session(register: RegisterWorker__Output): Promise<Session> {
+    const call = client!.workerSession();
     calls.push(call);
     let ended = false;
     const whenEnded = new Promise<void>((resolve) => {
@@ -241,14 +241,14 @@ describe('worker sessions on a coordinator', () => {
       call.on('status', done);
       call.on('error', done);
     });
-    const registered = new Promise<string>((resolve) => call.on('data', (m: CoordinatorMessage) => m.registered && resolve(m.registered.coordinatorId)));
+    const registered = new Promise<string>((resolve) => call.on('data', (m: CoordinatorMessage__Output) => m.registered && resolve(m.registered.coordinatorId)));
     call.write({ register });
     expect(await registered).toBe(coordinator!.coordinatorId);
     return { call, ended: whenEnded, isEnded: () => ended };
   }
 
   async function clusterView(): Promise<ClusterView> {
-    const response = await unaryCall<object, { clusterJson: string }>(client!, 'GetCluster', {}, 5000);
+    const response = await unaryCall(client!, 'getCluster', {}, 5000);
     return JSON.parse(response.clusterJson) as ClusterView;
   }
 

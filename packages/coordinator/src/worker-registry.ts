@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { grpc } from '@weir/protocol';
-import { taskExecutorClient, type Logger, type RegisterWorker, type TaskMetrics, type WorkerView } from '@weir/protocol';
+import { taskExecutorClient, type Logger, type RegisterWorker__Output, type TaskExecutorClient, type TaskMetrics, type WorkerView } from '@weir/protocol';
 
 /** A worker known to the coordinator (Flink's ResourceManager view of a TaskExecutor). */
 export interface RegisteredWorker {
@@ -9,7 +8,7 @@ export interface RegisteredWorker {
   readonly host: string;
   readonly pid: number;
   readonly slots: number;
-  readonly client: grpc.Client;
+  readonly client: TaskExecutorClient;
   lastHeartbeatMs: number;
   /** Subtasks (by key) placed on this worker and not yet terminal. */
   readonly occupied: Set<string>;
@@ -37,7 +36,7 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
     this.timer.unref();
   }
 
-  register(message: RegisterWorker): RegisteredWorker {
+  register(message: RegisterWorker__Output): RegisteredWorker {
     if (this.workers.has(message.workerId)) this.remove(message.workerId, 'registered again');
     const worker: RegisteredWorker = {
       workerId: message.workerId,

@@ -1,7 +1,6 @@
 import { mkdir, stat, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { grpc } from '@weir/protocol';
-import { unaryCall, type FetchArtifactRequest, type FetchArtifactResponse } from '@weir/protocol';
+import { unaryCall, type JobManagerClient } from '@weir/protocol';
 
 /** Job artifacts downloaded from the coordinator, kept as files the slot threads import. */
 export class ArtifactCache {
@@ -13,7 +12,7 @@ export class ArtifactCache {
   }
 
   /** The local path of a job's artifact, downloading it once. */
-  get(jobId: string, client: grpc.Client): Promise<string> {
+  get(jobId: string, client: JobManagerClient): Promise<string> {
     let pending = this.inFlight.get(jobId);
     if (!pending) {
       pending = this.download(jobId, client);
@@ -23,10 +22,10 @@ export class ArtifactCache {
     return pending;
   }
 
-  private async download(jobId: string, client: grpc.Client): Promise<string> {
+  private async download(jobId: string, client: JobManagerClient): Promise<string> {
     const path = join(this.directory, `${jobId}.mjs`);
     if (await stat(path).then(() => true, () => false)) return path;
-    const response = await unaryCall<FetchArtifactRequest, FetchArtifactResponse>(client, 'FetchArtifact', { jobId });
+    const response = await unaryCall(client, 'fetchArtifact', { jobId });
     await mkdir(this.directory, { recursive: true });
     const temporary = `${path}.${process.pid}.tmp`;
     await writeFile(temporary, response.artifact);

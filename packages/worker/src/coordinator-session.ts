@@ -2,7 +2,8 @@ import type { grpc } from '@weir/protocol';
 import {
   backoffDelayMs,
   jobManagerClient,
-  type CoordinatorMessage,
+  type CoordinatorMessage__Output,
+  type JobManagerClient,
   type Logger,
   type TaskStateUpdate,
   type WorkerMessage,
@@ -44,9 +45,9 @@ export class CoordinatorSession {
   private readonly metrics: () => string;
   private readonly onLost: () => void;
   private readonly onRegistered: (epoch: number) => void;
-  private client: grpc.Client | undefined;
+  private client: JobManagerClient | undefined;
   private clientAddress = '';
-  private call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> | undefined;
+  private call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output> | undefined;
   private callAddress = '';
   private connected = false;
   private stopped = false;
@@ -85,7 +86,7 @@ export class CoordinatorSession {
   }
 
   /** A client for unary calls to the coordinator (artifact downloads): the current leader's. */
-  coordinatorClient(): grpc.Client {
+  coordinatorClient(): JobManagerClient {
     const address = this.target() || this.callAddress || this.fixedAddress;
     if (!this.client || this.clientAddress !== address) {
       this.client?.close();
@@ -151,8 +152,7 @@ export class CoordinatorSession {
       return;
     }
     const client = this.coordinatorClient();
-    const open = (client as unknown as { WorkerSession: () => grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage> }).WorkerSession;
-    const call = open.call(client);
+    const call = client.workerSession();
     this.call = call;
     this.callAddress = address;
     let ended = false;
@@ -178,7 +178,7 @@ export class CoordinatorSession {
       }
       if (this.call === undefined) this.reconnect = setTimeout(() => this.connect(), delay);
     };
-    call.on('data', (message: CoordinatorMessage) => {
+    call.on('data', (message: CoordinatorMessage__Output) => {
       if (message.registered && this.call === call) {
         this.connected = true;
         this.failures = 0;

@@ -1,21 +1,16 @@
 import { hostname } from 'node:os';
 import {
+  addTaskExecutorService,
   bindServer,
   createLogger,
   grpc,
   isTerminalExecutionState,
   SERVER_OPTIONS,
   taskDeploymentSchema,
-  taskExecutorService,
   toServiceError,
-  type CancelTasksRequest,
-  type DeployTasksRequest,
-  type ExchangeMessage,
+  type DeployTasksRequest__Output,
   type JobAssignment,
-  type NotifyCheckpointCompleteRequest,
-  type TriggerCheckpointRequest,
   type Logger,
-  type ReleaseJobRequest,
   type TaskDeployment,
   type TaskMetrics,
 } from '@weir/protocol';
@@ -76,36 +71,36 @@ export class TaskExecutor {
       { maxOldGenerationSizeMb: o.slotHeapMb, maxYoungGenerationSizeMb: o.slotYoungGenerationMb },
       this.logger,
     );
-    this.server.addService(taskExecutorService(), {
-      DeployTasks: (call: grpc.ServerUnaryCall<DeployTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
+    addTaskExecutorService(this.server, {
+      DeployTasks: (call, cb) => {
         if (!this.acceptOrder('DeployTasks', call.request.leaderEpoch, cb)) return;
         this.deploy(call.request).then(() => cb(null, {}), (error) => cb(toServiceError(error, grpc.status.FAILED_PRECONDITION)));
       },
-      CancelTasks: (call: grpc.ServerUnaryCall<CancelTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {
+      CancelTasks: (call, cb) => {
         if (!this.acceptOrder('CancelTasks', call.request.leaderEpoch, cb)) return;
         this.cancel(call.request.jobId, call.request.attempt);
         cb(null, {});
       },
-      ReleaseJob: (call: grpc.ServerUnaryCall<ReleaseJobRequest, object>, cb: grpc.sendUnaryData<object>) => {
+      ReleaseJob: (call, cb) => {
         if (!this.acceptOrder('ReleaseJob', call.request.leaderEpoch, cb)) return;
         this.release(call.request.jobId);
         cb(null, {});
       },
-      TriggerCheckpoint: (call: grpc.ServerUnaryCall<TriggerCheckpointRequest, object>, cb: grpc.sendUnaryData<object>) => {
+      TriggerCheckpoint: (call, cb) => {
         const r = call.request;
         if (!this.acceptOrder('TriggerCheckpoint', r.leaderEpoch, cb)) return;
         for (const thread of this.threadsOf(r.jobId, r.attempt)) if (thread.isSource) thread.triggerCheckpoint(r.checkpointId, r.stopSources);
         cb(null, {});
       },
-      NotifyCheckpointComplete: (call: grpc.ServerUnaryCall<NotifyCheckpointCompleteRequest, object>, cb: grpc.sendUnaryData<object>) => {
+      NotifyCheckpointComplete: (call, cb) => {
         const r = call.request;
         // The one that matters most: a deposed leader must not make sinks commit for an attempt a newer leader replaced.
         if (!this.acceptOrder('NotifyCheckpointComplete', r.leaderEpoch, cb)) return;
         for (const thread of this.threadsOf(r.jobId, r.attempt)) thread.checkpointComplete(r.checkpointId);
         cb(null, {});
       },
-      Exchange: (call: grpc.ServerReadableStream<ExchangeMessage, object>, cb: grpc.sendUnaryData<object>) => {
-        call.on('data', (message: ExchangeMessage) => this.router.fromPeer(message));
+      Exchange: (call, cb) => {
+        call.on('data', (message) => this.router.fromPeer(message));
         call.on('end', () => cb(null, {}));
         call.on('error', () => {});
       },
@@ -170,7 +165,7 @@ export class TaskExecutor {
     }
   }
 
-  private async deploy(request: DeployTasksRequest): Promise<void> {
+  private async deploy(request: DeployTasksRequest__Output): Promise<void> {
     if (this.retiring.size > 0) await Promise.all(this.retiring);
     const deployments: TaskDeployment[] = request.deploymentJson.map((json) => taskDeploymentSchema.parse(JSON.parse(json)));
     const busy = [...this.threads.values()].filter((t) => !isTerminalExecutionState(t.state)).length;

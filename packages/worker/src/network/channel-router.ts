@@ -2,7 +2,7 @@ import {
   channelId,
   channelJob,
   CREDIT_KIND,
-  type ExchangeMessage,
+  type ExchangeMessage__Output,
   type Frame,
   type FrameKind,
   type Logger,
@@ -112,7 +112,7 @@ export class ChannelRouter {
     this.deliverCredit(channel, credits);
   }
 
-  fromPeer(message: ExchangeMessage): void {
+  fromPeer(message: ExchangeMessage__Output): void {
     if (message.kind === CREDIT_KIND) {
       this.deliverCredit(message.channel, message.credits);
       return;

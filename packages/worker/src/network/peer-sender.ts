@@ -1,5 +1,5 @@
 import type { grpc } from '@weir/protocol';
-import { taskExecutorClient, type ExchangeMessage, type Logger } from '@weir/protocol';
+import { taskExecutorClient, type ExchangeMessage, type Logger, type TaskExecutorClient } from '@weir/protocol';
 
 /**
  * The outbound data stream to one peer worker. Honours grpc-js backpressure:
@@ -8,7 +8,7 @@ import { taskExecutorClient, type ExchangeMessage, type Logger } from '@weir/pro
  */
 export class PeerSender {
   readonly address: string;
-  private readonly client: grpc.Client;
+  private readonly client: TaskExecutorClient;
   private readonly call: grpc.ClientWritableStream<ExchangeMessage>;
   private readonly queue: ExchangeMessage[] = [];
   private draining = false;
@@ -17,8 +17,7 @@ export class PeerSender {
   constructor(address: string, logger: Logger, onBroken: (address: string, reason: string) => void) {
     this.address = address;
     this.client = taskExecutorClient(address);
-    const exchange = (this.client as unknown as { Exchange: (cb: (error: grpc.ServiceError | null) => void) => grpc.ClientWritableStream<ExchangeMessage> }).Exchange;
-    this.call = exchange.call(this.client, (error) => {
+    this.call = this.client.exchange((error) => {
       if (error && !this.broken) {
         this.broken = true;
         logger.warn({ peer: address, err: error.message }, 'data stream to peer worker broke');
