@@ -17,7 +17,7 @@ import {
   readLeaderAddress,
   type LeaderFence,
 } from '@weir/coordinator';
-import type { StoredJob } from '../packages/coordinator/src/metadata-store.ts';
+import type { StoredJob } from '../packages/coordinator/src/store/metadata-store.ts';
 import { startEtcd, type EtcdServer } from './helpers/etcd-server.ts';
 
 let etcd: EtcdServer;

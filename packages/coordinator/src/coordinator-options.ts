@@ -1,3 +1,4 @@
+// The coordinator's options: flags, environment variables and defaults.
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 

@@ -1,3 +1,5 @@
+// The public entry of @weir/coordinator: the coordinator process, its options
+// and the etcd contracts (keys, leader election, metadata store).
 export { Coordinator, LEADER_ADDRESS_METADATA, startCoordinator, type RunningCoordinator } from './coordinator.ts';
 export {
   COORDINATOR_ENV,

@@ -1,7 +1,7 @@
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { ValidationError } from '@weir/common';
 import { createLogger, type Logger } from '@weir/protocol';
-import type { JobAssignment, MetadataStore, StoredJob } from '../metadata-store.ts';
+import type { JobAssignment, MetadataStore, StoredJob } from '../store/metadata-store.ts';
 import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import type { EtcdKeys } from './etcd-keys.ts';
 

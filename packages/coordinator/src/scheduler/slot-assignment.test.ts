@@ -1,8 +1,9 @@
+// Tests of slot assignment.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RESTART_STRATEGY, parseJobGraph, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from '@weir/common';
 import { createLogger } from '@weir/protocol';
 import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
-import { WorkerRegistry, type RegisteredWorker } from './worker-registry.ts';
+import { WorkerRegistry, type RegisteredWorker } from '../resource-manager/worker-registry.ts';
 
 function vertex(id: string, kind: OperatorKind, parallelism: number): JobVertex {
   return { id, name: id.toUpperCase(), parallelism, maxParallelism: 128, operators: [{ id, name: id.toUpperCase(), kind, config: {} }] };

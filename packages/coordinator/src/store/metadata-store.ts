@@ -1,9 +1,11 @@
+// The metadata store contract: what the coordinator keeps of a job (StoredJob)
+// so that another coordinator can take it over, and where it keeps it.
 import type { JobGraph } from '@weir/common';
 import type { JobStatus } from '@weir/protocol';
 
-/** What the coordinator keeps of a job so that another coordinator can take it over. */
 export type { JobAssignment } from '@weir/protocol';
 
+/** What the coordinator keeps of a job so that another coordinator can take it over. */
 export interface StoredJob {
   jobId: string;
   name: string;
@@ -17,7 +19,6 @@ export interface StoredJob {
   /** Where the job's code is (etcd mode: in the shared checkpoint storage). */
   artifactPath?: string | null;
 }
-
 
 /**
  * The coordinator's small, durable metadata (job records). The embedded

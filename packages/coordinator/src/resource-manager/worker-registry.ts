@@ -1,3 +1,6 @@
+// The worker registry (the ResourceManager's view of the TaskExecutors): the
+// registered workers, their slots, heartbeats and latest metrics, and the loss
+// of a worker whose session broke or whose heartbeats stopped.
 import { EventEmitter } from 'node:events';
 import { taskExecutorClient, type Logger, type RegisterWorker__Output, type TaskExecutorClient, type TaskMetrics, type WorkerView } from '@weir/protocol';
 

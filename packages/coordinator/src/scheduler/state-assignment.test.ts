@@ -1,3 +1,4 @@
+// Tests of state assignment.
 import { describe, expect, it } from 'vitest';
 import type { JobVertex, OperatorKind } from '@weir/common';
 import type { CheckpointMetadata } from '@weir/protocol';

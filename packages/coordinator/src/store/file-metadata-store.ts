@@ -1,3 +1,4 @@
+// The embedded metadata store: job records as files under the data dir.
 import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@weir/protocol';

@@ -1,3 +1,6 @@
+// Checkpoint storage on a file system: the directories of a job's checkpoints
+// and savepoints, their `_metadata` files (written last, with a checksum) and
+// finding the latest valid checkpoint.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';

@@ -1,38 +1,32 @@
-import { type JobGraph } from '@weir/common';
+// The JobMaster of one job: its status, the start of each attempt (slots, state
+// to restore, deployment), the subtask states it follows, failover and restarts,
+// cancellation, savepoints, and halting when this coordinator stops leading.
 import {
-  backoffDelayMs,
   isTerminalExecutionState,
   isTerminalJobStatus,
-  unaryCall,
   type ExecutionState,
   type JobStatus,
   type CheckpointView,
   type JobStatusView,
   type Logger,
   type SubtaskCheckpointAck,
-  type TaskDeployment,
   type TaskStateUpdate__Output,
 } from '@weir/protocol';
-import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from './checkpoint-coordinator.ts';
-import type { CheckpointStorage } from './checkpoint-storage.ts';
-import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';
-import type { JobAssignment } from './metadata-store.ts';
-import { ExecutionGraph, type Execution } from './execution-graph.ts';
-import { restoreSpecFor } from './state-assignment.ts';
-import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
-import type { RegisteredWorker, WorkerRegistry } from './worker-registry.ts';
+import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
+import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
+import type { JobAssignment } from '../store/metadata-store.ts';
+import { ExecutionGraph, type Execution } from '../scheduler/execution-graph.ts';
+import { requestSlots } from '../scheduler/slot-request.ts';
+import type { RegisteredWorker, WorkerRegistry } from '../resource-manager/worker-registry.ts';
+import { AssignmentRecorder } from './assignment-recorder.ts';
+import { AttemptEndWatch } from './attempt-end.ts';
+import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
+import { jobStatusView } from './job-status-view.ts';
+import { restartDelayMs } from './restart-strategy.ts';
+import { buildTaskDeployments } from './task-deployments.ts';
+import { TaskExecutorGateway } from './task-executor-gateway.ts';
 
-/** A submitted job as the coordinator keeps it. */
-export interface JobRecord {
-  jobId: string;
-  name: string;
-  graph: JobGraph;
-  args: string[];
-  submittedAtMs: number;
-  /** A savepoint (or retained checkpoint) to start from. */
-  restoreFrom?: CompletedCheckpoint | null;
-}
-
+/** What a JobMaster is given by the coordinator. */
 export interface JobMasterDeps {
   registry: WorkerRegistry;
   logger: Logger;
@@ -51,15 +45,6 @@ export interface JobMasterDeps {
   checkpointRecords?: CheckpointRecords;
 }
 
-/** Where a leader keeps a job's checkpoint counter and latest-checkpoint pointer (etcd mode). */
-export interface CheckpointRecords {
-  /** Advances the job's counter to at least `atLeast` and returns the id handed out. */
-  reserveId(jobId: string, atLeast: number): Promise<number>;
-  /** Records a completed checkpoint; must succeed before sinks are told to commit. */
-  recordCompleted(jobId: string, pointer: CheckpointPointer): Promise<void>;
-  latest(jobId: string): Promise<CheckpointPointer | null>;
-}
-
 /**
  * Runs one job (Flink's JobMaster): schedules each attempt's subtasks onto
  * worker slots, follows their states, restarts the job under its restart
@@ -72,16 +57,16 @@ export class JobMaster {
   private status: JobStatus = 'CREATED';
   private graph: ExecutionGraph;
   private restarts = 0;
-  /** etcd mode: the current attempt's assignment as recorded, and the splits last added to it. */
-  private assignment: JobAssignment | undefined;
-  private recordedSplits: string | undefined;
+  /** etcd mode: records each attempt's assignment and the splits its sources read. */
+  private readonly assignments: AssignmentRecorder | undefined;
+  private readonly gateway: TaskExecutorGateway;
   /** The current attempt started from a checkpoint or savepoint. */
   private restoredAttempt = false;
   private error: string | null = null;
   private endTimeMs: number | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
-  /** Set while a restart waits for the failed attempt's subtasks to end: called when one of them does. */
-  private oldSubtaskEnded: (() => void) | undefined;
+  /** A restart waits here for the failed attempt's subtasks to end. */
+  private readonly oldAttemptEnd = new AttemptEndWatch();
   private cancelTimer: NodeJS.Timeout | undefined;
   private readonly waiters: (() => void)[] = [];
   private readonly checkpoints: CheckpointCoordinator;
@@ -95,6 +80,8 @@ export class JobMaster {
     this.deps = deps;
     this.logger = deps.logger.child({ jobId: record.jobId });
     this.graph = new ExecutionGraph(record.jobId, record.graph, deps.initialAttempt ?? 0);
+    this.gateway = new TaskExecutorGateway({ jobId: record.jobId, registry: deps.registry, logger: this.logger, epoch: this.epoch, halted: () => this.halted });
+    this.assignments = deps.beforeDeploy ? new AssignmentRecorder(deps.beforeDeploy, this.logger) : undefined;
     this.checkpoints = new CheckpointCoordinator({
       jobId: record.jobId,
       jobName: record.name,
@@ -157,32 +144,10 @@ export class JobMaster {
     return {
       attempt: () => (this.status === 'RUNNING' && !this.halted ? { attempt: this.graph.attempt, executions: this.graph.all() } : undefined),
       isSource: (vertexId) => !this.record.graph.edges.some((e) => e.target === vertexId),
-      trigger: async (workerId, attempt, checkpointId, stopSources) => {
-        const worker = this.deps.registry.get(workerId);
-        if (!worker) throw new Error(`worker ${workerId} is gone`);
-        if (this.halted) throw new Error('this coordinator no longer leads');
-        await unaryCall(worker.client, 'triggerCheckpoint', { jobId: this.record.jobId, attempt, checkpointId, stopSources, leaderEpoch: this.epoch });
-      },
-      notifyComplete: async (workerIds, attempt, checkpointId) => {
-        if (this.halted) return;
-        await Promise.all(
-          workerIds.map(async (workerId) => {
-            const worker = this.deps.registry.get(workerId);
-            if (!worker) return;
-            await unaryCall(worker.client, 'notifyCheckpointComplete', { jobId: this.record.jobId, attempt, checkpointId, leaderEpoch: this.epoch }).catch((error: Error) =>
-              this.logger.warn({ workerId, checkpointId, err: error.message }, 'could not notify a worker of a completed checkpoint'),
-            );
-          }),
-        );
-      },
+      trigger: (workerId, attempt, checkpointId, stopSources) => this.gateway.triggerCheckpoint(workerId, attempt, checkpointId, stopSources),
+      notifyComplete: (workerIds, attempt, checkpointId) => this.gateway.notifyCheckpointComplete(workerIds, attempt, checkpointId),
       failJob: (reason) => this.failAttempt(reason),
-      ...(this.deps.checkpointRecords
-        ? {
-            reserveId: (atLeast: number) => this.deps.checkpointRecords!.reserveId(this.record.jobId, atLeast),
-            recordCompleted: (pointer: CheckpointPointer) => this.deps.checkpointRecords!.recordCompleted(this.record.jobId, pointer),
-            latestPointer: () => this.deps.checkpointRecords!.latest(this.record.jobId),
-          }
-        : {}),
+      ...jobCheckpointRecords(this.deps.checkpointRecords, this.record.jobId),
     };
   }
 
@@ -221,7 +186,7 @@ export class JobMaster {
     const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
     if (isTerminalExecutionState(state)) {
       worker?.occupied.delete(key);
-      if (update.attempt !== this.graph.attempt) this.oldSubtaskEnded?.();
+      if (update.attempt !== this.graph.attempt) this.oldAttemptEnd.notify();
     }
     if (update.attempt !== this.graph.attempt) return;
     const execution = this.graph.get(update.vertexId, update.subtaskIndex);
@@ -262,34 +227,16 @@ export class JobMaster {
     this.recordSplits();
   }
 
-  /**
-   * etcd mode: when the source splits the subtasks report (Kafka partitions
-   * found by discovery, splits moved by a restore) differ from those last
-   * recorded, rewrites the attempt's assignment with them (a guarded write).
-   */
+  /** etcd mode: records the source splits the current attempt's subtasks report, when they changed (a guarded write). */
   private recordSplits(): void {
-    const { beforeDeploy } = this.deps;
-    const placed = this.assignment;
-    if (!beforeDeploy || !placed || placed.attempt !== this.graph.attempt || this.halted) return;
-    const splits: Record<string, string[]> = {};
-    for (const e of this.graph.all()) {
-      const ids = e.metrics?.splits?.map((s) => s.id);
-      if (ids && ids.length > 0) splits[`${e.vertexId}#${e.subtaskIndex}`] = [...ids].sort();
-    }
-    const text = JSON.stringify(splits);
-    if (Object.keys(splits).length === 0 || text === this.recordedSplits) return;
-    this.recordedSplits = text;
-    const assignment = { ...placed, splits };
-    beforeDeploy(assignment).catch((error: Error) => {
-      this.recordedSplits = undefined;
-      this.logger.warn({ err: error.message }, 'cannot record the source splits in etcd');
-    });
+    if (this.halted) return;
+    this.assignments?.recordSplits(this.graph);
   }
 
   onWorkerLost(workerId: string, reason: string): void {
     if (this.halted) return;
     // Subtasks of a failed attempt on that worker are gone with it: a restart waiting for them may go on.
-    this.oldSubtaskEnded?.();
+    this.oldAttemptEnd.notify();
     const affected = this.graph.all().some((e) => e.workerId === workerId && !isTerminalExecutionState(e.state));
     if (!affected) return;
     for (const e of this.graph.all()) {
@@ -332,65 +279,19 @@ export class JobMaster {
   }
 
   view(): JobStatusView {
-    const g = this.record.graph;
-    let deadLetters = 0;
-    let deadLetterDir: string | null = null;
-    const vertices = g.vertices.map((v) => ({
-      id: v.id,
-      name: v.name,
-      operators: v.operators.map((o) => `${o.name} (${o.id})`),
-      parallelism: v.parallelism,
-      subtasks: Array.from({ length: v.parallelism }, (_, i) => {
-        const e = this.graph.get(v.id, i)!;
-        deadLetters += e.metrics?.deadLetters ?? 0;
-        deadLetterDir ??= e.deadLetterDir;
-        return {
-          index: i,
-          state: e.state,
-          workerId: e.workerId,
-          recordsIn: e.metrics?.recordsIn ?? 0,
-          recordsOut: e.metrics?.recordsOut ?? 0,
-          deadLetters: e.metrics?.deadLetters ?? 0,
-          ...(e.error ? { error: e.error } : {}),
-          ...(e.metrics?.inputWatermark !== undefined ? { inputWatermark: e.metrics.inputWatermark } : {}),
-          ...(e.metrics?.splits ? { splits: e.metrics.splits } : {}),
-          ...(e.metrics?.counters ? { counters: e.metrics.counters } : {}),
-        };
-      }),
-    }));
-    return {
-      jobId: this.record.jobId,
-      name: this.record.name,
-      status: this.status,
-      attempt: this.graph.attempt,
-      restarts: this.restarts,
-      startTimeMs: this.record.submittedAtMs,
-      endTimeMs: this.endTimeMs,
-      vertices,
-      error: this.error,
-      deadLetters,
-      deadLetterDir,
-    };
+    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error });
   }
 
   private async schedule(graph: ExecutionGraph): Promise<void> {
-    const { registry } = this.deps;
     for (const e of graph.all()) e.state = 'SCHEDULED';
-    const deadline = Date.now() + this.deps.slotWaitTimeoutMs;
-    let placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
-    while (!placement) {
-      if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
-      if (Date.now() > deadline) {
-        const needed = this.record.graph.vertices.reduce((n, v) => n + v.parallelism, 0);
-        const free = totalFreeSlots(registry.all(), (w) => registry.freeSlots(w));
-        this.failAttempt(
-          `not enough free slots: the job needs ${needed}, the cluster has ${free} free on ${registry.all().length} workers; start more workers (weir worker), give them more --slots, or lower the parallelism (weir run -p)`,
-        );
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      placement = assignSlots(this.record.graph, registry.all(), (w) => registry.freeSlots(w));
+    const wanted = (): boolean => graph === this.graph && this.status === 'RUNNING' && !this.halted;
+    const slots = await requestSlots(this.record.graph, this.deps.registry, this.deps.slotWaitTimeoutMs, wanted);
+    if ('abandoned' in slots) return;
+    if ('error' in slots) {
+      this.failAttempt(slots.error);
+      return;
     }
+    const { placement } = slots;
     if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     let latest: CompletedCheckpoint | null;
     try {
@@ -402,13 +303,11 @@ export class JobMaster {
     if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     if (latest) this.logger.info({ checkpointId: latest.metadata.checkpointId, directory: latest.directory }, 'restoring from checkpoint');
     this.restoredAttempt = latest !== null;
-    if (this.deps.beforeDeploy) {
+    if (this.assignments) {
       const subtasks: Record<string, string> = {};
       for (const [key, worker] of placement) subtasks[key] = worker.workerId;
       try {
-        this.assignment = { jobId: this.record.jobId, attempt: graph.attempt, epoch: this.epoch, subtasks };
-        this.recordedSplits = undefined;
-        await this.deps.beforeDeploy(this.assignment);
+        await this.assignments.recordPlacement({ jobId: this.record.jobId, attempt: graph.attempt, epoch: this.epoch, subtasks });
       } catch (error) {
         if (graph === this.graph && !this.halted) this.failAttempt(`cannot record the assignment of attempt ${graph.attempt}: ${(error as Error).message}`);
         return;
@@ -416,67 +315,12 @@ export class JobMaster {
       if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     }
 
-    const byWorker = new Map<RegisteredWorker, string[]>();
-    const peers: Record<string, string> = {};
-    for (const worker of placement.values()) peers[worker.workerId] = worker.address;
-    const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(`${vertexId}#${index}`)!.workerId });
-    const g = this.record.graph;
-    for (const vertex of g.vertices) {
-      const inEdges = g.edges.filter((e) => e.target === vertex.id);
-      const outEdges = g.edges.filter((e) => e.source === vertex.id);
-      for (let i = 0; i < vertex.parallelism; i++) {
-        const worker = placement.get(`${vertex.id}#${i}`)!;
-        const execution = graph.get(vertex.id, i)!;
-        execution.workerId = worker.workerId;
-        execution.state = 'DEPLOYING';
-        worker.occupied.add(execution.key);
-        const deployment: TaskDeployment = {
-          jobId: this.record.jobId,
-          jobName: this.record.name,
-          attempt: graph.attempt,
-          attemptToken: graph.attemptToken,
-          vertexId: vertex.id,
-          vertexName: vertex.name,
-          subtaskIndex: i,
-          parallelism: vertex.parallelism,
-          maxParallelism: vertex.maxParallelism,
-          operators: vertex.operators,
-          inputs: inEdges.map((edge, inputIndex) => {
-            const source = g.vertices.find((v) => v.id === edge.source)!;
-            const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: source.parallelism }, (_, k) => k);
-            return {
-              inputIndex,
-              ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
-              producers: indices.map((k) => location(source.id, k)),
-            };
-          }),
-          outputs: outEdges.map((edge) => {
-            const target = g.vertices.find((v) => v.id === edge.target)!;
-            const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: target.parallelism }, (_, k) => k);
-            return {
-              partitioning: edge.partitioning,
-              ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
-              ...(edge.sideOutput ? { sideOutput: edge.sideOutput } : {}),
-              maxParallelism: target.maxParallelism,
-              consumers: indices.map((k) => location(target.id, k)),
-            };
-          }),
-          config: g.config,
-          args: this.record.args,
-          peers,
-          checkpointDir: this.deps.storage.jobDirectory(this.record.jobId),
-          restore: latest ? restoreSpecFor(latest.metadata, latest.directory, vertex, i) : null,
-        };
-        const list = byWorker.get(worker) ?? [];
-        list.push(JSON.stringify(deployment));
-        byWorker.set(worker, list);
-      }
-    }
+    const byWorker = buildTaskDeployments({ record: this.record, graph, placement, latest, checkpointDir: this.deps.storage.jobDirectory(this.record.jobId) });
     this.logger.info({ attempt: graph.attempt, workers: byWorker.size }, 'deploying subtasks');
     await Promise.all(
       [...byWorker].map(async ([worker, deploymentJson]) => {
         try {
-          await unaryCall(worker.client, 'deployTasks', { deploymentJson, leaderEpoch: this.epoch });
+          await this.gateway.deployTasks(worker, deploymentJson);
         } catch (error) {
           if (graph === this.graph && !this.halted) this.failAttempt(`deploying to worker ${worker.workerId} failed: ${(error as Error).message}`);
         }
@@ -489,16 +333,15 @@ export class JobMaster {
     this.error = error;
     this.checkpoints.stop('the attempt failed');
     this.checkpointsStarted = false;
-    const strategy = this.record.graph.config.restartStrategy;
     const failed = this.graph;
     this.cancelAttempt(failed);
     for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
-    if (this.restarts >= strategy.maxAttempts) {
+    const delay = restartDelayMs(this.record.graph.config.restartStrategy, this.restarts);
+    if (delay === null) {
       this.logger.warn({ error, restarts: this.restarts }, 'job failed; restart attempts exhausted');
       this.finish('FAILED');
       return;
     }
-    const delay = backoffDelayMs(this.restarts, strategy.initialDelayMs, strategy.maxDelayMs, strategy.multiplier);
     this.restarts++;
     this.transition('RESTARTING');
     this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');
@@ -516,20 +359,9 @@ export class JobMaster {
    * not, the last confirmation starts the attempt at once (no polling).
    */
   private async restart(failed: ExecutionGraph, failedAtMs: number): Promise<void> {
-    const prefix = `${this.record.jobId}/${failed.attempt}/`;
     const deadline = Date.now() + this.deps.cancelTimeoutMs;
-    const lingering = (): boolean => this.deps.registry.all().some((w) => [...w.occupied].some((key) => key.startsWith(prefix)));
-    while (lingering() && Date.now() < deadline) {
-      if (this.status !== 'RESTARTING' || this.halted) return;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, Math.min(200, deadline - Date.now())));
-        this.oldSubtaskEnded = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.oldSubtaskEnded = undefined;
-    }
+    const lingering = (): boolean => AttemptEndWatch.lingering(this.deps.registry, this.record.jobId, failed.attempt);
+    await this.oldAttemptEnd.wait(lingering, deadline, () => this.status === 'RESTARTING' && !this.halted);
     if (this.status !== 'RESTARTING' || this.halted) return;
     if (lingering()) this.logger.warn({ attempt: failed.attempt, waitedMs: Date.now() - failedAtMs }, 'subtasks of the failed attempt did not confirm their end in time; starting the next attempt anyway');
     this.graph = new ExecutionGraph(this.record.jobId, this.record.graph, failed.attempt + 1);
@@ -540,13 +372,7 @@ export class JobMaster {
   private cancelAttempt(graph: ExecutionGraph): void {
     if (this.halted) return;
     const workers = new Set(graph.all().map((e) => e.workerId).filter((w): w is string => w !== null));
-    for (const workerId of workers) {
-      const worker = this.deps.registry.get(workerId);
-      if (!worker) continue;
-      unaryCall(worker.client, 'cancelTasks', { jobId: this.record.jobId, attempt: graph.attempt, leaderEpoch: this.epoch }).catch((error: Error) =>
-        this.logger.warn({ workerId, err: error.message }, 'could not cancel subtasks on a worker'),
-      );
-    }
+    this.gateway.cancelTasks(workers, graph.attempt);
   }
 
   private finish(status: JobStatus): void {
@@ -559,9 +385,7 @@ export class JobMaster {
     clearTimeout(this.cancelTimer);
     this.endTimeMs = Date.now();
     this.transition(status);
-    for (const worker of this.deps.registry.all()) {
-      unaryCall(worker.client, 'releaseJob', { jobId: this.record.jobId, leaderEpoch: this.epoch }).catch(() => {});
-    }
+    this.gateway.releaseJob();
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 

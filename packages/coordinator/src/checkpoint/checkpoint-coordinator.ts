@@ -1,10 +1,13 @@
+// The CheckpointCoordinator of one job: triggers checkpoints and savepoints,
+// collects the subtasks' acknowledgements, completes or fails each checkpoint
+// and keeps the latest completed one to restore from.
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointConfig, JobGraph } from '@weir/common';
 import type { CheckpointMetadata, CheckpointView, Logger, OperatorSubtaskState, SubtaskCheckpointAck } from '@weir/protocol';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
-import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';
-import type { Execution } from './execution-graph.ts';
+import type { CheckpointPointer } from '../etcd/etcd-metadata-store.ts';
+import type { Execution } from '../scheduler/execution-graph.ts';
 
 /** What the CheckpointCoordinator needs from its JobMaster. */
 export interface CheckpointHost {

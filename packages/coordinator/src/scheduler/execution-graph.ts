@@ -1,3 +1,4 @@
+// The ExecutionGraph: one attempt of a job, one Execution per subtask.
 import { randomBytes } from 'node:crypto';
 import type { JobGraph } from '@weir/common';
 import type { ExecutionState, TaskMetrics } from '@weir/protocol';

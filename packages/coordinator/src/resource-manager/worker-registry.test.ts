@@ -1,3 +1,4 @@
+// Tests of the worker registry, alone and behind a coordinator's WorkerSession stream.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,8 @@ import {
   type TaskMetrics,
   type WorkerMessage,
 } from '@weir/protocol';
-import { startCoordinator, type RunningCoordinator } from './coordinator.ts';
-import { ExecutionGraph } from './execution-graph.ts';
+import { startCoordinator, type RunningCoordinator } from '../coordinator.ts';
+import { ExecutionGraph } from '../scheduler/execution-graph.ts';
 import { WorkerRegistry } from './worker-registry.ts';
 
 function registration(workerId: string, port: number, slots = 2): RegisterWorker__Output {

@@ -1,5 +1,6 @@
+// Slot assignment: where each subtask of a job goes among the workers' free slots.
 import { topologicalVertices, type JobGraph } from '@weir/common';
-import type { RegisteredWorker } from './worker-registry.ts';
+import type { RegisteredWorker } from '../resource-manager/worker-registry.ts';
 
 /**
  * Places every subtask on a worker with a free slot, spreading each vertex's

@@ -1,3 +1,4 @@
+// The artifact store: the bundled code of each job, kept for workers to fetch.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

@@ -1,3 +1,4 @@
+// Tests of the ExecutionGraph.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RESTART_STRATEGY, parseJobGraph, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from '@weir/common';
 import { ExecutionGraph } from './execution-graph.ts';

@@ -1,3 +1,5 @@
+// State assignment: which state of a checkpoint or savepoint each subtask of
+// a (maybe rescaled) job restores, and whether a savepoint fits a job.
 import { keyGroupRangeForSubtask, type JobGraph, type JobVertex } from '@weir/common';
 import { type CheckpointMetadata, type OperatorSubtaskState, type RestoreSpec } from '@weir/protocol';
 

@@ -1,0 +1,204 @@
+// The Dispatcher (Flink's Dispatcher): accepts submitted jobs, keeps their
+// code and records, runs one JobMaster per job and persists every status
+// change, and on taking the lead resumes the jobs an earlier coordinator left.
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseJobGraph } from '@weir/common';
+import { grpc, isTerminalJobStatus, type Logger, type SubmitJobRequest__Output } from '@weir/protocol';
+import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
+import { NotLeaderError } from '../etcd/etcd-errors.ts';
+import { JobMaster, type JobMasterDeps } from '../job-master/job-master.ts';
+import type { Term } from '../leader-term.ts';
+import type { WorkerRegistry } from '../resource-manager/worker-registry.ts';
+import { checkStateCompatibility } from '../scheduler/state-assignment.ts';
+import type { ArtifactStore } from '../store/artifact-store.ts';
+import type { StoredJob } from '../store/metadata-store.ts';
+
+/** What the Dispatcher is given by the coordinator. */
+export interface DispatcherOptions {
+  logger: Logger;
+  slotWaitTimeoutMs: number;
+  cancelTimeoutMs: number;
+  storage: CheckpointStorage;
+  artifacts: ArtifactStore;
+  /** The worker registry of the current term: a job created now places its subtasks through it. */
+  registry: () => WorkerRegistry;
+  /** The current term (null while standing by): a recovery stops when the term it runs for ends. */
+  currentTerm: () => Term | null;
+  /** Runs a write of `term` (etcd: guarded by its fence); a refusal ends the term. */
+  guarded: <T>(term: Term, write: () => Promise<T>) => Promise<T>;
+}
+
+/** The jobs this coordinator runs while it leads, one JobMaster each. */
+export class Dispatcher {
+  private readonly options: DispatcherOptions;
+  private readonly logger: Logger;
+  private readonly jobs = new Map<string, JobMaster>();
+  private readonly artifactPaths = new Map<string, string | null>();
+  /** Job record writes, one at a time per job, in order. */
+  private readonly persisting = new Map<string, Promise<void>>();
+
+  constructor(options: DispatcherOptions) {
+    this.options = options;
+    this.logger = options.logger;
+  }
+
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  all(): IterableIterator<JobMaster> {
+    return this.jobs.values();
+  }
+
+  get(jobId: string): JobMaster | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** The job's JobMaster; throws NOT_FOUND for an unknown id. */
+  job(jobId: string): JobMaster {
+    const job = this.jobs.get(jobId);
+    if (!job) throw Object.assign(new Error(`no job with id ${jobId}; 'weir list' shows the jobs this coordinator knows`), { code: grpc.status.NOT_FOUND });
+    return job;
+  }
+
+  /** Validates and stores a submitted job, then starts it; a retried submission finds its job. */
+  async submit(term: Term, request: SubmitJobRequest__Output): Promise<{ jobId: string }> {
+    const graph = parseJobGraph(request.jobGraphJson);
+    if (!request.artifact || request.artifact.length === 0) throw new Error('the job was submitted without its code artifact; submit it with weir run');
+    let restoreFrom = null;
+    if (request.fromSavepoint) {
+      const directory = resolve(request.fromSavepoint);
+      let metadata;
+      try {
+        metadata = await this.options.storage.readMetadata(directory);
+      } catch (error) {
+        throw new Error(`cannot restore from ${directory}: ${(error as Error).message}`);
+      }
+      const problems = checkStateCompatibility(metadata, graph, request.allowNonRestoredState);
+      if (problems.length > 0) throw new Error(`the savepoint ${directory} does not fit the job:\n- ${problems.join('\n- ')}`);
+      restoreFrom = { metadata, directory };
+    }
+    // The client's submission id becomes the job id: a submit retried after a lost answer (or a failover) finds its job.
+    const jobId = /^[0-9a-f]{32}$/.test(request.submissionId ?? '') ? request.submissionId! : randomBytes(16).toString('hex');
+    if (this.jobs.has(jobId)) return { jobId };
+    const artifactPath = await this.options.artifacts.put(jobId, request.artifact);
+    const job = this.createJobMaster(term, {
+      jobId,
+      name: request.name || graph.name,
+      graph,
+      args: request.args,
+      submittedAtMs: Date.now(),
+      restoreFrom,
+    }, 0, artifactPath);
+    try {
+      await this.options.guarded(term, () => term.store.putJob(this.storedJob(job)));
+    } catch (error) {
+      this.jobs.delete(jobId);
+      job.halt('the job could not be stored');
+      throw error;
+    }
+    this.logger.info({ jobId, name: job.record.name, vertices: graph.vertices.length }, 'job submitted');
+    job.start();
+    return { jobId };
+  }
+
+  /** Takes over the jobs an earlier coordinator left: ended ones are listed, running ones resume from their latest checkpoint. */
+  async recover(term: Term): Promise<void> {
+    for (const stored of await term.store.listJobs()) {
+      if (this.options.currentTerm() !== term) return;
+      let restoreFrom = null;
+      if (stored.restoreFromDirectory) {
+        try {
+          restoreFrom = { metadata: await this.options.storage.readMetadata(stored.restoreFromDirectory), directory: stored.restoreFromDirectory };
+        } catch (error) {
+          this.logger.warn({ jobId: stored.jobId, err: (error as Error).message }, 'the savepoint the job started from is gone');
+        }
+      }
+      // Attempt numbers continue from the last one any leader deployed, so no update of an old attempt passes for the new one.
+      const lastAttempt = term.etcd && !isTerminalJobStatus(stored.status) ? ((await term.etcd.getAssignment(stored.jobId))?.attempt ?? -1) : -1;
+      if (this.options.currentTerm() !== term) return;
+      const job = this.createJobMaster(
+        term,
+        { jobId: stored.jobId, name: stored.name, graph: stored.graph, args: stored.args, submittedAtMs: stored.submittedAtMs, restoreFrom },
+        lastAttempt + 1,
+        stored.artifactPath ?? null,
+      );
+      if (isTerminalJobStatus(stored.status)) {
+        job.markEnded(stored.status, stored.endTimeMs);
+        continue;
+      }
+      this.logger.info({ jobId: stored.jobId, name: stored.name, attempt: lastAttempt + 1 }, 'resuming a job of an earlier coordinator');
+      job.start();
+    }
+  }
+
+  /** This coordinator stopped leading: halts every job (workers keep running them for the next leader) and forgets them. */
+  haltAll(reason: string): void {
+    for (const job of this.jobs.values()) job.halt(reason);
+    this.jobs.clear();
+    this.artifactPaths.clear();
+  }
+
+  /** Cancels every job (a coordinator without etcd stopping). */
+  cancelAll(): void {
+    for (const job of this.jobs.values()) job.cancel();
+  }
+
+  private createJobMaster(term: Term, record: JobMaster['record'], initialAttempt: number, artifactPath: string | null): JobMaster {
+    const store = term.etcd;
+    const { guarded } = this.options;
+    const deps: JobMasterDeps = {
+      registry: this.options.registry(),
+      logger: this.logger,
+      slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
+      cancelTimeoutMs: this.options.cancelTimeoutMs,
+      storage: this.options.storage,
+      epoch: term.epoch,
+      initialAttempt,
+      onStatus: (j) => this.persist(term, j),
+    };
+    if (store) {
+      deps.beforeDeploy = (assignment) => guarded(term, () => store.putAssignment(assignment));
+      deps.checkpointRecords = {
+        reserveId: (jobId, atLeast) => guarded(term, () => store.nextCheckpointId(jobId, atLeast)),
+        recordCompleted: (jobId, pointer) => guarded(term, () => store.putLatestCheckpoint(jobId, pointer)),
+        latest: (jobId) => store.getLatestCheckpoint(jobId),
+      };
+    }
+    const job = new JobMaster(record, deps);
+    this.artifactPaths.set(record.jobId, artifactPath);
+    this.jobs.set(record.jobId, job);
+    return job;
+  }
+
+  /** Writes the job's record, after any write of it still in flight. */
+  private persist(term: Term, job: JobMaster): void {
+    const jobId = job.record.jobId;
+    const stored = this.storedJob(job);
+    const previous = this.persisting.get(jobId) ?? Promise.resolve();
+    const next = previous.then(() => this.options.guarded(term, () => term.store.putJob(stored))).catch((error: Error) => {
+      if (error instanceof NotLeaderError) this.logger.warn({ jobId, err: error.message }, 'job status not stored: no longer the leader');
+      else this.logger.error({ jobId, err: error.message }, 'could not persist the job status');
+    });
+    this.persisting.set(jobId, next);
+    void next.then(() => {
+      if (this.persisting.get(jobId) === next) this.persisting.delete(jobId);
+    });
+  }
+
+  private storedJob(job: JobMaster): StoredJob {
+    const r = job.record;
+    return {
+      jobId: r.jobId,
+      name: r.name,
+      graph: r.graph,
+      args: r.args,
+      submittedAtMs: r.submittedAtMs,
+      status: job.jobStatus,
+      endTimeMs: job.endTime,
+      restoreFromDirectory: r.restoreFrom?.directory ?? null,
+      artifactPath: this.artifactPaths.get(r.jobId) ?? null,
+    };
+  }
+}

@@ -1,0 +1,85 @@
+// Deployment of an attempt (Flink's TaskDeploymentDescriptorFactory): turns a
+// placement of subtasks on workers into one TaskDeployment per subtask, with
+// its inputs, outputs, peers and the state to restore.
+import type { TaskDeployment } from '@weir/protocol';
+import type { CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
+import type { RegisteredWorker } from '../resource-manager/worker-registry.ts';
+import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
+import { restoreSpecFor } from '../scheduler/state-assignment.ts';
+import type { JobRecord } from './job-record.ts';
+
+/** What one attempt is deployed from. */
+export interface AttemptDeployment {
+  record: JobRecord;
+  graph: ExecutionGraph;
+  /** The worker of each subtask, by `<vertexId>#<subtaskIndex>` (from `assignSlots`). */
+  placement: Map<string, RegisteredWorker>;
+  /** The checkpoint (or savepoint) the attempt restores, if any. */
+  latest: CompletedCheckpoint | null;
+  checkpointDir: string;
+}
+
+/**
+ * Puts every execution of the attempt on its worker (DEPLOYING, its slot
+ * occupied) and builds its TaskDeployment. Returns the deployments grouped by
+ * worker, as the JSON that DeployTasks carries.
+ */
+export function buildTaskDeployments({ record, graph, placement, latest, checkpointDir }: AttemptDeployment): Map<RegisteredWorker, string[]> {
+  const byWorker = new Map<RegisteredWorker, string[]>();
+  const peers: Record<string, string> = {};
+  for (const worker of placement.values()) peers[worker.workerId] = worker.address;
+  const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(`${vertexId}#${index}`)!.workerId });
+  const g = record.graph;
+  for (const vertex of g.vertices) {
+    const inEdges = g.edges.filter((e) => e.target === vertex.id);
+    const outEdges = g.edges.filter((e) => e.source === vertex.id);
+    for (let i = 0; i < vertex.parallelism; i++) {
+      const worker = placement.get(`${vertex.id}#${i}`)!;
+      const execution = graph.get(vertex.id, i)!;
+      execution.workerId = worker.workerId;
+      execution.state = 'DEPLOYING';
+      worker.occupied.add(execution.key);
+      const deployment: TaskDeployment = {
+        jobId: record.jobId,
+        jobName: record.name,
+        attempt: graph.attempt,
+        attemptToken: graph.attemptToken,
+        vertexId: vertex.id,
+        vertexName: vertex.name,
+        subtaskIndex: i,
+        parallelism: vertex.parallelism,
+        maxParallelism: vertex.maxParallelism,
+        operators: vertex.operators,
+        inputs: inEdges.map((edge, inputIndex) => {
+          const source = g.vertices.find((v) => v.id === edge.source)!;
+          const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: source.parallelism }, (_, k) => k);
+          return {
+            inputIndex,
+            ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
+            producers: indices.map((k) => location(source.id, k)),
+          };
+        }),
+        outputs: outEdges.map((edge) => {
+          const target = g.vertices.find((v) => v.id === edge.target)!;
+          const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: target.parallelism }, (_, k) => k);
+          return {
+            partitioning: edge.partitioning,
+            ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
+            ...(edge.sideOutput ? { sideOutput: edge.sideOutput } : {}),
+            maxParallelism: target.maxParallelism,
+            consumers: indices.map((k) => location(target.id, k)),
+          };
+        }),
+        config: g.config,
+        args: record.args,
+        peers,
+        checkpointDir,
+        restore: latest ? restoreSpecFor(latest.metadata, latest.directory, vertex, i) : null,
+      };
+      const list = byWorker.get(worker) ?? [];
+      list.push(JSON.stringify(deployment));
+      byWorker.set(worker, list);
+    }
+  }
+  return byWorker;
+}
