@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { parseJobGraph } from '@weir/common';
 import {
+  ARTIFACTS_DIRECTORY,
   bindServer,
   createLogger,
   grpc,
   jobManagerService,
+  NotLeaderStatusError,
   SERVER_OPTIONS,
   isTerminalJobStatus,
   toServiceError,
@@ -17,6 +19,7 @@ import {
   type SubmitJobRequest,
   type TriggerSavepointRequest,
   subtaskCheckpointAckSchema,
+  subtaskId,
   type WorkerMessage,
 } from '@weir/protocol';
 import { join, resolve } from 'node:path';
@@ -40,9 +43,6 @@ export interface RunningCoordinator {
 }
 
 type Unary<Req> = (call: grpc.ServerUnaryCall<Req, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
-
-/** Trailing metadata key a standby sets on its refusals: the leader's address, for clients to follow. */
-export const LEADER_ADDRESS_METADATA = 'weir-leader-address';
 
 /** One period of leading. Without etcd there is one term, for the coordinator's whole life, with epoch 0. */
 interface Term {
@@ -83,7 +83,7 @@ export class Coordinator {
     this.logger = createLogger('coordinator', { coordinatorId: this.options.coordinatorId });
     const etcd = this.options.etcd.length > 0;
     // With etcd every coordinator must find every job's code: it goes to the shared checkpoint storage.
-    this.artifacts = new ArtifactStore(etcd ? join(this.options.checkpointDir, '_artifacts') : this.options.dataDir);
+    this.artifacts = new ArtifactStore(etcd ? join(this.options.checkpointDir, ARTIFACTS_DIRECTORY) : this.options.dataDir);
     this.storage = new CheckpointStorage(this.options.checkpointDir);
     this.registry = this.newRegistry();
     if (etcd) {
@@ -337,16 +337,9 @@ export class Coordinator {
     throw this.notLeader();
   }
 
-  private notLeader(): Error & { code: grpc.status; metadata?: grpc.Metadata } {
+  private notLeader(): NotLeaderStatusError {
     const leader = this.leadership?.leaderAddress();
-    if (leader && leader !== this.address) {
-      const metadata = new grpc.Metadata();
-      metadata.set(LEADER_ADDRESS_METADATA, leader);
-      return Object.assign(new Error(`coordinator ${this.address} is a standby; the leader is at ${leader}`), { code: grpc.status.FAILED_PRECONDITION, metadata });
-    }
-    return Object.assign(new Error(`no coordinator of cluster '${this.options.clusterId}' leads yet (an election is in progress, or etcd is unreachable); try again in a few seconds`), {
-      code: grpc.status.UNAVAILABLE,
-    });
+    return new NotLeaderStatusError(this.address, leader && leader !== this.address ? leader : undefined, this.options.clusterId);
   }
 
   private async clusterView(): Promise<ClusterView> {
@@ -380,7 +373,7 @@ export class Coordinator {
     const term = this.term;
     if (!term) {
       const error = this.notLeader();
-      call.emit('error', { code: error.code, details: error.message, metadata: error.metadata ?? new grpc.Metadata() });
+      call.emit('error', { code: error.code, details: error.message, metadata: error.metadata });
       return;
     }
     call.on('data', (message: WorkerMessage) => {
@@ -424,7 +417,7 @@ export class Coordinator {
         else this.logger.warn({ workerId: live.workerId }, 'malformed checkpoint acknowledgement ignored');
       } else if (message.checkpointDeclined) {
         const d = message.checkpointDeclined;
-        this.jobs.get(d.jobId)?.onCheckpointDeclined(d.checkpointId, d.attempt, `${d.vertexId}#${d.subtaskIndex}`, d.reason);
+        this.jobs.get(d.jobId)?.onCheckpointDeclined(d.checkpointId, d.attempt, subtaskId(d.vertexId, d.subtaskIndex), d.reason);
       }
     });
     call.on('end', () => {

@@ -1,6 +1,5 @@
-export { Coordinator, LEADER_ADDRESS_METADATA, startCoordinator, type RunningCoordinator } from './coordinator.ts';
+export { Coordinator, startCoordinator, type RunningCoordinator } from './coordinator.ts';
 export {
-  COORDINATOR_ENV,
   DEFAULT_CLUSTER_ID,
   DEFAULT_COORDINATOR_PORT,
   parseEtcdEndpoints,
