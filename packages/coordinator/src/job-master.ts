@@ -1,9 +1,13 @@
 import { type JobGraph } from '@weir/common';
 import {
+  attemptKeyPrefix,
+  attemptSubtaskKey,
   backoffDelayMs,
   isTerminalExecutionState,
   isTerminalJobStatus,
+  subtaskId,
   unaryCall,
+  type CheckpointPointer,
   type ExecutionState,
   type JobStatus,
   type CheckpointView,
@@ -15,7 +19,6 @@ import {
 } from '@weir/protocol';
 import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from './checkpoint-coordinator.ts';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
-import type { CheckpointPointer } from './etcd/etcd-metadata-store.ts';
 import type { JobAssignment } from './metadata-store.ts';
 import { ExecutionGraph, type Execution } from './execution-graph.ts';
 import { restoreSpecFor } from './state-assignment.ts';
@@ -218,7 +221,7 @@ export class JobMaster {
   onTaskState(update: TaskStateUpdate, worker: RegisteredWorker | undefined): void {
     if (this.halted) return;
     const state = update.state as ExecutionState;
-    const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
+    const key = attemptSubtaskKey(update.jobId, update.attempt, update.vertexId, update.subtaskIndex);
     if (isTerminalExecutionState(state)) {
       worker?.occupied.delete(key);
       if (update.attempt !== this.graph.attempt) this.oldSubtaskEnded?.();
@@ -274,7 +277,7 @@ export class JobMaster {
     const splits: Record<string, string[]> = {};
     for (const e of this.graph.all()) {
       const ids = e.metrics?.splits?.map((s) => s.id);
-      if (ids && ids.length > 0) splits[`${e.vertexId}#${e.subtaskIndex}`] = [...ids].sort();
+      if (ids && ids.length > 0) splits[subtaskId(e.vertexId, e.subtaskIndex)] = [...ids].sort();
     }
     const text = JSON.stringify(splits);
     if (Object.keys(splits).length === 0 || text === this.recordedSplits) return;
@@ -419,13 +422,13 @@ export class JobMaster {
     const byWorker = new Map<RegisteredWorker, string[]>();
     const peers: Record<string, string> = {};
     for (const worker of placement.values()) peers[worker.workerId] = worker.address;
-    const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(`${vertexId}#${index}`)!.workerId });
+    const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(subtaskId(vertexId, index))!.workerId });
     const g = this.record.graph;
     for (const vertex of g.vertices) {
       const inEdges = g.edges.filter((e) => e.target === vertex.id);
       const outEdges = g.edges.filter((e) => e.source === vertex.id);
       for (let i = 0; i < vertex.parallelism; i++) {
-        const worker = placement.get(`${vertex.id}#${i}`)!;
+        const worker = placement.get(subtaskId(vertex.id, i))!;
         const execution = graph.get(vertex.id, i)!;
         execution.workerId = worker.workerId;
         execution.state = 'DEPLOYING';
@@ -516,7 +519,7 @@ export class JobMaster {
    * not, the last confirmation starts the attempt at once (no polling).
    */
   private async restart(failed: ExecutionGraph, failedAtMs: number): Promise<void> {
-    const prefix = `${this.record.jobId}/${failed.attempt}/`;
+    const prefix = attemptKeyPrefix(this.record.jobId, failed.attempt);
     const deadline = Date.now() + this.deps.cancelTimeoutMs;
     const lingering = (): boolean => this.deps.registry.all().some((w) => [...w.occupied].some((key) => key.startsWith(prefix)));
     while (lingering() && Date.now() < deadline) {

@@ -1,4 +1,5 @@
 import { topologicalVertices, type JobGraph } from '@weir/common';
+import { subtaskId } from '@weir/protocol';
 import type { RegisteredWorker } from './worker-registry.ts';
 
 /**
@@ -25,7 +26,7 @@ export function assignSlots(graph: JobGraph, workers: readonly RegisteredWorker[
       const [worker] = best[turn++ % best.length]!;
       free.set(worker, free.get(worker)! - 1);
       ofVertex.set(worker, (ofVertex.get(worker) ?? 0) + 1);
-      placement.set(`${vertex.id}#${i}`, worker);
+      placement.set(subtaskId(vertex.id, i), worker);
     }
   }
   return placement;

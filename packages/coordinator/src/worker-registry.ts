@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { grpc } from '@weir/protocol';
-import { taskExecutorClient, type Logger, type RegisterWorker, type TaskMetrics, type WorkerView } from '@weir/protocol';
+import { attemptSubtaskKey, taskExecutorClient, type Logger, type RegisterWorker, type TaskMetrics, type WorkerView } from '@weir/protocol';
 
 /** A worker known to the coordinator (Flink's ResourceManager view of a TaskExecutor). */
 export interface RegisteredWorker {
@@ -71,7 +71,7 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
     const map = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
     for (const entry of entries) {
       const m = entry.metrics;
-      map.set(`${m.jobId}/${m.attempt}/${m.vertexId}#${m.subtaskIndex}`, entry);
+      map.set(attemptSubtaskKey(m.jobId, m.attempt, m.vertexId, m.subtaskIndex), entry);
     }
     worker.metrics = map;
   }
