@@ -10,7 +10,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClusterView } from '@weir/protocol';
-import { createEtcdClient, EtcdKeys, readLeaderAddress } from '@weir/coordinator';
+import { createEtcdClient, EtcdKeys, readLeaderAddress } from '@weir/protocol/etcd';
 import { WeirClient } from '@weir/client';
 import { startHaCluster, type HaCluster, type HaMember } from '../test/helpers/etcd-cluster.ts';
 import { machine } from './support/cluster.ts';

@@ -5,7 +5,7 @@ import { cp, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointView } from '@weir/protocol';
+import { CHECKPOINT_METADATA_FILE, type CheckpointView } from '@weir/protocol';
 import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 
@@ -190,7 +190,7 @@ describe('corrupt checkpoints', () => {
       const done = await cluster.completedCheckpoints(jobId);
       return done.length > before ? done.at(-1) : undefined;
     }, 30_000, 'the next checkpoint');
-    await writeFile(join(newest.path!, '_metadata'), '{"sha256":"');
+    await writeFile(join(newest.path!, CHECKPOINT_METADATA_FILE), '{"sha256":"');
     process.kill(victim.pid, 'SIGKILL');
     const failed = await eventually(async () => {
       const all = JSON.parse((await cluster.run(['checkpoints', jobId, '--json'])).stdout) as CheckpointView[];

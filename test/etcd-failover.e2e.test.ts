@@ -8,15 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { grpc, taskExecutorClient, unaryCall, type ClusterView } from '@weir/protocol';
-import {
-  createEtcdClient,
-  EtcdKeys,
-  EtcdLeadership,
-  EtcdMetadataStore,
-  NotLeaderError,
-  readLeaderAddress,
-  type LeaderFence,
-} from '@weir/coordinator';
+import { EtcdLeadership, EtcdMetadataStore, NotLeaderError, type LeaderFence } from '@weir/coordinator';
+import { createEtcdClient, EtcdKeys, readLeaderAddress } from '@weir/protocol/etcd';
 import { type JobGraph } from '@weir/common';
 import { createLogger } from '@weir/protocol';
 import { expectedCounts, startHaCluster, type HaCluster, type HaMember } from './helpers/etcd-cluster.ts';

@@ -6,22 +6,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Etcd3 } from 'etcd3';
 import type { JobGraph } from '@weir/common';
-import {
-  createEtcdClient,
-  EtcdKeys,
-  EtcdMetadataStore,
-  LeaderElection,
-  NotLeaderError,
-  readLeaderAddress,
-  type LeaderFence,
-} from '@weir/coordinator';
+import { EtcdMetadataStore, LeaderElection, NotLeaderError, type LeaderFence } from '@weir/coordinator';
+import { createEtcdClient, EtcdKeys, readLeaderAddress, type EtcdClient } from '@weir/protocol/etcd';
 import type { StoredJob } from '../packages/coordinator/src/store/metadata-store.ts';
 import { startEtcd, type EtcdServer } from './helpers/etcd-server.ts';
 
 let etcd: EtcdServer;
-let admin: Etcd3;
+let admin: EtcdClient;
 /** Everything a test started, torn down after it. */
 let cleanups: (() => Promise<void> | void)[] = [];
 
@@ -44,7 +36,7 @@ afterAll(async () => {
 interface Contender {
   name: string;
   address: string;
-  client: Etcd3;
+  client: EtcdClient;
   election: LeaderElection;
   store: EtcdMetadataStore;
   electedAt: number[];
@@ -350,9 +342,11 @@ describe('etcd itself fails', () => {
 
 /** A contender in its own process, to be SIGKILLed. Resolves once it leads. */
 async function startChildContender(keys: EtcdKeys, name: string, ttlSeconds: number): Promise<ChildProcess> {
-  const module = import.meta.resolve('@weir/coordinator');
+  const coordinator = import.meta.resolve('@weir/coordinator');
+  const etcdContract = import.meta.resolve('@weir/protocol/etcd');
   const script = `
-    const { createEtcdClient, EtcdKeys, LeaderElection } = await import(${JSON.stringify(module)});
+    const { LeaderElection } = await import(${JSON.stringify(coordinator)});
+    const { createEtcdClient, EtcdKeys } = await import(${JSON.stringify(etcdContract)});
     const [endpoint, clusterId, address, ttl] = process.argv.slice(1);
     const election = new LeaderElection({ client: createEtcdClient({ endpoints: [endpoint] }), keys: new EtcdKeys(clusterId), address, ttlSeconds: Number(ttl) });
     election.on('elected', () => process.stdout.write('elected\\n'));

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterView, WorkerView } from '@weir/protocol';
+import { WEIR_ENV, type ClusterView, type WorkerView } from '@weir/protocol';
 import { eventually } from './helpers/local-cluster.ts';
 import { REPO_ROOT, WEIR_BIN, weirJson } from './helpers/weir-cli.ts';
 
@@ -33,7 +33,7 @@ const tempDirs: string[] = [];
 function startWeir(args: string[]): WeirProcess {
   const child = spawn(process.execPath, [WEIR_BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, WEIR_LOG_LEVEL: 'info' },
+    env: { ...process.env, [WEIR_ENV.logLevel]: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

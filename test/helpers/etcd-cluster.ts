@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CheckpointView, ClusterView, JobStatusView } from '@weir/protocol';
+import { WEIR_ENV, type CheckpointView, type ClusterView, type JobStatusView } from '@weir/protocol';
 import { startEtcd, type EtcdServer } from './etcd-server.ts';
 import { eventually } from './local-cluster.ts';
 import { REPO_ROOT, WEIR_BIN, weir, type CliResult } from './weir-cli.ts';
@@ -62,7 +62,7 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
   const launch = (name: string, args: string[], ready: RegExp): Promise<HaMember> => {
     const child = spawn(process.execPath, [WEIR_BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, WEIR_LOG_LEVEL: 'info' },
+      env: { ...process.env, [WEIR_ENV.logLevel]: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';

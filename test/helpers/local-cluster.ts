@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { CheckpointView, ClusterView, JobStatusView } from '@weir/protocol';
+import { WEIR_ENV, type CheckpointView, type ClusterView, type JobStatusView } from '@weir/protocol';
 import { beforeEach } from 'vitest';
 import { REPO_ROOT, WEIR_BIN, weir, weirJson, type CliResult } from './weir-cli.ts';
 
@@ -32,7 +32,7 @@ export async function startCluster(options: { workers?: number; slots?: number }
   const child = spawn(
     process.execPath,
     [WEIR_BIN, 'local', '--port', '0', '--workers', String(options.workers ?? 2), '--slots', String(options.slots ?? 4), '--data-dir', dataDir],
-    { cwd: REPO_ROOT, env: { ...process.env, WEIR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: REPO_ROOT, env: { ...process.env, [WEIR_ENV.logLevel]: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
   child.stderr!.on('data', (d: Buffer) => {

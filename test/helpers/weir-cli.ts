@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WEIR_ENV } from '@weir/protocol';
 
 /** The weir command of this checkout, run with the Node that runs the tests (24). */
 export const WEIR_BIN = fileURLToPath(new URL('../../packages/cli/bin/weir.mjs', import.meta.url));
@@ -16,7 +17,7 @@ export function weir(args: string[], options: { env?: NodeJS.ProcessEnv; timeout
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WEIR_BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, WEIR_LOG_LEVEL: 'warn', ...options.env },
+      env: { ...process.env, [WEIR_ENV.logLevel]: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

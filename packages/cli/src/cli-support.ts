@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { WeirError } from '@weir/common';
-import { COORDINATOR_ADDRESS_ENV, DEFAULT_COORDINATOR_ADDRESS, WeirClient } from '@weir/client';
+import { DEFAULT_COORDINATOR_ADDRESS, WeirClient } from '@weir/client';
+import { WEIR_ENV } from '@weir/protocol';
 
 /** Exit codes of the weir command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -12,9 +13,6 @@ export class UsageError extends WeirError {
     this.name = 'UsageError';
   }
 }
-
-/** Environment variables naming the etcd cluster, for every command. */
-export const ETCD_ENV = { endpoints: 'WEIR_ETCD', clusterId: 'WEIR_CLUSTER_ID' } as const;
 
 /** Options every client command takes. */
 export interface ClientFlags {
@@ -29,11 +27,11 @@ export function withClientFlags(command: Command): Command {
   return command
     .addOption(
       new Option('--coordinator <host:port>', 'address of a coordinator (any of them with etcd: standbys name the leader; several: host:port,host:port)')
-        .env(COORDINATOR_ADDRESS_ENV)
+        .env(WEIR_ENV.coordinator)
         .default(DEFAULT_COORDINATOR_ADDRESS),
     )
-    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): find the leading coordinator there').env(ETCD_ENV.endpoints))
-    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (the coordinators\' --cluster-id)').env(ETCD_ENV.clusterId).default('default'))
+    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): find the leading coordinator there').env(WEIR_ENV.etcd))
+    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (the coordinators\' --cluster-id)').env(WEIR_ENV.clusterId).default('default'))
     .option('--json', 'print machine-readable JSON');
 }
 
@@ -48,7 +46,8 @@ export async function withClient<T>(flags: ClientFlags, fn: (client: WeirClient)
   let closeEtcd = (): void => undefined;
   let client: WeirClient;
   if (endpoints.length > 0) {
-    const { createEtcdClient, EtcdKeys, readLeaderAddress } = await import('@weir/coordinator');
+    // Loaded only with --etcd: etcd3 takes a while to load.
+    const { createEtcdClient, EtcdKeys, readLeaderAddress } = await import('@weir/protocol/etcd');
     const etcd = createEtcdClient({ endpoints });
     closeEtcd = () => etcd.close();
     const keys = new EtcdKeys(flags.clusterId ?? 'default');
@@ -58,6 +57,7 @@ export async function withClient<T>(flags: ClientFlags, fn: (client: WeirClient)
     } catch (error) {
       client.close();
       closeEtcd();
+      if (error instanceof WeirError) throw error;
       throw new WeirError(`cannot read the leader from etcd at ${endpoints.join(',')}: ${(error as Error).message}; check that etcd is running and reachable`, { cause: error });
     }
   } else {

@@ -1,2 +1,2 @@
-export { WeirClient, COORDINATOR_ADDRESS_ENV, DEFAULT_COORDINATOR_ADDRESS, type WeirClientOptions } from './weir-client.ts';
+export { WeirClient, DEFAULT_COORDINATOR_ADDRESS, type WeirClientOptions } from './weir-client.ts';
 export { prepareJob, type PreparedJob } from './bundle-job.ts';

@@ -4,6 +4,7 @@ import {
   grpc,
   isTerminalJobStatus,
   jobManagerClient,
+  readNotLeader,
   sleep,
   unaryCall,
   type CheckpointView,
@@ -14,15 +15,11 @@ import {
   type UnaryMethod,
   type UnaryRequest,
   type UnaryResponse,
+  WEIR_ENV,
 } from '@weir/protocol';
 
-/** Environment variable naming the coordinator, for every CLI command. */
-export const COORDINATOR_ADDRESS_ENV = 'WEIR_COORDINATOR';
 /** Where `weir local` listens unless told otherwise. */
 export const DEFAULT_COORDINATOR_ADDRESS = '127.0.0.1:6123';
-
-/** Trailing metadata a standby coordinator sets on a refusal: the leader's address (LEADER_ADDRESS_METADATA of @weir/coordinator). */
-const LEADER_ADDRESS_METADATA = 'weir-leader-address';
 
 /** How a client finds the leading coordinator of a cluster with several (etcd mode). */
 export interface WeirClientOptions {
@@ -152,10 +149,10 @@ export class WeirClient {
         return await unaryCall(this.client, method, request, deadlineMs);
       } catch (error) {
         const e = error as grpc.ServiceError;
-        const leader = e.metadata?.get(LEADER_ADDRESS_METADATA)[0];
+        const leader = readNotLeader(e)?.leader;
         if (leader !== undefined && redirects++ < 5) {
           // A standby named the leader: go there.
-          this.use(String(leader));
+          this.use(leader);
           continue;
         }
         if (e.code === grpc.status.UNAVAILABLE && Date.now() < waitUntil) {
@@ -170,9 +167,10 @@ export class WeirClient {
   }
 
   private describe(e: grpc.ServiceError): WeirError {
-    if ((e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) && !e.metadata?.get(LEADER_ADDRESS_METADATA).length && !/leads yet/.test(e.details ?? '')) {
+    // Not a coordinator's own "not the leader" answer: the coordinator could not be reached at all.
+    if ((e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) && readNotLeader(e) === undefined) {
       return new WeirError(
-        `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${COORDINATOR_ADDRESS_ENV} (with etcd: --etcd URL --cluster-id NAME)`,
+        `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${WEIR_ENV.coordinator} (with etcd: --etcd URL --cluster-id NAME)`,
         { cause: e, retryable: true },
       );
     }

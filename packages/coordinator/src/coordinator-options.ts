@@ -1,16 +1,9 @@
 // The coordinator's options: flags, environment variables and defaults.
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { WEIR_ENV } from '@weir/protocol';
+import { DEFAULT_LEADER_TTL_SECONDS } from '@weir/protocol/etcd';
 
-/** Environment variables read by the coordinator (flags win over them). */
-export const COORDINATOR_ENV = {
-  port: 'WEIR_COORDINATOR_PORT',
-  dataDir: 'WEIR_DATA_DIR',
-  checkpointDir: 'WEIR_CHECKPOINT_DIR',
-  etcd: 'WEIR_ETCD',
-  clusterId: 'WEIR_CLUSTER_ID',
-  leaseTtl: 'WEIR_LEASE_TTL',
-} as const;
 
 /** The cluster id used with etcd when none is given. */
 export const DEFAULT_CLUSTER_ID = 'default';
@@ -59,16 +52,16 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
   const host = options.host ?? '127.0.0.1';
   return {
     host,
-    port: options.port ?? Number(env[COORDINATOR_ENV.port] ?? DEFAULT_COORDINATOR_PORT),
+    port: options.port ?? Number(env[WEIR_ENV.coordinatorPort] ?? DEFAULT_COORDINATOR_PORT),
     advertisedHost: options.advertisedHost ?? host,
-    dataDir: resolve(options.dataDir ?? env[COORDINATOR_ENV.dataDir] ?? '.weir/coordinator'),
-    checkpointDir: resolve(options.checkpointDir ?? env[COORDINATOR_ENV.checkpointDir] ?? '.weir/checkpoints'),
+    dataDir: resolve(options.dataDir ?? env[WEIR_ENV.dataDir] ?? '.weir/coordinator'),
+    checkpointDir: resolve(options.checkpointDir ?? env[WEIR_ENV.checkpointDir] ?? '.weir/checkpoints'),
     coordinatorId: options.coordinatorId ?? `coordinator-${randomBytes(4).toString('hex')}`,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
     slotWaitTimeoutMs: options.slotWaitTimeoutMs ?? 30_000,
     cancelTimeoutMs: options.cancelTimeoutMs ?? 10_000,
-    etcd: options.etcd ?? parseEtcdEndpoints(env[COORDINATOR_ENV.etcd]),
-    clusterId: options.clusterId ?? env[COORDINATOR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,
-    leaseTtlSeconds: options.leaseTtlSeconds ?? Number(env[COORDINATOR_ENV.leaseTtl] ?? 5),
+    etcd: options.etcd ?? parseEtcdEndpoints(env[WEIR_ENV.etcd]),
+    clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,
+    leaseTtlSeconds: options.leaseTtlSeconds ?? Number(env[WEIR_ENV.leaseTtl] ?? DEFAULT_LEADER_TTL_SECONDS),
   };
 }

@@ -3,10 +3,12 @@
 // (etcd mode): a term starts when elected (jobs recovered) and ends when
 // deposed (jobs halted, workers let go). The handlers live in server/.
 import {
+  ARTIFACTS_DIRECTORY,
   bindServer,
   createLogger,
   grpc,
   addJobManagerService,
+  NotLeaderStatusError,
   SERVER_OPTIONS,
   type CoordinatorMessage,
   type Logger,
@@ -62,7 +64,7 @@ export class Coordinator {
     this.logger = createLogger('coordinator', { coordinatorId: this.options.coordinatorId });
     const etcd = this.options.etcd.length > 0;
     // With etcd every coordinator must find every job's code: it goes to the shared checkpoint storage.
-    this.artifacts = new ArtifactStore(etcd ? join(this.options.checkpointDir, '_artifacts') : this.options.dataDir);
+    this.artifacts = new ArtifactStore(etcd ? join(this.options.checkpointDir, ARTIFACTS_DIRECTORY) : this.options.dataDir);
     this.storage = new CheckpointStorage(this.options.checkpointDir);
     this.dispatcher = new Dispatcher({
       logger: this.logger,
@@ -179,16 +181,9 @@ export class Coordinator {
     throw this.notLeader();
   }
 
-  private notLeader(): Error & { code: grpc.status; metadata?: grpc.Metadata } {
+  private notLeader(): NotLeaderStatusError {
     const leader = this.leadership?.leaderAddress();
-    if (leader && leader !== this.address) {
-      const metadata = new grpc.Metadata();
-      metadata.set(LEADER_ADDRESS_METADATA, leader);
-      return Object.assign(new Error(`coordinator ${this.address} is a standby; the leader is at ${leader}`), { code: grpc.status.FAILED_PRECONDITION, metadata });
-    }
-    return Object.assign(new Error(`no coordinator of cluster '${this.options.clusterId}' leads yet (an election is in progress, or etcd is unreachable); try again in a few seconds`), {
-      code: grpc.status.UNAVAILABLE,
-    });
+    return new NotLeaderStatusError(this.address, leader && leader !== this.address ? leader : undefined, this.options.clusterId);
   }
 
   private async stop(): Promise<void> {

@@ -1,11 +1,15 @@
+// Channel ids: the key of one producer-to-consumer channel of a job attempt.
+import { subtaskId } from './subtask-keys.ts';
+
 /**
  * A channel joins one producer subtask to one consumer subtask within one job
  * attempt. Its id names all of that, with the attempt's token (unique even
  * across coordinator restarts, which number attempts from 0 again), so frames
- * and credits of an old attempt find no receiver and are dropped.
+ * and credits of an old attempt find no receiver and are dropped:
+ * `<jobId>/<attemptToken>/<producer subtaskId>><consumer subtaskId>`.
  */
 export function channelId(jobId: string, attemptToken: string, producerVertex: string, producerIndex: number, consumerVertex: string, consumerIndex: number): string {
-  return `${jobId}/${attemptToken}/${producerVertex}#${producerIndex}>${consumerVertex}#${consumerIndex}`;
+  return `${jobId}/${attemptToken}/${subtaskId(producerVertex, producerIndex)}>${subtaskId(consumerVertex, consumerIndex)}`;
 }
 
 /** The job a channel id belongs to. */

@@ -1,9 +1,7 @@
 import { pino, type Logger } from 'pino';
+import { WEIR_ENV } from './env-names.ts';
 
 export type { Logger };
-
-/** Environment variable that sets the log level of every Weir process. */
-export const LOG_LEVEL_ENV = 'WEIR_LOG_LEVEL';
 
 let root: Logger | undefined;
 
@@ -13,7 +11,7 @@ let root: Logger | undefined;
  */
 export function rootLogger(): Logger {
   root ??= pino(
-    { level: process.env[LOG_LEVEL_ENV] ?? 'info', base: { pid: process.pid } },
+    { level: process.env[WEIR_ENV.logLevel] ?? 'info', base: { pid: process.pid } },
     pino.destination({ fd: 2, sync: false }),
   );
   return root;

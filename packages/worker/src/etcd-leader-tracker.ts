@@ -1,30 +1,29 @@
+// A worker's part in an etcd cluster: following the leading coordinator,
+// keeping its own registration on a lease, and watching the assignments.
+// Keys, records and the client are those of @weir/protocol/etcd.
 import { EventEmitter } from 'node:events';
-import { Election, Etcd3, type IOptions, type Lease, type Watcher } from 'etcd3';
-import { sleep, type EtcdWorkerRecord, type JobAssignment, type Logger } from '@weir/protocol';
-
-type FaultHandling = Required<NonNullable<IOptions['faultHandling']>>;
-type Policy = FaultHandling['global'];
-type Backoff = FaultHandling['watchBackoff'];
-
-/** Lease TTL of a worker's registration in etcd: a dead worker's entry disappears after about this long. */
-export const WORKER_LEASE_TTL_SECONDS = 10;
-
+import type { Lease, Watcher } from 'etcd3';
+import { sleep, type Logger } from '@weir/protocol';
+import {
+  createEtcdClient,
+  encodeEtcdRecord,
+  EtcdKeys,
+  observeLeader,
+  parseEtcdRecord,
+  WORKER_LEASE_TTL_SECONDS,
+  type EtcdClient,
+  type EtcdWorkerRecord,
+  type JobAssignment,
+} from '@weir/protocol/etcd';
 
 /**
  * A worker's view of an etcd cluster: which coordinator leads (the candidate
- * of the coordinators' election with the lowest create revision, re-read on
- * every change of the candidates and once a second), and the worker's own
- * registration, kept on a lease.
- *
- * Keys follow `EtcdKeys` of `@weir/coordinator` (`/weir/<clusterId>/leader/election/coordinator/`
- * and `/weir/<clusterId>/workers/<workerId>`); the worker does not depend on
- * the coordinator package, so they are built here the same way.
+ * of the coordinators' election with the lowest create revision, followed
+ * with `observeLeader`), and the worker's own registration, kept on a lease.
  */
 export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string | undefined]; assignment: [assignment: JobAssignment] }> {
-  private readonly client: Etcd3;
-  private readonly candidatesPrefix: string;
-  private readonly workersPrefix: string;
-  private readonly assignmentsPrefix: string;
+  private readonly client: EtcdClient;
+  private readonly keys: EtcdKeys;
   private readonly logger: Logger;
   private readonly stopping = new AbortController();
   private current: string | undefined;
@@ -33,20 +32,9 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
 
   constructor(options: { endpoints: string[]; clusterId: string; logger: Logger }) {
     super();
-    if (options.endpoints.length === 0) throw new Error('no etcd endpoints given: pass at least one client URL such as http://127.0.0.1:2379');
-    if (options.clusterId === '' || options.clusterId.includes('/')) throw new Error(`invalid cluster id ${JSON.stringify(options.clusterId)}: it must be non-empty and must not contain "/"`);
-    const root = `/weir/${options.clusterId}/`;
-    this.candidatesPrefix = `${root}leader/${Election.prefix}/coordinator/`;
-    this.workersPrefix = `${root}workers/`;
-    this.assignmentsPrefix = `${root}assignments/`;
+    this.keys = new EtcdKeys(options.clusterId);
     this.logger = options.logger;
-    this.client = new Etcd3({
-      hosts: options.endpoints,
-      // Deadlines on unary calls, no circuit breaker, fast watch reconnects (same reasons as the coordinator's createEtcdClient).
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 2_000 }),
-      faultHandling: { host: () => passThrough(), global: passThrough(), watchBackoff: backoff(100, 2_000) },
-      grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 2_000 },
-    });
+    this.client = createEtcdClient({ endpoints: options.endpoints });
   }
 
   /** The leader's address as last read; undefined while none is known. */
@@ -56,7 +44,15 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
 
   /** Starts following the leader and keeps `record` registered on a lease. */
   start(record: EtcdWorkerRecord): void {
-    this.loops.push(this.follow(), this.register(record), this.watchAssignments());
+    const follow = observeLeader({
+      client: this.client,
+      keys: this.keys,
+      onLeader: (address) => this.set(address),
+      signal: this.stopping.signal,
+      retryDelayMs: 1000,
+      logger: this.logger,
+    });
+    this.loops.push(follow, this.register(record), this.watchAssignments());
   }
 
   async close(): Promise<void> {
@@ -73,31 +69,6 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
     this.emit('leader', address);
   }
 
-  private async read(): Promise<void> {
-    const result = await this.client.getAll().prefix(this.candidatesPrefix).sort('Create', 'Ascend').limit(1).exec();
-    this.set(result.kvs[0]?.value.toString());
-  }
-
-  private async follow(): Promise<void> {
-    const signal = this.stopping.signal;
-    let watcher: Watcher | undefined;
-    while (!signal.aborted) {
-      try {
-        if (!watcher) {
-          watcher = await this.client.watch().prefix(this.candidatesPrefix).create();
-          watcher.on('data', () => void this.read().catch(() => undefined));
-          watcher.on('error', () => undefined);
-        }
-        await this.read();
-      } catch (error) {
-        this.logger.debug({ err: (error as Error).message }, 'cannot read the leader from etcd; trying again');
-      }
-      // The watch reacts at once; this re-read covers a watch that was down when the leader changed.
-      await sleep(1000, signal).catch(() => undefined);
-    }
-    await watcher?.cancel().catch(() => undefined);
-  }
-
   /**
    * Watches the assignments the leader writes (a leader-fenced write before
    * every deployment) and emits each one: a worker then stops subtasks of
@@ -109,12 +80,13 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
     let watcher: Watcher | undefined;
     while (!signal.aborted && !watcher) {
       try {
-        watcher = await this.client.watch().prefix(this.assignmentsPrefix).create();
+        watcher = await this.client.watch().prefix(this.keys.assignmentsPrefix).create();
         watcher.on('put', (kv) => {
+          const key = kv.key.toString();
           try {
-            this.emit('assignment', JSON.parse(kv.value.toString()) as JobAssignment);
+            this.emit('assignment', parseEtcdRecord<JobAssignment>(key, kv.value.toString()));
           } catch (error) {
-            this.logger.warn({ key: kv.key.toString(), err: (error as Error).message }, 'ignoring an unreadable assignment in etcd');
+            this.logger.warn({ key, err: (error as Error).message }, 'ignoring an unreadable assignment in etcd');
           }
         });
         watcher.on('error', () => undefined);
@@ -129,13 +101,13 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
 
   private async register(record: EtcdWorkerRecord): Promise<void> {
     const signal = this.stopping.signal;
-    const key = this.workersPrefix + record.workerId;
+    const key = this.keys.worker(record.workerId);
     while (!signal.aborted) {
       const lease = this.client.lease(WORKER_LEASE_TTL_SECONDS, { autoKeepAlive: true });
       this.lease = lease;
       const lost = new Promise<string>((resolve) => lease.on('lost', (error: Error) => resolve(error.message)));
       try {
-        await lease.put(key).value(JSON.stringify(record));
+        await lease.put(key).value(encodeEtcdRecord(record));
         const reason = await Promise.race([lost, new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('stopping'), { once: true }))]);
         if (signal.aborted) return;
         this.logger.warn({ reason }, 'the worker registration in etcd was lost; registering again');
@@ -147,19 +119,4 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
       await sleep(1000, signal).catch(() => undefined);
     }
   }
-}
-
-function passThrough(): Policy {
-  const noEvent = () => ({ dispose: () => undefined });
-  return {
-    _altReturn: undefined as never,
-    onSuccess: noEvent,
-    onFailure: noEvent,
-    execute: async (fn, signal) => fn({ signal: signal ?? new AbortController().signal }),
-  };
-}
-
-function backoff(initialMs: number, maxMs: number): Backoff {
-  const step = (ms: number): Backoff => ({ duration: ms, next: () => step(Math.min(maxMs, ms * 2)) });
-  return { duration: 0, next: () => step(initialMs) };
 }

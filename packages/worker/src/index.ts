@@ -1,2 +1,2 @@
 export { startWorker, TaskExecutor, type RunningWorker } from './task-executor.ts';
-export { resolveWorkerOptions, WORKER_ENV, type WorkerOptions, type ResolvedWorkerOptions } from './worker-options.ts';
+export { resolveWorkerOptions, type WorkerOptions, type ResolvedWorkerOptions } from './worker-options.ts';

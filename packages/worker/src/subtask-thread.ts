@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import {
+  attemptSubtaskKey,
   isTerminalExecutionState,
   type ExecutionState,
   type Frame,
@@ -37,7 +38,7 @@ export class SubtaskThread {
   constructor(deployment: TaskDeployment, events: SubtaskThreadEvents, worker: Worker) {
     this.deployment = deployment;
     this.events = events;
-    this.key = subtaskKey(deployment.jobId, deployment.attempt, deployment.vertexId, deployment.subtaskIndex);
+    this.key = attemptSubtaskKey(deployment.jobId, deployment.attempt, deployment.vertexId, deployment.subtaskIndex);
     this.metrics = {
       jobId: deployment.jobId,
       attempt: deployment.attempt,
@@ -137,8 +138,4 @@ export class SubtaskThread {
     this.state = state;
     this.events.onState(this, state, error);
   }
-}
-
-export function subtaskKey(jobId: string, attempt: number, vertexId: string, subtaskIndex: number): string {
-  return `${jobId}/${attempt}/${vertexId}#${subtaskIndex}`;
 }

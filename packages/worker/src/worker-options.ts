@@ -1,17 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { WEIR_ENV } from '@weir/protocol';
 
-/** Environment variables read by the worker (flags win over them). */
-export const WORKER_ENV = {
-  coordinator: 'WEIR_COORDINATOR',
-  slots: 'WEIR_SLOTS',
-  dataDir: 'WEIR_DATA_DIR',
-  advertisedHost: 'WEIR_ADVERTISED_HOST',
-  etcd: 'WEIR_ETCD',
-  clusterId: 'WEIR_CLUSTER_ID',
-  spareThreads: 'WEIR_SPARE_THREADS',
-} as const;
 
 export interface WorkerOptions {
   /** host:port of the coordinator. */
@@ -61,25 +52,25 @@ export type ResolvedWorkerOptions = Required<WorkerOptions>;
 
 export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedWorkerOptions {
   const host = options.host ?? '127.0.0.1';
-  const spareThreads = options.spareThreads ?? Number(env[WORKER_ENV.spareThreads] ?? 0);
+  const spareThreads = options.spareThreads ?? Number(env[WEIR_ENV.spareThreads] ?? 0);
   if (!Number.isInteger(spareThreads) || spareThreads < 0) {
-    throw new Error(`spare threads must be a whole number >= 0, not ${String(options.spareThreads ?? env[WORKER_ENV.spareThreads])}: set ${WORKER_ENV.spareThreads} to 0 (the default) or to how many threads to keep ready per job`);
+    throw new Error(`spare threads must be a whole number >= 0, not ${String(options.spareThreads ?? env[WEIR_ENV.spareThreads])}: set ${WEIR_ENV.spareThreads} to 0 (the default) or to how many threads to keep ready per job`);
   }
   return {
-    coordinator: options.coordinator ?? env[WORKER_ENV.coordinator] ?? '127.0.0.1:6123',
+    coordinator: options.coordinator ?? env[WEIR_ENV.coordinator] ?? '127.0.0.1:6123',
     host,
     port: options.port ?? 0,
-    advertisedHost: options.advertisedHost ?? env[WORKER_ENV.advertisedHost] ?? (host === '0.0.0.0' ? hostname() : host),
-    slots: options.slots ?? Number(env[WORKER_ENV.slots] ?? 4),
-    dataDir: resolve(options.dataDir ?? env[WORKER_ENV.dataDir] ?? '.weir/worker'),
+    advertisedHost: options.advertisedHost ?? env[WEIR_ENV.advertisedHost] ?? (host === '0.0.0.0' ? hostname() : host),
+    slots: options.slots ?? Number(env[WEIR_ENV.slots] ?? 4),
+    dataDir: resolve(options.dataDir ?? env[WEIR_ENV.dataDir] ?? '.weir/worker'),
     workerId: options.workerId ?? `worker-${randomBytes(4).toString('hex')}`,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
     initialCredits: options.initialCredits ?? 8,
     cancelTimeoutMs: options.cancelTimeoutMs ?? 5000,
     slotHeapMb: options.slotHeapMb ?? 256,
     slotYoungGenerationMb: options.slotYoungGenerationMb ?? 8,
-    etcd: options.etcd ?? (env[WORKER_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
-    clusterId: options.clusterId ?? env[WORKER_ENV.clusterId] ?? 'default',
+    etcd: options.etcd ?? (env[WEIR_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
+    clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? 'default',
     spareThreads,
   };
 }

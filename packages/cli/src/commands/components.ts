@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { startCoordinator } from '@weir/coordinator';
 import { startWorker } from '@weir/worker';
-import { COORDINATOR_ADDRESS_ENV, DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
-import { etcdEndpoints, ETCD_ENV, UsageError, wholeNumber } from '../cli-support.ts';
+import { DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
+import { WEIR_ENV } from '@weir/protocol';
+import { etcdEndpoints, UsageError, wholeNumber } from '../cli-support.ts';
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
@@ -26,8 +27,8 @@ export function coordinatorCommand(): Command {
     .option('--advertised-host <host>', 'host name workers and clients use to reach this coordinator')
     .option('--data-dir <dir>', 'where job artifacts are kept', '.weir/coordinator')
     .option('--checkpoint-dir <dir>', 'where checkpoints go (a directory every worker can write; with --etcd every coordinator must share it, job code goes there too)', '.weir/checkpoints')
-    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(ETCD_ENV.endpoints))
-    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(ETCD_ENV.clusterId).default('default'))
+    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(WEIR_ENV.etcd))
+    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(WEIR_ENV.clusterId).default('default'))
     .option('--lease-ttl <seconds>', 'lease TTL of the leader key: a dead leader is replaced after about this long', wholeNumber('--lease-ttl', 2), 5)
     .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string; checkpointDir: string; etcd?: string; clusterId: string; leaseTtl: number }) => {
       const etcd = etcdEndpoints(flags.etcd);
@@ -50,18 +51,18 @@ export function coordinatorCommand(): Command {
 export function workerCommand(): Command {
   return new Command('worker')
     .description('run a worker (TaskExecutor) in the foreground')
-    .addOption(new Option('--coordinator <host:port>', 'address of the coordinator').env(COORDINATOR_ADDRESS_ENV).default(DEFAULT_COORDINATOR_ADDRESS))
+    .addOption(new Option('--coordinator <host:port>', 'address of the coordinator').env(WEIR_ENV.coordinator).default(DEFAULT_COORDINATOR_ADDRESS))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port of the data and control service (0 picks a free one)', wholeNumber('--port'), 0)
     .option('--advertised-host <host>', 'host name other workers use to reach this one')
     .option('--slots <n>', 'how many subtasks it runs at once, one thread each', wholeNumber('--slots', 1), 4)
     .option('--data-dir <dir>', 'where artifacts and dead letters go', '.weir/worker')
     .option('--worker-id <id>', 'a stable id (default: random)')
-    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): register there and follow the leading coordinator of --cluster-id (instead of --coordinator)').env(ETCD_ENV.endpoints))
-    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd').env(ETCD_ENV.clusterId).default('default'))
+    .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): register there and follow the leading coordinator of --cluster-id (instead of --coordinator)').env(WEIR_ENV.etcd))
+    .addOption(new Option('--cluster-id <name>', 'the cluster in etcd').env(WEIR_ENV.clusterId).default('default'))
     .addOption(
       new Option('--spare-threads <n>', 'slot threads kept ready per running job (its code loaded) in free slots, so a failover deploys into them (20-40 MB each)')
-        .env('WEIR_SPARE_THREADS')
+        .env(WEIR_ENV.spareThreads)
         .argParser(wholeNumber('--spare-threads')),
     )
     .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string; spareThreads?: number }) => {

@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { DEFAULT_SAVEPOINTS_DIRECTORY, defaultSavepointDirectoryName } from '@weir/protocol';
 import { printJson, UsageError, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatCheckpoints } from '../format-status.ts';
 
 function defaultSavepointDir(jobId: string): string {
-  return resolve(join('savepoints', `savepoint-${jobId.slice(0, 8)}-${new Date().toISOString().replaceAll(':', '-')}`));
+  return resolve(join(DEFAULT_SAVEPOINTS_DIRECTORY, defaultSavepointDirectoryName(jobId, new Date())));
 }
 
 export function savepointCommand(): Command {

@@ -4,9 +4,8 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckpointConfig, JobGraph } from '@weir/common';
-import type { CheckpointMetadata, CheckpointView, Logger, OperatorSubtaskState, SubtaskCheckpointAck } from '@weir/protocol';
+import { subtaskId, type CheckpointMetadata, type CheckpointPointer, type CheckpointView, type Logger, type OperatorSubtaskState, type SubtaskCheckpointAck } from '@weir/protocol';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
-import type { CheckpointPointer } from '../etcd/etcd-metadata-store.ts';
 import type { Execution } from '../scheduler/execution-graph.ts';
 
 /** What the CheckpointCoordinator needs from its JobMaster. */
@@ -125,7 +124,7 @@ export class CheckpointCoordinator {
       for (const s of op.subtasks) {
         const vertex = this.graph.vertices.find((v) => v.operators.some((o) => o.id === operatorId));
         if (!vertex) continue;
-        const key = `${vertex.id}#${s.index}`;
+        const key = subtaskId(vertex.id, s.index);
         const entry = this.lastStates.get(key) ?? { operators: {}, directory: completed.directory };
         entry.operators[operatorId] = { keyedState: s.keyedState, operatorState: s.operatorState, ...(s.unionListState ? { unionListState: true } : {}) };
         this.lastStates.set(key, entry);
@@ -172,7 +171,7 @@ export class CheckpointCoordinator {
   onAck(ack: SubtaskCheckpointAck): void {
     const p = this.pending.get(ack.checkpointId);
     if (!p || p.attempt !== ack.attempt) return;
-    const key = `${ack.vertexId}#${ack.subtaskIndex}`;
+    const key = subtaskId(ack.vertexId, ack.subtaskIndex);
     if (!p.expected.has(key)) return;
     p.acks.set(key, ack);
     if (p.acks.size === p.expected.size) void this.complete(p);
@@ -209,7 +208,7 @@ export class CheckpointCoordinator {
       id,
       attempt: current.attempt,
       triggeredAtMs: Date.now(),
-      expected: new Set(live.map((e) => `${e.vertexId}#${e.subtaskIndex}`)),
+      expected: new Set(live.map((e) => subtaskId(e.vertexId, e.subtaskIndex))),
       acks: new Map(),
       savepoint,
       timer: setTimeout(() => this.fail(pending, `timed out after ${this.config.timeoutMs} ms waiting for ${this.missing(pending)}`, true), this.config.timeoutMs),
@@ -273,7 +272,7 @@ export class CheckpointCoordinator {
         for (const op of vertex.operators) {
           const subtasks: CheckpointMetadata['operators'][string]['subtasks'] = [];
           for (let i = 0; i < vertex.parallelism; i++) {
-            const state = states.get(`${vertex.id}#${i}`)?.operators[op.id];
+            const state = states.get(subtaskId(vertex.id, i))?.operators[op.id];
             if (state) subtasks.push({ index: i, ...state });
           }
           metadata.operators[op.id] = { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, subtasks };

@@ -4,9 +4,14 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { checkpointMetadataSchema, type CheckpointMetadata } from '@weir/protocol';
-
-export const METADATA_FILE = '_metadata';
+import {
+  CHECKPOINT_METADATA_FILE,
+  checkpointDirectoryName,
+  checkpointMetadataSchema,
+  parseCheckpointDirectoryName,
+  temporaryFileName,
+  type CheckpointMetadata,
+} from '@weir/protocol';
 
 /** A checkpoint directory that could not be used, and why. */
 export interface SkippedCheckpoint {
@@ -35,7 +40,7 @@ export class CheckpointStorage {
   }
 
   checkpointDirectory(jobId: string, checkpointId: number): string {
-    return join(this.jobDirectory(jobId), `chk-${checkpointId}`);
+    return join(this.jobDirectory(jobId), checkpointDirectoryName(checkpointId));
   }
 
   /** One more than the highest checkpoint id ever used for the job here, so ids never repeat. */
@@ -48,8 +53,8 @@ export class CheckpointStorage {
     await mkdir(directory, { recursive: true });
     const body = JSON.stringify(metadata);
     const content = JSON.stringify({ sha256: createHash('sha256').update(body).digest('hex'), metadata: JSON.parse(body) as unknown });
-    const path = join(directory, METADATA_FILE);
-    const temporary = `${path}.tmp`;
+    const path = join(directory, CHECKPOINT_METADATA_FILE);
+    const temporary = temporaryFileName(path);
     const handle = await open(temporary, 'w');
     try {
       await handle.write(content);
@@ -68,7 +73,7 @@ export class CheckpointStorage {
    * Throws an Error whose message says what is wrong.
    */
   async readMetadata(directory: string): Promise<CheckpointMetadata> {
-    const path = join(directory, METADATA_FILE);
+    const path = join(directory, CHECKPOINT_METADATA_FILE);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -121,7 +126,7 @@ export class CheckpointStorage {
     const kept = new Set<number>();
     for (const id of ids) {
       if (id > latestId) continue; // in progress
-      if (kept.size < keep && (await stat(join(this.checkpointDirectory(jobId, id), METADATA_FILE)).then(() => true, () => false))) {
+      if (kept.size < keep && (await stat(join(this.checkpointDirectory(jobId, id), CHECKPOINT_METADATA_FILE)).then(() => true, () => false))) {
         kept.add(id);
         continue;
       }
@@ -141,14 +146,14 @@ export class CheckpointStorage {
   async copy(from: string, to: string): Promise<void> {
     await mkdir(to, { recursive: true });
     const entries = await readdir(from);
-    for (const name of entries) if (name !== METADATA_FILE) await cp(join(from, name), join(to, name), { recursive: true });
+    for (const name of entries) if (name !== CHECKPOINT_METADATA_FILE) await cp(join(from, name), join(to, name), { recursive: true });
     // Metadata last, so an interrupted copy is not a savepoint.
-    await cp(join(from, METADATA_FILE), join(to, `${METADATA_FILE}.tmp`));
-    await rename(join(to, `${METADATA_FILE}.tmp`), join(to, METADATA_FILE));
+    await cp(join(from, CHECKPOINT_METADATA_FILE), join(to, temporaryFileName(CHECKPOINT_METADATA_FILE)));
+    await rename(join(to, temporaryFileName(CHECKPOINT_METADATA_FILE)), join(to, CHECKPOINT_METADATA_FILE));
   }
 
   private async checkpointIds(jobId: string): Promise<number[]> {
     const names = await readdir(this.jobDirectory(jobId)).catch(() => [] as string[]);
-    return names.map((n) => /^chk-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+    return names.map(parseCheckpointDirectoryName).filter((id): id is number => id !== undefined);
   }
 }

@@ -1,4 +1,6 @@
-import { isRecoverableError } from 'etcd3';
+// The leader fence of a coordinator's term and the error of acting as the
+// leader without holding it. (etcd being unreachable is
+// `EtcdUnavailableError` of @weir/protocol/etcd.)
 import { WeirError } from '@weir/common';
 
 /** What a guarded write compares: the leader key and the revision that created it. */
@@ -24,31 +26,5 @@ export class NotLeaderError extends WeirError {
     super(`this coordinator is no longer the leader: ${detail}; stop acting as the leader and send the request to the current leader`, options);
     this.name = 'NotLeaderError';
     this.fence = fence;
-  }
-}
-
-/** etcd did not answer (unreachable, overloaded, timed out): trying again later may succeed. */
-export class EtcdUnavailableError extends WeirError {
-  constructor(what: string, cause: unknown) {
-    super(`etcd did not answer while ${what}: ${cause instanceof Error ? cause.message : String(cause)}; check that etcd is running and reachable from this coordinator`, {
-      cause,
-      retryable: true,
-    });
-    this.name = 'EtcdUnavailableError';
-  }
-}
-
-/**
- * Runs one etcd call, turning a transient etcd3 failure (unavailable,
- * deadline exceeded, broken connection) into an `EtcdUnavailableError`.
- * Weir errors and non-transient etcd errors pass through unchanged.
- */
-export async function callEtcd<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof WeirError) throw error;
-    if (error instanceof Error && isRecoverableError(error)) throw new EtcdUnavailableError(what, error);
-    throw error;
   }
 }

@@ -1,12 +1,10 @@
-import type { Etcd3 } from 'etcd3';
-import type { CoordinatorCandidateView, EtcdWorkerRecord, LeadershipView, Logger, WorkerView } from '@weir/protocol';
-import { createEtcdClient } from './etcd-client.ts';
-import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
-import { EtcdKeys } from './etcd-keys.ts';
+// What the coordinator uses of etcd: its client, the election, a guarded
+// metadata store per term, and the listings of coordinators and workers.
+import type { LeadershipView, Logger, WorkerView } from '@weir/protocol';
+import { createEtcdClient, EtcdKeys, listLeaderCandidates, parseEtcdRecord, type EtcdClient, type EtcdWorkerRecord } from '@weir/protocol/etcd';
+import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import { EtcdMetadataStore } from './etcd-metadata-store.ts';
 import { LeaderElection } from './leader-election.ts';
-
-export type { EtcdWorkerRecord } from '@weir/protocol';
 
 export interface EtcdLeadershipOptions {
   endpoints: string[];
@@ -31,7 +29,7 @@ export interface LeadershipHandlers {
 export class EtcdLeadership {
   readonly keys: EtcdKeys;
   readonly ttlSeconds: number;
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
   private readonly logger: Logger;
   private election: LeaderElection | undefined;
   private restarting: Promise<void> | undefined;
@@ -98,20 +96,18 @@ export class EtcdLeadership {
 
   /** Who leads and who stands by, in campaign order (lowest create revision leads). */
   async leadershipView(epoch: number): Promise<LeadershipView | undefined> {
-    const result = await callEtcd('listing the coordinators', () => this.client.getAll().prefix(this.keys.leaderCandidatesPrefix).sort('Create', 'Ascend').exec());
-    const candidates: CoordinatorCandidateView[] = result.kvs.map((kv) => ({ address: kv.value.toString(), createRevision: kv.create_revision }));
-    const [leader, ...standbys] = candidates;
+    const [leader, ...standbys] = await listLeaderCandidates(this.client, this.keys);
     if (!leader) return undefined;
     return { clusterId: this.keys.clusterId, leaseTtlSeconds: this.ttlSeconds, epoch: String(epoch), leader, standbys };
   }
 
   /** Workers registered in etcd (each on its own lease: a dead worker's entry expires). */
   async workers(): Promise<EtcdWorkerRecord[]> {
-    const records = await callEtcd('listing the workers', () => this.client.getAll().prefix(this.keys.workersPrefix).strings());
+    const records = await this.client.call('listing the workers', () => this.client.getAll().prefix(this.keys.workersPrefix).strings());
     const workers: EtcdWorkerRecord[] = [];
-    for (const text of Object.values(records)) {
+    for (const [key, text] of Object.entries(records)) {
       try {
-        workers.push(JSON.parse(text) as EtcdWorkerRecord);
+        workers.push(parseEtcdRecord<EtcdWorkerRecord>(key, text));
       } catch {
         // a malformed entry is not a worker
       }

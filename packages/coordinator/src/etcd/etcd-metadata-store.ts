@@ -1,17 +1,20 @@
-import type { Etcd3, IKeyValue } from 'etcd3';
-import { ValidationError } from '@weir/common';
+// The coordinator's metadata store in etcd (high availability): job records,
+// assignments, checkpoint counters and pointers, every write guarded by the
+// leader key.
 import { createLogger, type Logger } from '@weir/protocol';
-import type { JobAssignment, MetadataStore, StoredJob } from '../store/metadata-store.ts';
-import { callEtcd, NotLeaderError, type LeaderFence } from './etcd-errors.ts';
-import type { EtcdKeys } from './etcd-keys.ts';
-
-/** Where a job's latest completed checkpoint is (the checkpoint's metadata stays in checkpoint storage). */
-export interface CheckpointPointer {
-  checkpointId: number;
-  /** The checkpoint's directory in checkpoint storage. */
-  directory: string;
-  completedAtMs: number;
-}
+import {
+  encodeEtcdRecord,
+  parseCheckpointCounter,
+  parseCheckpointPointer,
+  parseEtcdRecord,
+  type CheckpointPointer,
+  type EtcdClient,
+  type EtcdKeys,
+  type JobAssignment,
+  type StoredJob,
+} from '@weir/protocol/etcd';
+import type { MetadataStore } from '../store/metadata-store.ts';
+import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 
 /** Anything that knows this coordinator's current leader fence; `LeaderElection` is one. */
 export interface FenceSource {
@@ -21,7 +24,7 @@ export interface FenceSource {
 
 /** What an `EtcdMetadataStore` needs. */
 export interface EtcdMetadataStoreOptions {
-  client: Etcd3;
+  client: EtcdClient;
   keys: EtcdKeys;
   /** Usually the coordinator's `LeaderElection`. */
   leader: FenceSource;
@@ -43,7 +46,7 @@ const COUNTER_ATTEMPTS = 10;
  * linearizable (etcd's default).
  */
 export class EtcdMetadataStore implements MetadataStore {
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
   private readonly keys: EtcdKeys;
   private readonly leader: FenceSource;
   private readonly logger: Logger;
@@ -57,15 +60,15 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   async putJob(job: StoredJob): Promise<void> {
-    await this.guardedPut(this.keys.job(job.jobId), JSON.stringify(job), `storing job ${job.jobId}`);
+    await this.guardedPut(this.keys.job(job.jobId), encodeEtcdRecord(job), `storing job ${job.jobId}`);
   }
 
   async listJobs(): Promise<StoredJob[]> {
-    const records = await callEtcd('listing jobs', () => this.client.getAll().prefix(this.keys.jobsPrefix).strings());
+    const records = await this.client.call('listing jobs', () => this.client.getAll().prefix(this.keys.jobsPrefix).strings());
     const jobs: StoredJob[] = [];
     for (const [key, text] of Object.entries(records)) {
       try {
-        jobs.push(JSON.parse(text) as StoredJob);
+        jobs.push(parseEtcdRecord<StoredJob>(key, text));
       } catch (error) {
         this.logger.warn({ key, err: (error as Error).message }, 'skipping an unreadable job record');
       }
@@ -96,11 +99,11 @@ export class EtcdMetadataStore implements MetadataStore {
     const key = this.keys.checkpointCounter(jobId);
     for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt++) {
       const fence = this.leader.fence();
-      const read = await callEtcd(`reading the checkpoint counter of job ${jobId}`, () => this.client.get(key).exec());
+      const read = await this.client.call(`reading the checkpoint counter of job ${jobId}`, () => this.client.get(key).exec());
       const kv = read.kvs[0];
-      const current = kv === undefined ? 0 : parseCounter(key, kv);
+      const current = kv === undefined ? 0 : parseCheckpointCounter(key, kv.value.toString());
       const next = Math.max(current + 1, atLeast);
-      const result = await callEtcd(`advancing the checkpoint counter of job ${jobId}`, () =>
+      const result = await this.client.call(`advancing the checkpoint counter of job ${jobId}`, () =>
         this.client
           .if(fence.key, 'Create', '==', fence.createRevision)
           .and(key, 'Mod', '==', kv?.mod_revision ?? '0')
@@ -122,14 +125,14 @@ export class EtcdMetadataStore implements MetadataStore {
    * @throws NotLeaderError when this coordinator no longer leads.
    */
   async putLatestCheckpoint(jobId: string, pointer: CheckpointPointer): Promise<void> {
-    await this.guardedPut(this.keys.latestCheckpoint(jobId), JSON.stringify(pointer), `recording the latest checkpoint of job ${jobId}`);
+    await this.guardedPut(this.keys.latestCheckpoint(jobId), encodeEtcdRecord(pointer), `recording the latest checkpoint of job ${jobId}`);
   }
 
   /** The job's latest completed checkpoint, or null if none was recorded. */
   async getLatestCheckpoint(jobId: string): Promise<CheckpointPointer | null> {
     const key = this.keys.latestCheckpoint(jobId);
-    const text = await callEtcd(`reading the latest checkpoint of job ${jobId}`, () => this.client.get(key).string());
-    return text === null ? null : parsePointer(key, text);
+    const text = await this.client.call(`reading the latest checkpoint of job ${jobId}`, () => this.client.get(key).string());
+    return text === null ? null : parseCheckpointPointer(key, text);
   }
 
   /**
@@ -139,16 +142,16 @@ export class EtcdMetadataStore implements MetadataStore {
    * @throws NotLeaderError when this coordinator no longer leads.
    */
   async putAssignment(assignment: JobAssignment): Promise<void> {
-    await this.guardedPut(this.keys.assignment(assignment.jobId), JSON.stringify(assignment), `recording the assignment of job ${assignment.jobId}`);
+    await this.guardedPut(this.keys.assignment(assignment.jobId), encodeEtcdRecord(assignment), `recording the assignment of job ${assignment.jobId}`);
   }
 
   /** The job's latest assignment, or null. */
   async getAssignment(jobId: string): Promise<JobAssignment | null> {
     const key = this.keys.assignment(jobId);
-    const text = await callEtcd(`reading the assignment of job ${jobId}`, () => this.client.get(key).string());
+    const text = await this.client.call(`reading the assignment of job ${jobId}`, () => this.client.get(key).string());
     if (text === null) return null;
     try {
-      return JSON.parse(text) as JobAssignment;
+      return parseEtcdRecord<JobAssignment>(key, text);
     } catch (error) {
       this.logger.warn({ key, err: (error as Error).message }, 'ignoring an unreadable assignment');
       return null;
@@ -157,7 +160,7 @@ export class EtcdMetadataStore implements MetadataStore {
 
   private async guardedPut(key: string, value: string, what: string): Promise<void> {
     const fence = this.leader.fence();
-    const result = await callEtcd(what, () =>
+    const result = await this.client.call(what, () =>
       this.client.if(fence.key, 'Create', '==', fence.createRevision).then(this.client.put(key).value(value)).commit(),
     );
     if (!result.succeeded) throw lostLeadership(fence);
@@ -166,24 +169,4 @@ export class EtcdMetadataStore implements MetadataStore {
 
 function lostLeadership(fence: LeaderFence): NotLeaderError {
   return new NotLeaderError(`its leader key ${fence.key} (create revision ${fence.createRevision}) is gone or was replaced, so etcd refused the write`, fence);
-}
-
-function parseCounter(key: string, kv: IKeyValue): number {
-  const value = Number(kv.value.toString());
-  if (!Number.isSafeInteger(value) || value < 0) throw new ValidationError(`the checkpoint counter at ${key} holds ${JSON.stringify(kv.value.toString())}, not a whole number`);
-  return value;
-}
-
-function parsePointer(key: string, text: string): CheckpointPointer {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`the latest-checkpoint pointer at ${key} is not JSON`, { cause: error });
-  }
-  const p = value as Partial<CheckpointPointer> | null;
-  if (p === null || typeof p !== 'object' || !Number.isSafeInteger(p.checkpointId) || typeof p.directory !== 'string' || typeof p.completedAtMs !== 'number') {
-    throw new ValidationError(`the latest-checkpoint pointer at ${key} is malformed: ${text.slice(0, 200)}`);
-  }
-  return { checkpointId: p.checkpointId!, directory: p.directory, completedAtMs: p.completedAtMs };
 }

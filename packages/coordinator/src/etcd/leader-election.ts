@@ -1,27 +1,21 @@
+// The coordinators' leader election (Flink: the leader election service):
+// campaigning on etcd3's election recipe, confirming a win, stepping down and
+// campaigning again. Holding a term is in `leader-term.ts`; reading who leads
+// is `observeLeader` of @weir/protocol/etcd.
 import { EventEmitter } from 'node:events';
-import {
-  ClientClosedError,
-  EtcdLeaseInvalidError,
-  isRecoverableError,
-  type Campaign,
-  type Election,
-  type Etcd3,
-  type Watcher,
-} from 'etcd3';
+import { ClientClosedError, EtcdLeaseInvalidError, isRecoverableError, type Campaign, type Election } from 'etcd3';
 import { ValidationError } from '@weir/common';
 import { backoffDelayMs, createLogger, sleep, type Logger } from '@weir/protocol';
+import { campaignLeaseId, DEFAULT_LEADER_TTL_SECONDS, LEADER_ELECTION_NAME, observeLeader, type EtcdClient, type EtcdKeys } from '@weir/protocol/etcd';
 import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
-import { LEADER_ELECTION_NAME, type EtcdKeys } from './etcd-keys.ts';
-
-/** Default lease TTL of the leader key: a dead leader is replaced within about this long. */
-export const DEFAULT_LEADER_TTL_SECONDS = 5;
+import { holdTerm, renewLease, waitElected, type Term, type TermTiming } from './leader-term.ts';
 
 const CONFIRM_ATTEMPTS = 3;
 
 /** How a coordinator takes part in the leader election. */
 export interface LeaderElectionOptions {
   /** A client from `createEtcdClient` (deadlines on every call matter here). */
-  client: Etcd3;
+  client: EtcdClient;
   keys: EtcdKeys;
   /** What this coordinator publishes while it leads: the address clients and workers should use (e.g. `10.0.0.7:7600`). */
   address: string;
@@ -40,13 +34,6 @@ export interface LeaderElectionEvents {
   deposed: [reason: string];
   /** The published address of the current leader changed (`undefined`: no leader right now). */
   leaderChanged: [address: string | undefined];
-}
-
-interface Term {
-  fence: LeaderFence;
-  leaseId: string;
-  /** `performance.now()` before which etcd cannot have expired the lease (minus a safety margin). */
-  validUntil: number;
 }
 
 /**
@@ -72,12 +59,11 @@ interface Term {
  * fail in etcd even if it has not noticed yet.
  */
 export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
   private readonly address: string;
   private readonly ttlSeconds: number;
   private readonly retryDelayMs: number;
-  private readonly renewIntervalMs: number;
-  private readonly safetyMarginMs: number;
+  private readonly timing: TermTiming;
   private readonly election: Election;
   private readonly keys: EtcdKeys;
   private readonly logger: Logger;
@@ -99,8 +85,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.keys = options.keys;
     this.ttlSeconds = ttl;
     this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.renewIntervalMs = (ttl * 1000) / 4;
-    this.safetyMarginMs = Math.min(500, (ttl * 1000) / 5);
+    this.timing = { ttlSeconds: ttl, renewIntervalMs: (ttl * 1000) / 4, safetyMarginMs: Math.min(500, (ttl * 1000) / 5) };
     this.election = options.client.namespace(options.keys.leaderNamespace).election(LEADER_ELECTION_NAME, ttl);
     this.logger = options.logger ?? createLogger('leader-election', { address: options.address });
   }
@@ -109,7 +94,14 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   start(): void {
     if (!this.observing) {
       this.observing = new AbortController();
-      this.observeLoop = this.observe(this.observing.signal);
+      this.observeLoop = observeLeader({
+        client: this.client,
+        keys: this.keys,
+        onLeader: (address) => this.setLeader(address),
+        signal: this.observing.signal,
+        retryDelayMs: this.retryDelayMs,
+        logger: this.logger,
+      });
     }
     if (this.campaigning) return;
     this.campaigning = new AbortController();
@@ -177,7 +169,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
         failures = 0;
         this.logger.info({ key: term.fence.key, createRevision: term.fence.createRevision, ttlSeconds: this.ttlSeconds }, 'elected leader');
         this.emit('elected', term.fence);
-        reason = await this.hold(term, campaign, signal);
+        reason = await holdTerm(this.client, term, campaign, signal, this.timing, this.logger);
       } catch (error) {
         if (signal.aborted) break;
         reason = (error as Error).message;
@@ -213,7 +205,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     campaign.resign().catch(async () => {
       const key = await campaign.getCampaignKey().catch(() => null);
       if (key === null) return;
-      const leaseId = key.slice(key.lastIndexOf('/') + 1);
+      const leaseId = campaignLeaseId(key);
       const giveUpAt = performance.now() + 60_000;
       while (performance.now() < giveUpAt && !stop?.aborted) {
         await sleep(250, stop);
@@ -246,8 +238,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     const key = await campaign.getCampaignKey();
     const [read, renewal] = await Promise.all([this.client.get(key).exec(), (async () => {
       const sentAt = performance.now();
-      const leaseId = key.slice(key.lastIndexOf('/') + 1);
-      return { sentAt, ttl: await this.renew(leaseId) };
+      return { sentAt, ttl: await renewLease(this.client, campaignLeaseId(key), this.timing) };
     })()]);
     const kv = read.kvs[0];
     if (kv === undefined) throw new Error(`the campaign key ${key} is gone (its lease expired while waiting to be elected)`);
@@ -255,78 +246,8 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     return {
       fence: { key, createRevision: kv.create_revision },
       leaseId: kv.lease,
-      validUntil: renewal.sentAt + renewal.ttl * 1000 - this.safetyMarginMs,
+      validUntil: renewal.sentAt + renewal.ttl * 1000 - this.timing.safetyMarginMs,
     };
-  }
-
-  /** Keeps the term confirmed; resolves with the reason it ended. */
-  private hold(term: Term, campaign: Campaign, signal: AbortSignal): Promise<string> {
-    return new Promise((resolve) => {
-      let ended = false;
-      let renewing = false;
-      let deadline: NodeJS.Timeout | undefined;
-      const renewer = setInterval(() => void renew(), this.renewIntervalMs);
-      const watcher: Watcher = this.client.watch().key(term.fence.key).startRevision(term.fence.createRevision).only('delete').watcher();
-      const end = (reason: string): void => {
-        if (ended) return;
-        ended = true;
-        clearInterval(renewer);
-        clearTimeout(deadline);
-        signal.removeEventListener('abort', onAbort);
-        campaign.off('error', onCampaignError);
-        void watcher.cancel().catch(() => undefined);
-        resolve(reason);
-      };
-      const onAbort = (): void => end('resigned');
-      const onCampaignError = (error: Error): void => end(`etcd3 reported the leader lease lost: ${error.message}`);
-      const armDeadline = (): void => {
-        if (ended) return;
-        clearTimeout(deadline);
-        deadline = setTimeout(() => {
-          if (performance.now() >= term.validUntil) {
-            end(`etcd has not confirmed the leader lease for ${this.ttlSeconds * 1000 - this.safetyMarginMs} ms (TTL ${this.ttlSeconds} s): it may have expired`);
-          } else armDeadline();
-        }, Math.max(0, term.validUntil - performance.now()));
-      };
-      const renew = async (): Promise<void> => {
-        if (renewing || ended) return;
-        renewing = true;
-        const sentAt = performance.now();
-        try {
-          const ttl = await this.renew(term.leaseId);
-          if (ttl <= 0) return end('etcd says the leader lease expired');
-          term.validUntil = Math.max(term.validUntil, sentAt + ttl * 1000 - this.safetyMarginMs);
-          armDeadline();
-        } catch (error) {
-          if (!ended) this.logger.warn({ err: (error as Error).message, msLeft: Math.round(term.validUntil - performance.now()) }, 'could not renew the leader lease');
-        } finally {
-          renewing = false;
-        }
-      };
-      watcher.on('delete', () => end('the leader key was deleted'));
-      watcher.on('error', (error) => this.logger.warn({ err: error.message }, 'watching the leader key failed; relying on lease renewals'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      campaign.on('error', onCampaignError);
-      armDeadline();
-      // resign() may have been called by an 'elected' listener, before the abort listener existed.
-      if (signal.aborted) end('resigned');
-    });
-  }
-
-  /** One keep-alive of the lease; the TTL etcd granted (<= 0: the lease is gone). */
-  private async renew(leaseId: string): Promise<number> {
-    const stream = await this.client.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.renewIntervalMs * 2 });
-    try {
-      // The listeners stay for the stream's life: a later error (after end) settles nothing and crashes nothing.
-      const response = await new Promise<{ TTL: string }>((resolve, reject) => {
-        stream.on('data', resolve);
-        stream.on('error', reject);
-        stream.write({ ID: leaseId });
-      });
-      return Number(response.TTL);
-    } finally {
-      stream.end();
-    }
   }
 
   private stepDown(reason: string): void {
@@ -337,66 +258,6 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
     this.emit('deposed', reason);
   }
 
-  /**
-   * Keeps `leaderAddress()` current: reads the candidate with the lowest create
-   * revision, then re-reads whenever a watch (from just after that read, so no
-   * change slips between) sees any candidate key change. (etcd3's
-   * ElectionObserver is not used: when several candidates appear in one watch
-   * response it reports the last of them as the leader, not the first.)
-   */
-  private async observe(signal: AbortSignal): Promise<void> {
-    const prefix = this.keys.leaderCandidatesPrefix;
-    const read = async (): Promise<string> => {
-      const result = await this.client.getAll().prefix(prefix).sort('Create', 'Ascend').limit(1).exec();
-      this.setLeader(result.kvs[0]?.value.toString());
-      return result.header.revision;
-    };
-    while (!signal.aborted) {
-      let watcher: Watcher | undefined;
-      try {
-        const revision = await read();
-        await new Promise<void>((resolve, reject) => {
-          let reading = false;
-          let again = false;
-          const refresh = async (): Promise<void> => {
-            if (reading) {
-              again = true;
-              return;
-            }
-            reading = true;
-            try {
-              do {
-                again = false;
-                await read();
-              } while (again && !signal.aborted);
-            } catch (error) {
-              reject(error as Error);
-            } finally {
-              reading = false;
-            }
-          };
-          watcher = this.client.watch().prefix(prefix).startRevision(String(BigInt(revision) + 1n)).watcher();
-          watcher.on('data', () => void refresh());
-          watcher.on('error', reject);
-          signal.addEventListener('abort', () => resolve(), { once: true });
-        });
-      } catch (error) {
-        if (error instanceof ClientClosedError) {
-          this.logger.warn({ err: error.message }, 'the etcd client was closed: no longer observing the leader');
-          return;
-        }
-        if (!signal.aborted) this.logger.warn({ err: (error as Error).message }, 'observing the leader failed; observing again');
-      } finally {
-        const done: Watcher | undefined = watcher;
-        if (done) {
-          done.on('error', () => undefined);
-          await done.cancel().catch(() => undefined);
-        }
-      }
-      await sleep(this.retryDelayMs, signal);
-    }
-  }
-
   private setLeader(address: string | undefined): void {
     if (address === this.currentLeader) return;
     this.currentLeader = address;
@@ -404,33 +265,3 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   }
 }
 
-/** Resolves when the campaign is elected or `signal` aborts; rejects with the campaign's error. */
-function waitElected(campaign: Campaign, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      campaign.off('elected', onElected);
-      campaign.off('error', onError);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onElected = (): void => {
-      done();
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      done();
-      reject(error);
-    };
-    const onAbort = (): void => {
-      done();
-      resolve();
-    };
-    campaign.on('elected', onElected);
-    campaign.on('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** The address the current leader published, read once (for processes that do not campaign, such as a CLI). */
-export async function readLeaderAddress(client: Etcd3, keys: EtcdKeys): Promise<string | undefined> {
-  return client.namespace(keys.leaderNamespace).election(LEADER_ELECTION_NAME).leader();
-}

@@ -1,7 +1,7 @@
 // etcd mode: the record of where each attempt of a job runs (its subtasks'
 // workers and the source splits they read), so the next leader resumes the
 // job with attempt numbers and splits that follow on from this one's.
-import type { Logger } from '@weir/protocol';
+import { subtaskId, type Logger } from '@weir/protocol';
 import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
 import type { JobAssignment } from '../store/metadata-store.ts';
 
@@ -37,7 +37,7 @@ export class AssignmentRecorder {
     const splits: Record<string, string[]> = {};
     for (const e of graph.all()) {
       const ids = e.metrics?.splits?.map((s) => s.id);
-      if (ids && ids.length > 0) splits[`${e.vertexId}#${e.subtaskIndex}`] = [...ids].sort();
+      if (ids && ids.length > 0) splits[subtaskId(e.vertexId, e.subtaskIndex)] = [...ids].sort();
     }
     const text = JSON.stringify(splits);
     if (Object.keys(splits).length === 0 || text === this.recordedSplits) return;

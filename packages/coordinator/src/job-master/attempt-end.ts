@@ -1,6 +1,7 @@
 // Failover: waits until every subtask of a failed attempt is confirmed gone
 // (a worker terminates threads that ignore cancellation) before the next
 // attempt starts, so an old sink never writes beside a new one.
+import { attemptKeyPrefix } from '@weir/protocol';
 import type { WorkerRegistry } from '../resource-manager/worker-registry.ts';
 
 /** Waits for the end of a failed attempt's subtasks; woken at once by each confirmation. */
@@ -15,7 +16,7 @@ export class AttemptEndWatch {
 
   /** Whether any worker still holds a slot of the job's attempt `attempt`. */
   static lingering(registry: WorkerRegistry, jobId: string, attempt: number): boolean {
-    const prefix = `${jobId}/${attempt}/`;
+    const prefix = attemptKeyPrefix(jobId, attempt);
     return registry.all().some((w) => [...w.occupied].some((key) => key.startsWith(prefix)));
   }
 

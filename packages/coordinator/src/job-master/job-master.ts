@@ -2,6 +2,7 @@
 // to restore, deployment), the subtask states it follows, failover and restarts,
 // cancellation, savepoints, and halting when this coordinator stops leading.
 import {
+  attemptSubtaskKey,
   isTerminalExecutionState,
   isTerminalJobStatus,
   type ExecutionState,
@@ -183,7 +184,7 @@ export class JobMaster {
   onTaskState(update: TaskStateUpdate__Output, worker: RegisteredWorker | undefined): void {
     if (this.halted) return;
     const state = update.state as ExecutionState;
-    const key = `${update.jobId}/${update.attempt}/${update.vertexId}#${update.subtaskIndex}`;
+    const key = attemptSubtaskKey(update.jobId, update.attempt, update.vertexId, update.subtaskIndex);
     if (isTerminalExecutionState(state)) {
       worker?.occupied.delete(key);
       if (update.attempt !== this.graph.attempt) this.oldAttemptEnd.notify();

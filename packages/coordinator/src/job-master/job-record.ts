@@ -3,7 +3,7 @@
 // counter and latest-checkpoint pointer.
 import type { JobGraph } from '@weir/common';
 import type { CheckpointHost, CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
-import type { CheckpointPointer } from '../etcd/etcd-metadata-store.ts';
+import type { CheckpointPointer } from '@weir/protocol';
 
 /** A submitted job as the coordinator keeps it. */
 export interface JobRecord {

@@ -1,7 +1,7 @@
 // Deployment of an attempt (Flink's TaskDeploymentDescriptorFactory): turns a
 // placement of subtasks on workers into one TaskDeployment per subtask, with
 // its inputs, outputs, peers and the state to restore.
-import type { TaskDeployment } from '@weir/protocol';
+import { subtaskId, type TaskDeployment } from '@weir/protocol';
 import type { CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { RegisteredWorker } from '../resource-manager/worker-registry.ts';
 import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
@@ -28,13 +28,13 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
   const byWorker = new Map<RegisteredWorker, string[]>();
   const peers: Record<string, string> = {};
   for (const worker of placement.values()) peers[worker.workerId] = worker.address;
-  const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(`${vertexId}#${index}`)!.workerId });
+  const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(subtaskId(vertexId, index))!.workerId });
   const g = record.graph;
   for (const vertex of g.vertices) {
     const inEdges = g.edges.filter((e) => e.target === vertex.id);
     const outEdges = g.edges.filter((e) => e.source === vertex.id);
     for (let i = 0; i < vertex.parallelism; i++) {
-      const worker = placement.get(`${vertex.id}#${i}`)!;
+      const worker = placement.get(subtaskId(vertex.id, i))!;
       const execution = graph.get(vertex.id, i)!;
       execution.workerId = worker.workerId;
       execution.state = 'DEPLOYING';

@@ -2,7 +2,7 @@
 // registered workers, their slots, heartbeats and latest metrics, and the loss
 // of a worker whose session broke or whose heartbeats stopped.
 import { EventEmitter } from 'node:events';
-import { taskExecutorClient, type Logger, type RegisterWorker__Output, type TaskExecutorClient, type TaskMetrics, type WorkerView } from '@weir/protocol';
+import { attemptSubtaskKey, taskExecutorClient, type Logger, type RegisterWorker__Output, type TaskExecutorClient, type TaskMetrics, type WorkerView } from '@weir/protocol';
 
 /** A worker known to the coordinator (Flink's ResourceManager view of a TaskExecutor). */
 export interface RegisteredWorker {
@@ -73,7 +73,7 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
     const map = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
     for (const entry of entries) {
       const m = entry.metrics;
-      map.set(`${m.jobId}/${m.attempt}/${m.vertexId}#${m.subtaskIndex}`, entry);
+      map.set(attemptSubtaskKey(m.jobId, m.attempt, m.vertexId, m.subtaskIndex), entry);
     }
     worker.metrics = map;
   }

@@ -1,7 +1,7 @@
 // The ExecutionGraph: one attempt of a job, one Execution per subtask.
 import { randomBytes } from 'node:crypto';
 import type { JobGraph } from '@weir/common';
-import type { ExecutionState, TaskMetrics } from '@weir/protocol';
+import { attemptSubtaskKey, type ExecutionState, type TaskMetrics } from '@weir/protocol';
 
 /** One parallel instance of a vertex in one attempt (Flink's Execution). */
 export interface Execution {
@@ -39,7 +39,7 @@ export class ExecutionGraph {
   }
 
   key(vertexId: string, subtaskIndex: number): string {
-    return `${this.jobId}/${this.attempt}/${vertexId}#${subtaskIndex}`;
+    return attemptSubtaskKey(this.jobId, this.attempt, vertexId, subtaskIndex);
   }
 
   get(vertexId: string, subtaskIndex: number): Execution | undefined {

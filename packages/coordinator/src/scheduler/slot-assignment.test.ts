@@ -1,7 +1,7 @@
 // Tests of slot assignment.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RESTART_STRATEGY, parseJobGraph, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from '@weir/common';
-import { createLogger } from '@weir/protocol';
+import { attemptSubtaskKey, createLogger, subtaskId } from '@weir/protocol';
 import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
 import { WorkerRegistry, type RegisteredWorker } from '../resource-manager/worker-registry.ts';
 
@@ -21,7 +21,7 @@ function pipeline(p: number, q: number): JobGraph {
 }
 
 function expectedKeys(g: JobGraph): string[] {
-  return g.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, i) => `${v.id}#${i}`)).sort();
+  return g.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, i) => subtaskId(v.id, i))).sort();
 }
 
 /** How many subtasks of each worker a placement uses, by worker id. */
@@ -40,7 +40,7 @@ let nextPort = 1;
 /** Registers a fake worker; its gRPC client connects lazily, so nothing listens on its port. */
 function worker(id: string, slots: number, occupied = 0): RegisteredWorker {
   const w = registry.register({ workerId: id, address: `127.0.0.1:${nextPort++}`, slots, pid: 1000 + nextPort, host: 'test-host' });
-  for (let i = 0; i < occupied; i++) w.occupied.add(`other-job/0/x#${i}`);
+  for (let i = 0; i < occupied; i++) w.occupied.add(attemptSubtaskKey('other-job', 0, 'x', i));
   return w;
 }
 

@@ -1,5 +1,6 @@
 // Slot assignment: where each subtask of a job goes among the workers' free slots.
 import { topologicalVertices, type JobGraph } from '@weir/common';
+import { subtaskId } from '@weir/protocol';
 import type { RegisteredWorker } from '../resource-manager/worker-registry.ts';
 
 /**
@@ -26,7 +27,7 @@ export function assignSlots(graph: JobGraph, workers: readonly RegisteredWorker[
       const [worker] = best[turn++ % best.length]!;
       free.set(worker, free.get(worker)! - 1);
       ofVertex.set(worker, (ofVertex.get(worker) ?? 0) + 1);
-      placement.set(`${vertex.id}#${i}`, worker);
+      placement.set(subtaskId(vertex.id, i), worker);
     }
   }
   return placement;

@@ -1,7 +1,8 @@
 // The JobManager service's WorkerSession stream: a worker registers, then
 // sends heartbeats, subtask states and checkpoint acknowledgements, which go
 // to the worker registry and the jobs' JobMasters. Owns the open sessions.
-import { grpc, subtaskCheckpointAckSchema, type CoordinatorMessage, type Logger, type WorkerMessage__Output } from '@weir/protocol';
+import type { grpc} from '@weir/protocol';
+import { subtaskCheckpointAckSchema, subtaskId, type CoordinatorMessage, type Logger, type WorkerMessage__Output } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import type { Term } from '../leader-term.ts';
 import type { RegisteredWorker, WorkerRegistry } from '../resource-manager/worker-registry.ts';
@@ -64,7 +65,7 @@ export class WorkerSessions {
     const term = host.term();
     if (!term) {
       const error = host.notLeader();
-      call.emit('error', { code: error.code, details: error.message, metadata: error.metadata ?? new grpc.Metadata() });
+      call.emit('error', { code: error.code, details: error.message, metadata: error.metadata });
       return;
     }
     call.on('data', (message: WorkerMessage__Output) => {
@@ -108,7 +109,7 @@ export class WorkerSessions {
         else host.logger.warn({ workerId: live.workerId }, 'malformed checkpoint acknowledgement ignored');
       } else if (message.checkpointDeclined) {
         const d = message.checkpointDeclined;
-        host.dispatcher.get(d.jobId)?.onCheckpointDeclined(d.checkpointId, d.attempt, `${d.vertexId}#${d.subtaskIndex}`, d.reason);
+        host.dispatcher.get(d.jobId)?.onCheckpointDeclined(d.checkpointId, d.attempt, subtaskId(d.vertexId, d.subtaskIndex), d.reason);
       }
     });
     call.on('end', () => {

@@ -1,24 +1,8 @@
-// The metadata store contract: what the coordinator keeps of a job (StoredJob)
-// so that another coordinator can take it over, and where it keeps it.
-import type { JobGraph } from '@weir/common';
-import type { JobStatus } from '@weir/protocol';
+// The coordinator's metadata store interface; the job record it keeps is
+// `StoredJob` of @weir/protocol (the same record in etcd and in files).
+import type { StoredJob } from '@weir/protocol';
 
-export type { JobAssignment } from '@weir/protocol';
-
-/** What the coordinator keeps of a job so that another coordinator can take it over. */
-export interface StoredJob {
-  jobId: string;
-  name: string;
-  graph: JobGraph;
-  args: string[];
-  submittedAtMs: number;
-  status: JobStatus;
-  endTimeMs: number | null;
-  /** The savepoint directory the job started from, if any. */
-  restoreFromDirectory: string | null;
-  /** Where the job's code is (etcd mode: in the shared checkpoint storage). */
-  artifactPath?: string | null;
-}
+export type { JobAssignment, StoredJob } from '@weir/protocol';
 
 /**
  * The coordinator's small, durable metadata (job records). The embedded

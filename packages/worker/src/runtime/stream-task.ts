@@ -2,8 +2,16 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, keyGroupRangeForSubtask, keyToString, type RuntimeContext, type TimeDomain } from '@weir/common/runtime';
 import {
+  attemptStagingDirectoryName,
   channelId,
+  checkpointDirectoryName,
   decodeRecordFrame,
+  INCREMENTAL_STAGING_DIRECTORY,
+  keyedStateFileName,
+  keyedStateFileStem,
+  LOCAL_STATE_DIRECTORY,
+  localStateDirectoryName,
+  subtaskFileStem,
   FrameKind,
   type Frame,
   type OperatorSubtaskState,
@@ -19,7 +27,7 @@ import { InputGate, type InputChannel } from './input-gate.ts';
 import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator, SourceWatermark } from './operator.ts';
 import { RecordWriter } from './record-writer.ts';
 import { HeapKeyedStateBackend } from './state/heap-keyed-state-backend.ts';
-import { INCREMENTAL_STAGING, removeEarlierAttemptStaging } from './state/incremental-snapshot-chain.ts';
+import { removeEarlierAttemptStaging } from './state/incremental-snapshot-chain.ts';
 import { RocksDBKeyedStateBackend } from './state/rocksdb-keyed-state-backend.ts';
 import type { KeyedStateBackend } from './state/keyed-state-backend.ts';
 import { DELETED_STATE_ENTRY } from './state/state-value-codec.ts';
@@ -425,15 +433,15 @@ export class StreamTask {
         let bytes = 0;
         let incrementalBytes = 0;
         if (keyedSnapshot) {
-          const directory = join(d.checkpointDir!, `chk-${checkpointId}`);
-          const stem = `keyed-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`;
+          const directory = join(d.checkpointDir!, checkpointDirectoryName(checkpointId));
+          const stem = keyedStateFileStem(d.vertexId, d.subtaskIndex);
           if (keyedSnapshot.writeIncremental) {
             const { handles, writtenBytes } = await keyedSnapshot.writeIncremental(directory, stem);
             operators[headId]!.keyedState.push(...handles);
             for (const handle of handles) bytes += handle.bytes;
             incrementalBytes += writtenBytes;
           } else {
-            const handle = await keyedSnapshot.write(directory, `${stem}.state`);
+            const handle = await keyedSnapshot.write(directory, keyedStateFileName(stem));
             operators[headId]!.keyedState.push(handle);
             bytes += handle.bytes;
             incrementalBytes += handle.bytes;
@@ -473,12 +481,12 @@ export class StreamTask {
       this.state = new HeapKeyedStateBackend(keyGroupRange, d.maxParallelism);
       return;
     }
-    this.stateDirectory = join(this.dataDir, 'state', d.jobId, `${d.attemptToken}-${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`);
+    this.stateDirectory = join(this.dataDir, LOCAL_STATE_DIRECTORY, d.jobId, localStateDirectoryName(d.attemptToken, d.vertexId, d.subtaskIndex));
     // Incremental checkpoints stage their files in the checkpoint storage, one directory per attempt and subtask.
     let stagingDirectory: string | undefined;
     if (this.checkpointing) {
-      const staging = join(d.checkpointDir!, INCREMENTAL_STAGING);
-      stagingDirectory = join(staging, `${d.attempt}-${d.attemptToken}`, `${d.vertexId.replaceAll('/', '_')}-${d.subtaskIndex}`);
+      const staging = join(d.checkpointDir!, INCREMENTAL_STAGING_DIRECTORY);
+      stagingDirectory = join(staging, attemptStagingDirectoryName(d.attempt, d.attemptToken), subtaskFileStem(d.vertexId, d.subtaskIndex));
       await removeEarlierAttemptStaging(staging, d.attempt);
     }
     this.state = await RocksDBKeyedStateBackend.open({ directory: this.stateDirectory, keyGroupRange, maxParallelism: d.maxParallelism, stagingDirectory });

@@ -1,10 +1,8 @@
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { chainFileName, parseAttemptStagingDirectoryName, stagedFileName } from '@weir/protocol/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
-
-/** The directory of a job's checkpoint storage under which backends stage incremental snapshot files. */
-export const INCREMENTAL_STAGING = '_incremental';
 
 /**
  * Removes the staging directories (`<attempt>-<token>`) of attempts before
@@ -14,7 +12,7 @@ export const INCREMENTAL_STAGING = '_incremental';
 export async function removeEarlierAttemptStaging(stagingRoot: string, attempt: number): Promise<void> {
   const names = await readdir(stagingRoot).catch(() => [] as string[]);
   for (const name of names) {
-    const earlier = Number(/^(\d+)-/.exec(name)?.[1] ?? Number.NaN);
+    const earlier = parseAttemptStagingDirectoryName(name);
     if (earlier < attempt) await rm(join(stagingRoot, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -60,7 +58,7 @@ export class IncrementalSnapshotChain {
   /** A fresh path in the staging directory for a file of the given kind. */
   newPath(kind: 'base' | 'delta' | 'restored'): string {
     this.counter++;
-    return join(this.directory, `${kind}-${this.counter}.state`);
+    return join(this.directory, stagedFileName(kind, this.counter));
   }
 
   /** The chain as it stands: what a snapshot taken now references. */
@@ -136,7 +134,7 @@ export class IncrementalSnapshotChain {
       const handles: KeyedStateHandle[] = [];
       for (let i = 0; i < resolved.length; i++) {
         const { path, handle } = resolved[i]!;
-        const name = `${stem}.${i}.state`;
+        const name = chainFileName(stem, i);
         await placeFile(path, join(directory, name));
         handles.push({ ...handle, file: name });
       }

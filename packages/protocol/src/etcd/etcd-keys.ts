@@ -1,3 +1,5 @@
+// The etcd key layout of a Weir cluster: every key and prefix coordinators,
+// workers and the CLI read or write, built in one place.
 import { Election } from 'etcd3';
 import { ValidationError } from '@weir/common';
 
@@ -77,6 +79,14 @@ export class EtcdKeys {
   latestCheckpoint(jobId: string): string {
     return `${this.checkpointsPrefix}${segment('job id', jobId)}/latest`;
   }
+}
+
+/**
+ * The lease id a leader candidate's key ends with (etcd3's election recipe
+ * names each candidate's key after its lease, in hex).
+ */
+export function campaignLeaseId(candidateKey: string): string {
+  return candidateKey.slice(candidateKey.lastIndexOf('/') + 1);
 }
 
 function segment(what: string, value: string): string {

@@ -1,12 +1,17 @@
+// The one etcd client of Weir's processes (coordinators, workers, the CLI):
+// connection options for leases of a few seconds, the lease TTLs, and the
+// wrapping of etcd failures into errors that name the endpoints.
 import { Etcd3, GRPCUnavailableError, type IOptions } from 'etcd3';
 import { ValidationError } from '@weir/common';
-import { sleep } from '@weir/protocol';
+import { sleep } from '../backoff.ts';
+import { WEIR_ENV } from '../env-names.ts';
+import { callEtcd } from './etcd-errors.ts';
 
 type FaultHandling = Required<NonNullable<IOptions['faultHandling']>>;
 type Policy = FaultHandling['global'];
 type Backoff = FaultHandling['watchBackoff'];
 
-/** How a coordinator talks to etcd. */
+/** How a process talks to etcd. */
 export interface EtcdClientOptions {
   /** Client URLs of the etcd members, e.g. `['http://10.0.0.5:2379']`. */
   endpoints: string[];
@@ -16,6 +21,35 @@ export interface EtcdClientOptions {
 
 /** Default deadline of each unary etcd call. */
 export const DEFAULT_ETCD_REQUEST_TIMEOUT_MS = 2_000;
+
+/** Default lease TTL of the leader key: a dead leader is replaced within about this long. */
+export const DEFAULT_LEADER_TTL_SECONDS = 5;
+
+/** Lease TTL of a worker's registration in etcd: a dead worker's entry disappears after about this long. */
+export const WORKER_LEASE_TTL_SECONDS = 10;
+
+/**
+ * An etcd3 client that knows its endpoints, so that its failures can name
+ * them. Create one with `createEtcdClient`.
+ */
+export class EtcdClient extends Etcd3 {
+  /** The client URLs this client was given. */
+  readonly endpoints: readonly string[];
+
+  constructor(endpoints: readonly string[], options: IOptions) {
+    super(options);
+    this.endpoints = endpoints;
+  }
+
+  /**
+   * Runs one etcd call, turning a transient failure (unavailable, deadline
+   * exceeded, broken connection) into an `EtcdUnavailableError` that names
+   * the endpoints and `what` was being done.
+   */
+  call<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return callEtcd(this.endpoints, what, call);
+  }
+}
 
 /**
  * An etcd3 client set up for leases of a few seconds:
@@ -33,11 +67,13 @@ export const DEFAULT_ETCD_REQUEST_TIMEOUT_MS = 2_000;
  *   30 s, which would delay failover by as much after an etcd outage);
  * - gRPC keep-alive pings detect a dead connection within ~15 s, and a
  *   lost connection is retried after 100 ms doubling to 2 s.
+ *
+ * @throws ValidationError when no endpoint is given.
  */
-export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
-  if (options.endpoints.length === 0) throw new ValidationError('no etcd endpoints given: pass at least one client URL such as http://127.0.0.1:2379');
+export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
+  if (options.endpoints.length === 0) throw new ValidationError(`no etcd endpoints given: pass at least one client URL such as http://127.0.0.1:2379 (--etcd or ${WEIR_ENV.etcd})`);
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS;
-  return new Etcd3({
+  return new EtcdClient([...options.endpoints], {
     hosts: options.endpoints,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeoutMs }),
     faultHandling: {

@@ -1,0 +1,31 @@
+// The names of every environment variable Weir's processes read, in one
+// place. Flags win over them; the CLI documents each next to its flag.
+
+/** Environment variables read by the `weir` command, its coordinator and worker processes, and the logger. */
+export const WEIR_ENV = {
+  /** host:port of the coordinator (client commands and workers). */
+  coordinator: 'WEIR_COORDINATOR',
+  /** Port a coordinator listens on. */
+  coordinatorPort: 'WEIR_COORDINATOR_PORT',
+  /** Where a coordinator or worker keeps its files (artifacts, local state, dead letters). */
+  dataDir: 'WEIR_DATA_DIR',
+  /** Where checkpoints go (shared by every worker of a cluster). */
+  checkpointDir: 'WEIR_CHECKPOINT_DIR',
+  /** etcd client URLs, comma-separated (high availability). */
+  etcd: 'WEIR_ETCD',
+  /** The cluster in etcd that coordinators, workers and client commands belong to. */
+  clusterId: 'WEIR_CLUSTER_ID',
+  /** Lease TTL of the leader key, whole seconds. */
+  leaseTtl: 'WEIR_LEASE_TTL',
+  /** Slots of a worker. */
+  slots: 'WEIR_SLOTS',
+  /** Host name other processes use to reach a worker. */
+  advertisedHost: 'WEIR_ADVERTISED_HOST',
+  /** Spare slot threads a worker keeps started per job. */
+  spareThreads: 'WEIR_SPARE_THREADS',
+  /** Log level of every Weir process (pino levels: trace, debug, info, warn, error). */
+  logLevel: 'WEIR_LOG_LEVEL',
+} as const;
+
+/** The name of one of Weir's environment variables. */
+export type WeirEnvName = (typeof WEIR_ENV)[keyof typeof WEIR_ENV];
