@@ -116,6 +116,8 @@ export class MiniCluster {
       env: { WEIR_LOG_LEVEL: options.logLevel ?? 'warn' },
       restartOnExit: options.restartWorkers ?? false,
       ...(capture ? { onOutput: keep, say: keep } : {}),
+    }).catch((error: unknown) => {
+      throw new WeirError(`the MiniCluster did not start: ${(error as Error).message}${capture ? `\n--- its output ---\n${logTail.text()}` : ''}`, { cause: error });
     });
     return new MiniCluster(launcher, logTail);
   }
