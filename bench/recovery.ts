@@ -5,19 +5,17 @@
 // With --timeline, also prints for each run what the coordinator and the
 // workers logged after the kill (ms since the SIGKILL), read from their logs,
 // and the sink's throughput as reported after it. --spare-threads N starts
-// the workers with that many spare slot threads per job (WEIR_SPARE_THREADS).
+// the workers with that many spare slot threads per job (`weir worker --spare-threads`).
 // "survivor CPU" is the CPU the surviving worker spent from the kill to
 // RUNNING: the work of recovering, which wall times hide on a loaded machine.
 // Run: npx node bench/recovery.ts [--keys 10000] [--runs 3] [--timeline] [--spare-threads 0]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { JobStatusView } from '@weir/protocol';
+import { WEIR_ENV, type JobStatusView } from '@weir/protocol';
 import { WeirClient } from '@weir/client';
-import { cpuSeconds, machine, REPO_ROOT, stopLocalCluster, weir } from './support/cluster.ts';
+import { BenchCluster, cpuSeconds, machine, weir } from './support/cluster.ts';
 
 const { values } = parseArgs({
   options: { keys: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' }, timeline: { type: 'boolean', default: false }, 'spare-threads': { type: 'string', default: '0' } },
@@ -34,39 +32,14 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-/** A `weir local` cluster whose members' logs (info and up) are kept, for the timeline. */
-class LoggedCluster {
-  address = '';
-  readonly lines: LogLine[] = [];
-  private child: ChildProcess | undefined;
-  private dataDir = '';
-
-  async start(workers: number, slots: number): Promise<void> {
-    this.dataDir = await mkdtemp(join(tmpdir(), 'weir-bench-'));
-    this.child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/weir.mjs'), 'local', '--port', '0', '--workers', String(workers), '--slots', String(slots), '--data-dir', this.dataDir], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, WEIR_LOG_LEVEL: values.timeline ? 'debug' : 'warn', WEIR_SPARE_THREADS: values['spare-threads'] },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      try {
-        this.lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        // not a log line
-      }
-    });
-    this.address = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: this.child!.stdout! }).on('line', (line) => {
-        const m = /ready: coordinator at (\S+),/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-      this.child!.once('exit', () => reject(new Error('weir local exited')));
-    });
-  }
-
-  async stop(): Promise<void> {
-    await stopLocalCluster(this.child, this.dataDir);
+/** The members' log lines (info and up with --timeline), for the timeline. */
+const logLines: LogLine[] = [];
+function keepLogLine(line: string, _member: unknown, stream: 'stdout' | 'stderr'): void {
+  if (stream !== 'stderr' || !line.startsWith('{')) return;
+  try {
+    logLines.push(JSON.parse(line) as LogLine);
+  } catch {
+    // not a log line
   }
 }
 
@@ -88,8 +61,8 @@ function timeline(lines: readonly LogLine[], from: number, to: number): string[]
   return out;
 }
 
-const cluster = new LoggedCluster();
-await cluster.start(2, 4);
+const cluster = new BenchCluster();
+await cluster.start(2, 4, { env: { [WEIR_ENV.logLevel]: values.timeline ? 'debug' : 'warn' }, spareThreads: Number(values['spare-threads']), onOutput: keepLogLine });
 const client = new WeirClient(cluster.address, { failoverWaitMs: 0 });
 const output = await mkdtemp(join(tmpdir(), 'weir-recovery-'));
 try {
@@ -149,11 +122,11 @@ try {
     rows.push(`| ${run + 1} | ${Math.round(steady).toLocaleString('en-US')} | ${runningAt ? ((runningAt - killedAt) / 1000).toFixed(2) + ' s' : 'no'} | ${caughtUpAt ? ((caughtUpAt - killedAt) / 1000).toFixed(2) + ' s' : 'no'} | ${cpuToRunning.toFixed(2)} s | ${load} |`);
     process.stderr.write(`run ${run + 1}: RUNNING after ${runningAt - killedAt} ms (survivor CPU ${cpuToRunning.toFixed(2)} s), throughput back after ${caughtUpAt - killedAt} ms, load ${load}\n`);
     if (values.timeline) {
-      process.stderr.write([`timeline of run ${run + 1} (ms after the SIGKILL; RUNNING seen by the bench at +${runningAt - killedAt} ms):`, ...timeline(cluster.lines, killedAt, runningAt + 500), ''].join('\n'));
+      process.stderr.write([`timeline of run ${run + 1} (ms after the SIGKILL; RUNNING seen by the bench at +${runningAt - killedAt} ms):`, ...timeline(logLines, killedAt, runningAt + 500), ''].join('\n'));
       const rates = reported.slice(1).map((r, i) => `+${r.t - killedAt} ms: ${Math.round((r.n - reported[i]!.n) / ((r.t - reported[i]!.t) / 1000)).toLocaleString('en-US')}/s`);
       process.stderr.write(`  sink records in, as reported, per second since the previous report: ${rates.join(', ')}\n`);
     }
-    cluster.lines.length = 0;
+    logLines.length = 0;
     await client.cancel(jobId);
     await new Promise((r) => setTimeout(r, 3000));
   }

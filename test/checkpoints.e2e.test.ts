@@ -82,9 +82,9 @@ describe('exactly-once through failures', () => {
     const output = join(work, 'killed-coordinator');
     const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '12000', '--checkpoint-interval', '500', '--output', output]);
     await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
-    const [, coordinatorPid] = await cluster.pids();
+    const [coordinatorPid] = await cluster.pids();
     process.kill(coordinatorPid!, 'SIGKILL');
-    // weir local starts the coordinator again on the same port and directories.
+    // the launcher starts the coordinator again on the same port and directories.
     const view = await cluster.waitForEnd(jobId, 120_000);
     expect(view.status).toBe('FINISHED');
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);

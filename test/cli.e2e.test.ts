@@ -1,7 +1,13 @@
 // The weir command's answers to bad input: one line, exit code 2, nothing submitted.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { WEIR_ENV, type ClusterView } from '@weir/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
-import { weir } from './helpers/weir-cli.ts';
+import { REPO_ROOT, WEIR_BIN, weir, weirJson } from './helpers/weir-cli.ts';
 
 let cluster: TestCluster;
 
@@ -78,20 +84,45 @@ describe('weir CLI', () => {
   });
 });
 
+/** Runs `weir local` itself as a child process; resolves once it says it is ready. */
+async function spawnWeirLocal(dataDir: string): Promise<{ process: ChildProcess; address: string; coordinatorPid: number }> {
+  const child = spawn(process.execPath, [WEIR_BIN, 'local', '--port', '0', '--workers', '2', '--slots', '1', '--data-dir', dataDir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, [WEIR_ENV.logLevel]: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let coordinatorPid = 0;
+  const address = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const pid = /coordinator \(pid (\d+)\)/.exec(line);
+      if (pid) coordinatorPid = Number(pid[1]);
+      const ready = /ready: coordinator at (\S+),/.exec(line);
+      if (ready) resolve(ready[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`weir local exited with ${code} before it was ready`)));
+  });
+  return { process: child, address, coordinatorPid };
+}
+
 describe('weir local', () => {
   it('stops the coordinator and every worker on SIGTERM, and restarts a member that dies', async () => {
-    const local = await startCluster({ workers: 2, slots: 1 });
+    const dataDir = await mkdtemp(join(tmpdir(), 'weir-local-cli-'));
+    const local = await spawnWeirLocal(dataDir);
+    const clusterView = (): Promise<ClusterView> => weirJson<ClusterView>(['cluster', '--coordinator', local.address]);
     try {
-      const [, coordinatorPid, ...workerPids] = await local.pids();
+      expect(local.coordinatorPid).toBeGreaterThan(0);
+      const workerPids = (await clusterView()).workers.map((w) => w.pid);
       expect(workerPids).toHaveLength(2);
       // A worker that dies is started again and registers anew.
       process.kill(workerPids[0]!, 'SIGKILL');
       const replaced = await eventually(async () => {
-        const workers = (await local.cluster()).workers;
+        const workers = (await clusterView()).workers;
         return workers.length === 2 && !workers.some((w) => w.pid === workerPids[0]) ? workers.map((w) => w.pid) : undefined;
       }, 20_000, 'the worker to be restarted');
-      const all = [coordinatorPid!, ...replaced];
-      await local.stop();
+      const all = [local.coordinatorPid, ...replaced];
+      const exited = new Promise((r) => local.process.once('exit', r));
+      local.process.kill('SIGTERM');
+      await exited;
       expect(local.process.exitCode).toBe(0);
       const alive = all.filter((pid) => {
         try {
@@ -103,7 +134,8 @@ describe('weir local', () => {
       });
       expect(alive).toEqual([]);
     } finally {
-      await local.stop();
+      if (local.process.exitCode === null) local.process.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { ClusterView, JobStatusView } from '@weir/protocol';
+import { WEIR_ENV, type ClusterView, type JobStatusView } from '@weir/protocol';
+import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from '@weir/cli';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WEIR_BIN = join(REPO_ROOT, 'packages/cli/bin/weir.mjs');
 
 export function weir(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WEIR_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, WEIR_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [WEIR_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, [WEIR_ENV.logLevel]: 'warn' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -20,29 +20,23 @@ export function weir(args: string[]): Promise<{ code: number; stdout: string; st
   });
 }
 
-/** A `weir local` cluster for a benchmark run. */
+/** A local cluster (the launcher behind `weir local`) for a benchmark run; the members' stderr goes to this process's stderr. */
 export class BenchCluster {
   address = '';
   coordinatorPid = 0;
-  private child: ChildProcess | undefined;
-  private dataDir = '';
+  private launcher: LocalCluster | undefined;
 
-  async start(workers: number, slots: number): Promise<void> {
-    this.dataDir = await mkdtemp(join(tmpdir(), 'weir-bench-'));
-    this.child = spawn(process.execPath, [WEIR_BIN, 'local', '--port', '0', '--workers', String(workers), '--slots', String(slots), '--data-dir', this.dataDir], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, WEIR_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  async start(workers: number, slots: number, options: Pick<LocalClusterOptions, 'env' | 'onOutput' | 'spareThreads'> = {}): Promise<void> {
+    this.launcher = await startLocalCluster({
+      workers,
+      slots,
+      // The members' stdout stays out of the benchmark's (its results).
+      onOutput: (line, _member, stream) => void (stream === 'stderr' && process.stderr.write(line + '\n')),
+      ...options,
+      env: { [WEIR_ENV.logLevel]: 'warn', ...options.env },
     });
-    this.address = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: this.child!.stdout! }).on('line', (line) => {
-        const pid = /coordinator \(pid (\d+)\)/.exec(line);
-        if (pid) this.coordinatorPid = Number(pid[1]);
-        const m = /ready: coordinator at (\S+),/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-      this.child!.once('exit', () => reject(new Error('weir local exited')));
-    });
+    this.address = this.launcher.address;
+    this.coordinatorPid = this.launcher.coordinator.pid!;
   }
 
   async json<T>(args: string[]): Promise<T> {
@@ -59,19 +53,10 @@ export class BenchCluster {
     return (await this.json<ClusterView>(['cluster'])).workers.map((w) => w.pid);
   }
 
+  /** Stops every member and deletes the cluster's data directory. */
   async stop(): Promise<void> {
-    await stopLocalCluster(this.child, this.dataDir);
+    await this.launcher?.stop();
   }
-}
-
-/** Stops a `weir local` child (SIGTERM, waiting for it) and deletes its data directory. */
-export async function stopLocalCluster(child: ChildProcess | undefined, dataDir: string): Promise<void> {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  await rm(dataDir, { recursive: true, force: true });
 }
 
 /** CPU seconds (user + system) a process has used so far. */

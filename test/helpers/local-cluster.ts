@@ -1,17 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { WEIR_ENV, type CheckpointView, type ClusterView, type JobStatusView } from '@weir/protocol';
+import { startLocalCluster, type LocalCluster } from '@weir/cli';
 import { beforeEach } from 'vitest';
-import { REPO_ROOT, WEIR_BIN, weir, weirJson, type CliResult } from './weir-cli.ts';
+import { weir, weirJson, type CliResult } from './weir-cli.ts';
 
-/** A real `weir local` cluster on a free loopback port, for one test file. */
+/** A real local cluster (the launcher behind `weir local`) on a free loopback port, for one test file. */
 export interface TestCluster {
   readonly address: string;
   readonly dataDir: string;
-  readonly process: ChildProcess;
+  /** The launcher: its members, kill and restart. A member that dies is started again. */
+  readonly launcher: LocalCluster;
   /** Runs a weir client command against this cluster. */
   run(args: string[]): Promise<CliResult>;
   status(jobId: string): Promise<JobStatusView>;
@@ -22,49 +19,35 @@ export interface TestCluster {
   cluster(): Promise<ClusterView>;
   /** What the cluster's processes logged (warnings and errors), for failing tests. */
   log(): string;
-  /** PIDs of all Weir processes of the cluster (weir local, coordinator, workers). */
+  /** PIDs of the cluster's processes: the coordinator, then the workers. */
   pids(): Promise<number[]>;
   stop(): Promise<void>;
 }
 
 export async function startCluster(options: { workers?: number; slots?: number } = {}): Promise<TestCluster> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'weir-e2e-'));
-  const child = spawn(
-    process.execPath,
-    [WEIR_BIN, 'local', '--port', '0', '--workers', String(options.workers ?? 2), '--slots', String(options.slots ?? 4), '--data-dir', dataDir],
-    { cwd: REPO_ROOT, env: { ...process.env, [WEIR_ENV.logLevel]: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
   let log = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    log += d.toString();
+  const keep = (line: string): void => {
+    log += line + '\n';
     if (log.length > 400_000) log = log.slice(-200_000);
+  };
+  const launcher = await startLocalCluster({
+    workers: options.workers ?? 2,
+    slots: options.slots ?? 4,
+    env: { [WEIR_ENV.logLevel]: 'warn' },
+    onOutput: keep,
+    say: keep,
   });
-  let said = '';
-  let coordinatorPid = 0;
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`weir local did not become ready:\n${log}`)), 60_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      said += line + '\n';
-      const pid = /coordinator \(pid (\d+)\)/.exec(line);
-      if (pid) coordinatorPid = Number(pid[1]);
-      const ready = /ready: coordinator at (\S+),/.exec(line);
-      if (ready) {
-        clearTimeout(timer);
-        resolve(ready[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`weir local exited with ${code}:\n${log}`)));
-  });
+  const address = launcher.address;
   const withAddress = (args: string[]): string[] => {
     const split = args.indexOf('--');
     return split < 0 ? [...args, '--coordinator', address] : [...args.slice(0, split), '--coordinator', address, ...args.slice(split)];
   };
   const cluster: TestCluster = {
     address,
-    dataDir,
-    process: child,
+    dataDir: launcher.dataDir,
+    launcher,
     run: (args) => weir(withAddress(args)),
-    log: () => `${said}${log}`.slice(-8000),
+    log: () => log.slice(-8000),
     status: (jobId) => weirJson<JobStatusView>(withAddress(['status', jobId])),
     waitForEnd: (jobId, timeoutMs = 90_000) =>
       eventually(async () => {
@@ -76,16 +59,9 @@ export async function startCluster(options: { workers?: number; slots?: number }
     cluster: () => weirJson<ClusterView>(withAddress(['cluster'])),
     async pids() {
       const view = await cluster.cluster();
-      return [child.pid!, coordinatorPid, ...view.workers.map((w) => w.pid)];
+      return [launcher.coordinator.pid!, ...view.workers.map((w) => w.pid)];
     },
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop: () => launcher.stop(),
   };
   return cluster;
 }

@@ -1,16 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
-/** Every JSON line of every part file in a directory. */
-export async function readJsonLines<T>(directory: string): Promise<T[]> {
-  const files = (await readdir(directory)).filter((f) => f.startsWith('part-')).sort();
-  const records: T[] = [];
-  for (const file of files) {
-    const text = await readFile(join(directory, file), 'utf8');
-    for (const line of text.split('\n')) if (line.trim() !== '') records.push(JSON.parse(line) as T);
-  }
-  return records;
-}
+// Reading and checking jobs' output in the e2e tests.
+export { readJsonLines } from '@weir/testing';
 
 /**
  * Checks keyed-counts style output: for each key the updates are exactly

@@ -1,11 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+// The local-cluster launcher: a coordinator and N worker processes on
+// loopback with their data directories, ready detection, supervision
+// (restarting a member that dies), signals to one member, restart and a clean
+// stop. `weir local`, @weir/testing, the e2e tests and the benchmarks all use it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sleep } from '@weir/protocol';
 import { WeirClient } from '@weir/client';
-
-const WEIR_BIN = fileURLToPath(new URL('../bin/weir.mjs', import.meta.url));
+import { ClusterMember, type MemberOutputListener, type MemberSpec } from './cluster-member.ts';
 
 /**
  * A small young generation for a worker's main thread: it only routes frames,
@@ -15,140 +17,228 @@ const WEIR_BIN = fileURLToPath(new URL('../bin/weir.mjs', import.meta.url));
  */
 export const WORKER_NODE_FLAGS = '--max-semi-space-size=4';
 
+/** How long a member waits for SIGTERM to end it before it is SIGKILLed. */
+const STOP_GRACE_MS = 5000;
+
+/** What to start. Every field has a default suited to a test. */
 export interface LocalClusterOptions {
-  workers: number;
-  slots: number;
-  port: number;
-  dataDir: string;
+  /** Worker processes (default 2). */
+  workers?: number;
+  /** Slots (subtask threads) per worker (default 4). */
+  slots?: number;
+  /** Coordinator port; 0 (the default) picks a free one. Restarts of the coordinator keep it. */
+  port?: number;
+  /**
+   * Where the members keep artifacts, checkpoints and dead letters. Default: a
+   * fresh temporary directory, deleted by `stop()`; a given one is kept.
+   */
+  dataDir?: string;
   /** Slot threads each worker keeps ready per running job (`weir worker --spare-threads`). */
   spareThreads?: number;
-  /** Called with one line for the person running `weir local`. */
-  say: (line: string) => void;
-}
-
-interface Member {
-  name: string;
-  /** Flags for Node itself, before the weir script. */
-  nodeArgs: string[];
-  args: string[];
-  child: ChildProcess | undefined;
+  /** More flags for every `weir worker`. */
+  workerArgs?: readonly string[];
+  /** Environment of the members, over this process's (e.g. `{ WEIR_LOG_LEVEL: 'warn' }`). */
+  env?: NodeJS.ProcessEnv;
+  /** Start a member that dies again, as a process supervisor would (default true). */
+  restartOnExit?: boolean;
+  /** Receives the members' output lines; default: stdout to this process's stdout, stderr inherited. */
+  onOutput?: MemberOutputListener;
+  /** Called with one line about the cluster itself: a member ready, exited, started again. */
+  say?: (line: string) => void;
+  /** How long a member (and the workers' registration) may take to become ready (default 60 s). */
+  readyTimeoutMs?: number;
 }
 
 /**
- * `weir local`: a coordinator and N workers as real processes on loopback,
- * the same code paths as a distributed deployment. A member that dies is
- * started again (as a process supervisor would), on the same address.
+ * A coordinator and N workers as real processes on loopback, the same code
+ * paths as a distributed deployment. Start one with `startLocalCluster`.
  */
 export class LocalCluster {
-  private readonly options: LocalClusterOptions;
-  private readonly members: Member[] = [];
-  private stopping = false;
+  /** The coordinator's address (`127.0.0.1:port`), for clients and `--coordinator`. */
   address = '';
+  /** The cluster's data directory (absolute). */
+  readonly dataDir: string;
+  /** The coordinator process. */
+  readonly coordinator: ClusterMember;
+  /** The worker processes; worker i registers as `local-worker-<i>`. */
+  readonly workers: readonly ClusterMember[];
+  private readonly options: LocalClusterOptions;
+  private readonly ownsDataDir: boolean;
+  /** Members being restarted or killed on purpose: the supervisor leaves them alone. */
+  private readonly held = new Set<ClusterMember>();
+  private stopping = false;
 
-  constructor(options: LocalClusterOptions) {
+  /** Use `startLocalCluster`; this only lays out the members. */
+  constructor(options: LocalClusterOptions, dataDir: string, ownsDataDir: boolean) {
     this.options = options;
+    this.dataDir = dataDir;
+    this.ownsDataDir = ownsDataDir;
+    const spec = (nodeArgs: string[], args: string[]): MemberSpec => ({
+      nodeArgs,
+      args,
+      env: { ...process.env, ...options.env },
+      onOutput: options.onOutput,
+      readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
+    });
+    this.coordinator = new ClusterMember('coordinator', 0, spec([], this.coordinatorArgs(options.port ?? 0)));
+    const workers: ClusterMember[] = [];
+    for (let i = 0; i < (options.workers ?? 2); i++) workers.push(new ClusterMember('worker', i, spec([WORKER_NODE_FLAGS], [])));
+    this.workers = workers;
   }
 
+  /** The coordinator, then the workers. */
+  get members(): ClusterMember[] {
+    return [this.coordinator, ...this.workers];
+  }
+
+  /** Starts the coordinator, then the workers, and waits until every worker has registered. */
   async start(): Promise<void> {
-    const o = this.options;
-    const dataDir = resolve(o.dataDir);
-    const coordinatorArgs = (port: string): string[] => ['coordinator', '--port', port, '--data-dir', join(dataDir, 'coordinator'), '--checkpoint-dir', join(dataDir, 'checkpoints')];
-    const coordinator: Member = { name: 'coordinator', nodeArgs: [], args: coordinatorArgs(String(o.port)), child: undefined };
-    this.members.push(coordinator);
-    this.address = await this.launch(coordinator);
+    this.address = await this.launch(this.coordinator);
     // Restarts of the coordinator keep its port, so workers find it again.
-    coordinator.args = coordinatorArgs(this.address.split(':').pop()!);
-    for (let i = 0; i < o.workers; i++) {
-      const worker: Member = {
-        name: `worker ${i}`,
-        nodeArgs: [WORKER_NODE_FLAGS],
-        args: [
-          'worker',
-          '--coordinator',
-          this.address,
-          '--slots',
-          String(o.slots),
-          '--data-dir',
-          join(dataDir, `worker-${i}`),
-          '--worker-id',
-          `local-worker-${i}`,
-          ...(o.spareThreads ? ['--spare-threads', String(o.spareThreads)] : []),
-        ],
-        child: undefined,
-      };
-      this.members.push(worker);
+    this.coordinator.spec.args = this.coordinatorArgs(Number(this.address.split(':').pop()));
+    for (const worker of this.workers) {
+      worker.spec.args = this.workerArgs(worker.index);
       await this.launch(worker);
     }
-    await this.waitForWorkers(o.workers);
+    await this.waitForWorkers();
   }
 
-  /** Stops every member: SIGTERM, then SIGKILL after a grace period. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const children = this.members.map((m) => m.child).filter((c): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null);
-    const exited = children.map((c) => new Promise<void>((r) => c.once('exit', () => r())));
-    for (const child of children) child.kill('SIGTERM');
-    const timeout = sleep(5000).then(() => {
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    await Promise.race([Promise.all(exited), timeout]);
-    await Promise.all(exited);
+  /**
+   * Sends `signal` (default SIGKILL) to one member and resolves when its
+   * process has exited. With `restartOnExit`, the supervisor starts it again
+   * afterwards, as it does for any member that dies.
+   */
+  async kill(member: ClusterMember, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!member.signal(signal)) return;
+    await member.exited();
   }
 
-  private launch(member: Member): Promise<string> {
-    return new Promise((resolvePromise, reject) => {
-      const child = spawn(process.execPath, [...member.nodeArgs, WEIR_BIN, ...member.args], { stdio: ['ignore', 'pipe', 'inherit'] });
-      member.child = child;
-      let ready = false;
-      const lines = createInterface({ input: child.stdout! });
-      lines.on('line', (line) => {
-        const match = /listening on (\S+)/.exec(line);
-        if (!ready && match) {
-          ready = true;
-          this.options.say(`weir local: ${member.name} (pid ${child.pid}) listening on ${match[1]}`);
-          resolvePromise(match[1]!);
-        } else {
-          process.stdout.write(line + '\n');
-        }
-      });
-      child.once('exit', (code, signal) => {
-        if (!ready) {
-          reject(new Error(`${member.name} exited before it was ready (${signal ?? `code ${code}`}); see its log above`));
-          return;
-        }
-        if (this.stopping) return;
-        this.options.say(`weir local: ${member.name} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); starting it again`);
-        void this.relaunch(member);
-      });
-    });
-  }
-
-  /** Starts a member that died again, retrying with backoff (its port may still be held for a moment). */
-  private async relaunch(member: Member): Promise<void> {
-    for (let attempt = 0; !this.stopping; attempt++) {
-      await sleep(Math.min(5000, 500 * 2 ** attempt));
-      if (this.stopping) return;
-      try {
-        await this.launch(member);
-        return;
-      } catch (error) {
-        this.options.say(`weir local: ${(error as Error).message}; retrying`);
-      }
+  /**
+   * Stops one member (SIGTERM, SIGKILL after a grace period) if it runs, starts
+   * it again, and resolves once it is ready (a worker: registered again).
+   */
+  async restart(member: ClusterMember): Promise<void> {
+    this.held.add(member);
+    try {
+      await this.terminate(member);
+      await this.launch(member);
+      if (member.role === 'worker') await this.waitForWorkers();
+    } finally {
+      this.held.delete(member);
     }
   }
 
-  private async waitForWorkers(count: number): Promise<void> {
+  /**
+   * Stops every member (SIGTERM, then SIGKILL after a grace period), waits
+   * for them all to exit, and deletes the data directory if it made it.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.members.map((m) => this.terminate(m)));
+    if (this.ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Polls the coordinator until every running worker process has registered. */
+  async waitForWorkers(timeoutMs = this.options.readyTimeoutMs ?? 60_000): Promise<void> {
     const client = new WeirClient(this.address);
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
         const view = await client.cluster().catch(() => undefined);
-        if (view && view.workers.length >= count) return;
-        if (Date.now() > deadline) throw new Error(`only ${view?.workers.length ?? 0} of ${count} workers registered within 30 s; see their logs above`);
+        const registered = new Set(view?.workers.map((w) => w.pid));
+        const missing = this.workers.filter((w) => w.running && !registered.has(w.pid!));
+        if (view && missing.length === 0) return;
+        if (Date.now() > deadline) {
+          throw new Error(`${missing.map((w) => w.name).join(', ') || 'the workers'} did not register with the coordinator at ${this.address} within ${timeoutMs} ms; see their logs`);
+        }
         await sleep(100);
       }
     } finally {
       client.close();
     }
   }
+
+  private coordinatorArgs(port: number): string[] {
+    return ['coordinator', '--port', String(port), '--data-dir', join(this.dataDir, 'coordinator'), '--checkpoint-dir', join(this.dataDir, 'checkpoints')];
+  }
+
+  private workerArgs(index: number): string[] {
+    const o = this.options;
+    return [
+      'worker',
+      '--coordinator',
+      this.address,
+      '--slots',
+      String(o.slots ?? 4),
+      '--data-dir',
+      join(this.dataDir, `worker-${index}`),
+      '--worker-id',
+      `local-worker-${index}`,
+      ...(o.spareThreads ? ['--spare-threads', String(o.spareThreads)] : []),
+      ...(o.workerArgs ?? []),
+    ];
+  }
+
+  private async terminate(member: ClusterMember): Promise<void> {
+    if (!member.signal('SIGTERM')) return;
+    const timer = setTimeout(() => member.signal('SIGKILL'), STOP_GRACE_MS);
+    await member.exited();
+    clearTimeout(timer);
+  }
+
+  private async launch(member: ClusterMember): Promise<string> {
+    const address = await member.start((code, signal) => {
+      if (this.stopping || this.held.has(member)) return;
+      const how = signal ?? `code ${code}`;
+      if (this.options.restartOnExit === false) {
+        this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) exited (${how})`);
+        return;
+      }
+      this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) exited (${how}); starting it again`);
+      void this.relaunch(member);
+    });
+    this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) listening on ${address}`);
+    return address;
+  }
+
+  /** Starts a member that died again, retrying with backoff (its port may still be held for a moment). */
+  private async relaunch(member: ClusterMember): Promise<void> {
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await sleep(Math.min(5000, 500 * 2 ** attempt));
+      if (this.stopping || this.held.has(member) || member.running) return;
+      try {
+        await this.launch(member);
+        return;
+      } catch (error) {
+        this.options.say?.(`weir local: ${(error as Error).message}; retrying`);
+      }
+    }
+  }
+}
+
+/**
+ * Starts a coordinator and `workers` worker processes on loopback (the
+ * coordinator on `port`, default a free one) and resolves once every worker
+ * has registered. If any member fails to start, the ones started are stopped
+ * and the error is thrown. Call `stop()` when done.
+ *
+ * @example
+ * const cluster = await startLocalCluster({ workers: 2, slots: 4, env: { WEIR_LOG_LEVEL: 'warn' } });
+ * try {
+ *   await cluster.kill(cluster.workers[0]!); // SIGKILL; the supervisor starts it again
+ * } finally {
+ *   await cluster.stop();
+ * }
+ */
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = ownsDataDir ? await mkdtemp(join(tmpdir(), 'weir-local-')) : resolve(options.dataDir!);
+  const cluster = new LocalCluster(options, dataDir, ownsDataDir);
+  try {
+    await cluster.start();
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
 }

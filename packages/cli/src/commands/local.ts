@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { LocalCluster } from '../local-cluster.ts';
 import { wholeNumber } from '../cli-support.ts';
@@ -11,7 +12,8 @@ export function localCommand(): Command {
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
     .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number }) => {
-      const cluster = new LocalCluster({ ...flags, say: (line) => process.stdout.write(line + '\n') });
+      const say = (line: string): void => void process.stdout.write(line + '\n');
+      const cluster = new LocalCluster({ ...flags, say }, resolve(flags.dataDir), false);
       let stopping = false;
       const stop = (): void => {
         if (stopping) return;
