@@ -22,6 +22,8 @@ export interface LocalClusterOptions {
   dataDir: string;
   /** Slot threads each worker keeps ready per running job (`weir worker --spare-threads`). */
   spareThreads?: number;
+  /** Connector runtime modules each worker loads (`weir worker --connector`); default: the worker's default. */
+  connectors?: readonly string[];
   /** Called with one line for the person running `weir local`. */
   say: (line: string) => void;
 }
@@ -73,6 +75,7 @@ export class LocalCluster {
           '--worker-id',
           `local-worker-${i}`,
           ...(o.spareThreads ? ['--spare-threads', String(o.spareThreads)] : []),
+          ...(o.connectors ?? []).flatMap((module) => ['--connector', module]),
         ],
         child: undefined,
       };

@@ -72,9 +72,10 @@ export class TaskExecutor {
   async start(): Promise<RunningWorker> {
     const o = this.options;
     this.pool = new SlotThreadPool(
-      await slotThreadEntry(this.logger),
+      await slotThreadEntry(this.logger, o.connectorModules),
       { maxOldGenerationSizeMb: o.slotHeapMb, maxYoungGenerationSizeMb: o.slotYoungGenerationMb },
       this.logger,
+      o.connectorModules,
     );
     this.server.addService(taskExecutorService(), {
       DeployTasks: (call: grpc.ServerUnaryCall<DeployTasksRequest, object>, cb: grpc.sendUnaryData<object>) => {

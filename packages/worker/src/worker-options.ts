@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { connectorModuleList, resolveConnectorModules } from './connectors/connector-modules.ts';
 
 /** Environment variables read by the worker (flags win over them). */
 export const WORKER_ENV = {
@@ -11,6 +12,7 @@ export const WORKER_ENV = {
   etcd: 'WEIR_ETCD',
   clusterId: 'WEIR_CLUSTER_ID',
   spareThreads: 'WEIR_SPARE_THREADS',
+  connectors: 'WEIR_CONNECTORS',
 } as const;
 
 export interface WorkerOptions {
@@ -55,9 +57,20 @@ export interface WorkerOptions {
    * started ahead only once a subtask of the job fails or is cancelled here.
    */
   spareThreads?: number;
+  /**
+   * Connector runtime modules every slot thread loads (package names, paths
+   * or file URLs; `weir worker --connector`), e.g.
+   * `@weir/connector-kafka/runtime`. Default: the comma-separated list in
+   * `WEIR_CONNECTORS`, else none. A job whose connector is not among them
+   * fails at deployment.
+   */
+  connectorModules?: readonly string[];
 }
 
-export type ResolvedWorkerOptions = Required<WorkerOptions>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'connectorModules'>> & {
+  /** The connector modules as file URLs. */
+  connectorModules: readonly string[];
+};
 
 export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedWorkerOptions {
   const host = options.host ?? '127.0.0.1';
@@ -81,5 +94,6 @@ export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.Process
     etcd: options.etcd ?? (env[WORKER_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     clusterId: options.clusterId ?? env[WORKER_ENV.clusterId] ?? 'default',
     spareThreads,
+    connectorModules: resolveConnectorModules(options.connectorModules ?? connectorModuleList(env[WORKER_ENV.connectors] ?? ''), process.cwd(), `--connector (or ${WORKER_ENV.connectors})`),
   };
 }

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { LocalCluster } from '../local-cluster.ts';
 import { wholeNumber } from '../cli-support.ts';
+import { connectorOption } from '../connector-flags.ts';
 
 export function localCommand(): Command {
   return new Command('local')
@@ -10,8 +11,10 @@ export function localCommand(): Command {
     .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
-    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number }) => {
-      const cluster = new LocalCluster({ ...flags, say: (line) => process.stdout.write(line + '\n') });
+    .addOption(connectorOption())
+    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number; connector?: string[] }) => {
+      const { connector, ...rest } = flags;
+      const cluster = new LocalCluster({ ...rest, ...(connector ? { connectors: connector } : {}), say: (line) => process.stdout.write(line + '\n') });
       let stopping = false;
       const stop = (): void => {
         if (stopping) return;

@@ -1,4 +1,4 @@
-import type { OperatorContext } from '../../runtime/operator.ts';
+import type { OperatorContext } from '@weir/worker/connector';
 import { openKafkaConnection } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
 import { recoverTransactions, restoredSinkStates } from './kafka-sink-transactional-writer.ts';

@@ -1,4 +1,4 @@
-import type { ChainedOperator, OperatorContext } from '../../runtime/operator.ts';
+import type { ChainedOperator, OperatorContext } from '@weir/worker/connector';
 import { kafkaSinkSettings, messageSerializer } from './kafka-sink-config.ts';
 import { idempotentWriter } from './kafka-sink-idempotent-writer.ts';
 import { DEFAULT_LINGER, KafkaSinkSender } from './kafka-sink-sender.ts';

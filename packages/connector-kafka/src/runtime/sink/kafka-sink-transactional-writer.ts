@@ -1,4 +1,4 @@
-import type { OperatorContext } from '../../runtime/operator.ts';
+import type { OperatorContext } from '@weir/worker/connector';
 import { openKafkaConnection, type KafkaConnection, type TransactionalProducer } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
 import type { KafkaSinkWriter } from './kafka-sink-writer.ts';
