@@ -1,3 +1,4 @@
+// The KafkaSink builder jobs use: delivery guarantee, record serializer, transactions; it writes the sink's JSON config.
 import { ValidationError } from '@weir/common';
 import type { Sink } from '@weir/sdk';
 import { KAFKA_CONNECTOR } from '../kafka-connector.ts';

@@ -1,3 +1,4 @@
+// The KafkaSource builder jobs use: topics, starting offsets, deserializers, properties; it writes the source's JSON config.
 import { resolve } from 'node:path';
 import { ValidationError } from '@weir/common';
 import type { Source } from '@weir/sdk';

@@ -1,3 +1,4 @@
+// The Kafka sink's writer for at-least-once and none: one idempotent producer for the whole run.
 import type { OperatorContext } from '@weir/worker/connector';
 import { openKafkaConnection } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';

@@ -1,3 +1,4 @@
+// The Kafka sink operator: serializes records into batches and hands checkpoints to its writer.
 import type { ChainedOperator, OperatorContext } from '@weir/worker/connector';
 import { kafkaSinkSettings, messageSerializer } from './kafka-sink-config.ts';
 import { idempotentWriter } from './kafka-sink-idempotent-writer.ts';
