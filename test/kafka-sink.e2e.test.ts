@@ -6,14 +6,15 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorDescriptor } from '@weir/common';
-import { kafkaSink } from '../packages/worker/src/operators/kafka/kafka-sink.ts';
-import { testOperatorContext } from '../packages/worker/src/testing/operator-context.ts';
+import { testOperatorContext } from '@weir/worker/testing';
 import { KafkaRecordSerializer, KafkaSerializers, KafkaSink } from '@weir/connector-kafka';
+import kafkaConnector from '@weir/connector-kafka/runtime';
 import { startKafka, type KafkaBroker } from './helpers/kafka-broker.ts';
 import { readTopic as readTopicWithKcat, type ConsumedMessage as Consumed } from './helpers/kafka-topics.ts';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { checkExactCounts } from './helpers/outputs.ts';
 
+const kafkaSink = kafkaConnector.operators.sink!;
 let broker: KafkaBroker;
 let cluster: TestCluster;
 let kafka: Kafka;
@@ -157,7 +158,7 @@ function sinkDescriptor(topic: string, guarantee: string, prefix: string): Opera
     // endBatch waits for its batch: what a test writes is on the broker when write() resolves.
     .setMaxInFlightBatches(1)
     .build();
-  return { id: 'kafka-sink', name: sink.name, kind: sink.kind, config: sink.config };
+  return { id: 'kafka-sink', name: sink.name, kind: 'sink.connector', connector: sink.connector, config: sink.config };
 }
 
 /** What a slot thread resolves the descriptor's functions to. */
@@ -264,7 +265,7 @@ describe('KafkaSink.builder', () => {
   it('builds a JSON config plus functions, and says what is missing or wrong', () => {
     const serializer = KafkaRecordSerializer.builder<{ k: string }>().setTopic('t').setKeySerializer((r) => r.k).setValueSerializer(KafkaSerializers.json()).build();
     const sink = KafkaSink.builder<{ k: string }>().setBootstrapServers('a:1, b:2').setRecordSerializer(serializer).setDeliveryGuarantee('exactly-once').build();
-    expect(sink.kind).toBe('sink.kafka');
+    expect(sink.connector).toEqual({ name: 'kafka', module: '@weir/connector-kafka/runtime' });
     expect(JSON.parse(JSON.stringify(sink.config))).toEqual({
       bootstrapServers: ['a:1', 'b:2'],
       topic: 't',

@@ -64,6 +64,19 @@ describe('parseJobGraph', () => {
     expect(parseJobGraph(JSON.stringify(g)).vertices.map((v) => v.id)).toEqual(['a', 'b', 'u', 's1', 's2']);
   });
 
+  it('accepts connector operators that name their connector, and rejects ones that do not', () => {
+    const kafka = { name: 'kafka', module: '@weir/connector-kafka/runtime' };
+    const g = graph([vertex('src', 'source.connector', 2), vertex('out', 'sink.connector', 2)], [{ source: 'src', target: 'out', partitioning: 'forward' }]);
+    g.vertices[0]!.operators[0]!.connector = kafka;
+    g.vertices[1]!.operators[0]!.connector = kafka;
+    expect(parseJobGraph(JSON.stringify(g))).toEqual(g);
+    delete g.vertices[1]!.operators[0]!.connector;
+    expect(() => parseJobGraph(JSON.stringify(g))).toThrow(/operator 'OUT' \(out\): kind sink.connector names no connector/);
+    const plain = validGraph();
+    plain.vertices[2]!.operators[0]!.connector = kafka;
+    expect(() => parseJobGraph(JSON.stringify(plain))).toThrow(/kind sink.discard names a connector but is not a connector kind/);
+  });
+
   it('rejects text that is not JSON', () => {
     expect(parseError('{"version": 1,').message).toMatch(/^the job graph is not valid JSON: /);
     expect(parseError('').message).toMatch(/not valid JSON/);

@@ -2,11 +2,15 @@ import { z } from 'zod';
 import { ValidationError } from './errors.ts';
 import { checkParallelism } from './key-groups.ts';
 
-/** Built-in operator kinds the worker knows how to run. */
+/**
+ * Operator kinds the worker knows how to run. `source.connector` and
+ * `sink.connector` are run by the connector the descriptor names (its
+ * `connector` field), with the runtime a worker loaded for it.
+ */
 export const OPERATOR_KINDS = [
   'source.generator',
   'source.file',
-  'source.kafka',
+  'source.connector',
   'map',
   'filter',
   'flatMap',
@@ -19,7 +23,7 @@ export const OPERATOR_KINDS = [
   'sink.stdout',
   'sink.discard',
   'sink.forEach',
-  'sink.kafka',
+  'sink.connector',
 ] as const;
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
 
@@ -29,12 +33,28 @@ export type Partitioning = (typeof PARTITIONINGS)[number];
 
 const id = z.string().min(1).max(200);
 
+/** The connector that runs a `source.connector` or `sink.connector` operator. */
+export const connectorRefSchema = z.object({
+  /** The connector's name, e.g. `kafka`: a worker runs the operator with the runtime registered under it. */
+  name: z.string().min(1).max(100),
+  /** The module a worker loads to run it (`weir worker --connector <module>`), named when a worker lacks it. */
+  module: z.string().min(1),
+});
+export type ConnectorRef = z.infer<typeof connectorRefSchema>;
+
+/** True for the kinds a connector runs (the descriptor names it in `connector`). */
+export function isConnectorKind(kind: string): boolean {
+  return kind === 'source.connector' || kind === 'sink.connector';
+}
+
 export const operatorDescriptorSchema = z.object({
   /** Stable id: the user's uid, or one derived from the position in the graph. */
   id,
   uid: z.string().optional(),
   name: z.string(),
   kind: z.enum(OPERATOR_KINDS),
+  /** For `source.connector` and `sink.connector`: the connector that runs it. */
+  connector: connectorRefSchema.optional(),
   /** Id of the user function this operator calls, looked up in the job artifact. */
   fn: z.string().optional(),
   /** Further user functions by role (e.g. `timestampAssigner`, `valueDeserializer`), as artifact ids. */
@@ -170,6 +190,9 @@ export function validateJobGraph(graph: JobGraph): void {
         throw new ValidationError(`two operators share the uid '${op.id}': give each operator a unique .uid()`);
       }
       operatorIds.add(op.id);
+      if (isConnectorKind(op.kind) !== (op.connector !== undefined)) {
+        throw new ValidationError(`operator '${op.name}' (${op.id}): kind ${op.kind} ${op.connector ? 'names a connector but is not a connector kind' : 'names no connector'}; rebuild the job with the connector's builder`);
+      }
     }
   }
   const byId = new Map(graph.vertices.map((v) => [v.id, v]));

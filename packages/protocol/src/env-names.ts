@@ -23,6 +23,8 @@ export const WEIR_ENV = {
   advertisedHost: 'WEIR_ADVERTISED_HOST',
   /** Spare slot threads a worker keeps started per job. */
   spareThreads: 'WEIR_SPARE_THREADS',
+  /** Connector runtime modules a worker loads into its slot threads, comma-separated. */
+  connectors: 'WEIR_CONNECTORS',
   /** Log level of every Weir process (pino levels: trace, debug, info, warn, error). */
   logLevel: 'WEIR_LOG_LEVEL',
 } as const;

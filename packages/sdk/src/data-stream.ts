@@ -177,7 +177,8 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
 
   /** Writes records to a connector's sink, e.g. `KafkaSink.builder<T>()...build()`. */
   sinkTo(sink: Sink<T>): DataStreamSink<T> {
-    const node = this.builder.addNode(sink.kind, sink.name, undefined, sink.config, [this.asInput()], sink.functions);
+    const node = this.builder.addNode('sink.connector', sink.name, undefined, sink.config, [this.asInput()], sink.functions);
+    node.connector = { ...sink.connector };
     return new DataStreamSink<T>(this.builder, node);
   }
 

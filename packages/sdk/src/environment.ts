@@ -103,10 +103,11 @@ export class StreamExecutionEnvironment {
    */
   fromSource<T>(source: Source<T>, watermarks?: WatermarkStrategy<T>, name?: string): DataStream<T> {
     const wm = watermarks?.toOperator();
-    const node = this.builder.addNode(source.kind, name ?? source.name, undefined, { ...source.config, ...wm?.config }, [], {
+    const node = this.builder.addNode('source.connector', name ?? source.name, undefined, { ...source.config, ...wm?.config }, [], {
       ...source.functions,
       ...wm?.functions,
     });
+    node.connector = { ...source.connector };
     return new DataStream<T>(this.builder, node);
   }
 

@@ -77,9 +77,12 @@ export class JobBuilder {
     const consumers = new Map<Transformation, Transformation[]>();
 
     for (const node of this.nodes) {
-      const opId = node.uid ?? `${node.kind.replace('.', '-')}-${node.index}`;
+      // A connector's operator is named by the connector (`source-kafka-0`), as before connectors had kinds of their own.
+      const kindName = node.connector ? `${node.kind.split('.')[0]}-${node.connector.name}` : node.kind.replace('.', '-');
+      const opId = node.uid ?? `${kindName}-${node.index}`;
       operatorIds.set(node, opId);
       const descriptor: OperatorDescriptor = { id: opId, name: node.name, kind: node.kind, config: node.config };
+      if (node.connector) descriptor.connector = node.connector;
       if (node.uid !== undefined) descriptor.uid = node.uid;
       if (node.fn !== undefined) {
         const fnId = `${opId}/fn`;

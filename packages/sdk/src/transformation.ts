@@ -1,4 +1,4 @@
-import type { OperatorKind, Partitioning } from '@weir/common';
+import type { ConnectorRef, OperatorKind, Partitioning } from '@weir/common';
 
 /** An input of a transformation: where records come from and how they are spread. */
 export interface TransformationInput {
@@ -28,5 +28,7 @@ export interface Transformation {
   /** Further user functions by role (timestamp assigner, deserializers, ...). */
   readonly functions?: Record<string, unknown>;
   readonly config: Record<string, unknown>;
+  /** For `source.connector` and `sink.connector`: the connector that runs it. */
+  connector?: ConnectorRef;
   readonly inputs: TransformationInput[];
 }

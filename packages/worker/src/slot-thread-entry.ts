@@ -3,8 +3,12 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Logger } from '@weir/protocol';
+import { connectorPackagesPlugin, slotThreadEntrySource } from './connectors/connector-bundling.ts';
 
-const SOURCE = new URL('./runtime/slot-thread.ts', import.meta.url);
+const SLOT_THREAD = new URL('./runtime/slot-thread.ts', import.meta.url);
+const REGISTRY = new URL('./connectors/connector-registry.ts', import.meta.url);
+/** The unbundled entry: imports the connectors (workerData.connectors), then the slot thread. */
+const SOURCE = new URL('./connectors/slot-thread-from-source.ts', import.meta.url);
 /** Inside the package, so the bundle resolves its external packages (and `createRequire`) from the package's node_modules. */
 const CACHE = new URL('../.slot-cache/', import.meta.url);
 
@@ -14,12 +18,14 @@ const CACHE = new URL('../.slot-cache/', import.meta.url);
  * one bundle of them loads in about 120 ms, which every restart and failover
  * gains per subtask. The bundle is made once per worker start (~30 ms), named
  * by its content hash, and kept in `packages/worker/.slot-cache/`; should
- * that fail (a read-only install), threads load the source.
+ * that fail (a read-only install), threads load the source. The bundle
+ * includes the connector runtimes `connectors` (file URLs) and registers
+ * them; threads started from source import them from `workerData.connectors`.
  */
-export async function slotThreadEntry(logger: Logger): Promise<URL> {
+export async function slotThreadEntry(logger: Logger, connectors: readonly string[]): Promise<URL> {
   try {
     const result = await build({
-      entryPoints: [fileURLToPath(SOURCE)],
+      stdin: { contents: slotThreadEntrySource(SLOT_THREAD, REGISTRY, connectors), resolveDir: fileURLToPath(new URL('.', import.meta.url)), sourcefile: 'slot-thread-entry.js', loader: 'js' },
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -27,7 +33,8 @@ export async function slotThreadEntry(logger: Logger): Promise<URL> {
       write: false,
       logLevel: 'silent',
       // Native or loaded through createRequire by path: resolved at run time from the package.
-      external: ['rocksdb-native', 'kafkajs', 'msgpackr'],
+      external: ['rocksdb-native', 'msgpackr'],
+      plugins: [connectorPackagesPlugin(connectors)],
     });
     const code = result.outputFiles[0]!.contents;
     const file = new URL(`slot-thread-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`, CACHE);

@@ -31,12 +31,15 @@ export class SlotThreadPool {
   private readonly entry: URL;
   private readonly resourceLimits: ResourceLimits;
   private readonly logger: Logger;
+  /** The connector runtimes' file URLs, for threads started from source (slot-thread-from-source.ts). */
+  private readonly connectors: readonly string[];
   private readonly prepared = new Map<string, Prepared[]>();
   private closed = false;
 
-  /** `entry`: the slot-thread module (see slot-thread-entry.ts). */
-  constructor(entry: URL, resourceLimits: ResourceLimits, logger: Logger) {
+  /** `entry`: the slot-thread module (see slot-thread-entry.ts); `connectors`: the connector modules it loads. */
+  constructor(entry: URL, resourceLimits: ResourceLimits, logger: Logger, connectors: readonly string[] = []) {
     this.entry = entry;
+    this.connectors = connectors;
     this.resourceLimits = resourceLimits;
     this.logger = logger;
   }
@@ -66,7 +69,7 @@ export class SlotThreadPool {
       entry.gone();
       return entry.worker;
     }
-    return new Worker(this.entry, { name, resourceLimits: this.resourceLimits });
+    return new Worker(this.entry, { name, resourceLimits: this.resourceLimits, workerData: { connectors: this.connectors } });
   }
 
   /**
@@ -80,7 +83,7 @@ export class SlotThreadPool {
     const list = this.prepared.get(jobId) ?? [];
     if (list.length >= count) return;
     this.prepared.set(jobId, list);
-    const workerData = { entry: this.entry.href, artifact: pathToFileURL(artifactPath).href };
+    const workerData = { entry: this.entry.href, artifact: pathToFileURL(artifactPath).href, connectors: this.connectors };
     for (let i = list.length; i < count; i++) {
       // Evaluated as a script: loads the runtime (which starts listening for its deployment), then the job's code.
       const worker = new Worker(PRELOAD_SCRIPT, { eval: true, workerData, name: `slot (prepared for job ${jobId})`, resourceLimits: this.resourceLimits });

@@ -67,9 +67,10 @@ export class TaskExecutor {
   async start(): Promise<RunningWorker> {
     const o = this.options;
     this.pool = new SlotThreadPool(
-      await slotThreadEntry(this.logger),
+      await slotThreadEntry(this.logger, o.connectorModules),
       { maxOldGenerationSizeMb: o.slotHeapMb, maxYoungGenerationSizeMb: o.slotYoungGenerationMb },
       this.logger,
+      o.connectorModules,
     );
     addTaskExecutorService(this.server, {
       DeployTasks: (call, cb) => {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { WEIR_ENV } from '@weir/protocol';
+import { connectorModuleList, resolveConnectorModules } from './connectors/connector-modules.ts';
 
 
 export interface WorkerOptions {
@@ -46,9 +47,20 @@ export interface WorkerOptions {
    * started ahead only once a subtask of the job fails or is cancelled here.
    */
   spareThreads?: number;
+  /**
+   * Connector runtime modules every slot thread loads (package names, paths
+   * or file URLs; `weir worker --connector`), e.g.
+   * `@weir/connector-kafka/runtime`. Default: the comma-separated list in
+   * `WEIR_CONNECTORS`, else none. A job whose connector is not among them
+   * fails at deployment.
+   */
+  connectorModules?: readonly string[];
 }
 
-export type ResolvedWorkerOptions = Required<WorkerOptions>;
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'connectorModules'>> & {
+  /** The connector modules as file URLs. */
+  connectorModules: readonly string[];
+};
 
 export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.ProcessEnv = process.env): ResolvedWorkerOptions {
   const host = options.host ?? '127.0.0.1';
@@ -72,5 +84,6 @@ export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.Process
     etcd: options.etcd ?? (env[WEIR_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? 'default',
     spareThreads,
+    connectorModules: resolveConnectorModules(options.connectorModules ?? connectorModuleList(env[WEIR_ENV.connectors] ?? ''), process.cwd(), `--connector (or ${WEIR_ENV.connectors})`),
   };
 }

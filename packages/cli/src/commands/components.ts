@@ -4,6 +4,7 @@ import { startWorker } from '@weir/worker';
 import { DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
 import { WEIR_ENV } from '@weir/protocol';
 import { etcdEndpoints, UsageError, wholeNumber } from '../cli-support.ts';
+import { connectorModules, connectorOption } from '../connector-flags.ts';
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
@@ -65,7 +66,9 @@ export function workerCommand(): Command {
         .env(WEIR_ENV.spareThreads)
         .argParser(wholeNumber('--spare-threads')),
     )
-    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string; spareThreads?: number }) => {
+    .addOption(connectorOption())
+    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string; spareThreads?: number; connector?: string[] }) => {
+      const connectors = connectorModules(flags.connector);
       const etcd = etcdEndpoints(flags.etcd);
       if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
       const running = await startWorker({
@@ -79,6 +82,7 @@ export function workerCommand(): Command {
         ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
         ...(flags.workerId ? { workerId: flags.workerId } : {}),
         ...(flags.spareThreads !== undefined ? { spareThreads: flags.spareThreads } : {}),
+        ...(connectors !== undefined ? { connectorModules: connectors } : {}),
       });
       process.stdout.write(`weir worker ${running.workerId} listening on ${running.address}\n`);
       stopOnSignals(() => running.stop());

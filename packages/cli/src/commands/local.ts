@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { LocalCluster } from '../local-cluster.ts';
 import { wholeNumber } from '../cli-support.ts';
+import { connectorOption } from '../connector-flags.ts';
 
 export function localCommand(): Command {
   return new Command('local')
@@ -11,9 +12,13 @@ export function localCommand(): Command {
     .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
-    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number }) => {
+    .addOption(connectorOption())
+    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number; connector?: string[] }) => {
       const say = (line: string): void => void process.stdout.write(line + '\n');
-      const cluster = new LocalCluster({ ...flags, say }, resolve(flags.dataDir), false);
+      const { connector, ...rest } = flags;
+      // Each worker applies the default connectors (or WEIR_CONNECTORS) itself unless --connector names others.
+      const workerArgs = (connector ?? []).flatMap((module) => ['--connector', module]);
+      const cluster = new LocalCluster({ ...rest, workerArgs, say }, resolve(flags.dataDir), false);
       let stopping = false;
       const stop = (): void => {
         if (stopping) return;

@@ -1,5 +1,8 @@
+// The KafkaSink builder jobs use: delivery guarantee, record serializer, transactions; it writes the sink's JSON config.
 import { ValidationError } from '@weir/common';
 import type { Sink } from '@weir/sdk';
+import { KAFKA_CONNECTOR } from '../kafka-connector.ts';
+import { parseBootstrapServers, type KafkaClientConfig } from '../kafka-client-config.ts';
 
 /** Turns a record (or a part of it) into the bytes of a Kafka message's key or value; `null` makes a null key or a tombstone value. */
 export type KafkaSerializer<T> = (value: T) => Buffer | Uint8Array | string | null;
@@ -145,13 +148,11 @@ export class KafkaSink {
 }
 
 /** The sink's settings as they travel in the job graph (JSON). */
-export interface KafkaSinkConfig {
-  bootstrapServers: string[];
+export interface KafkaSinkConfig extends KafkaClientConfig {
   topic: string | null;
   deliveryGuarantee: KafkaDeliveryGuarantee;
   transactionalIdPrefix: string;
   transactionTimeoutMs: number;
-  clientId: string | null;
   maxInFlightBatches: number;
 }
 
@@ -167,10 +168,7 @@ export class KafkaSinkBuilder<T> {
 
   /** `'host:port'`, `'h1:p1,h2:p2'` or a list of them. */
   setBootstrapServers(servers: string | readonly string[]): this {
-    const list = (typeof servers === 'string' ? servers.split(',') : [...servers]).map((s) => s.trim()).filter((s) => s.length > 0);
-    const bad = list.find((s) => !/^[^\s:]+:\d+$/.test(s) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(s));
-    if (list.length === 0 || bad !== undefined) throw new ValidationError(`setBootstrapServers needs host:port addresses, e.g. 'localhost:9092', got ${JSON.stringify(servers)}`);
-    this.bootstrapServers = list;
+    this.bootstrapServers = parseBootstrapServers(servers, 'KafkaSink');
     return this;
   }
 
@@ -239,6 +237,6 @@ export class KafkaSinkBuilder<T> {
     const functions: Record<string, unknown> = { valueSerializer: this.serializer.valueSerializer };
     if (this.serializer.keySerializer) functions.keySerializer = this.serializer.keySerializer;
     if (this.serializer.topicSelector) functions.topicSelector = this.serializer.topicSelector;
-    return { kind: 'sink.kafka', name: 'KafkaSink', config: { ...config }, functions };
+    return { connector: { ...KAFKA_CONNECTOR }, name: 'KafkaSink', config: { ...config }, functions };
   }
 }

@@ -1,7 +1,9 @@
+// The KafkaSource builder jobs use: topics, starting offsets, deserializers, properties; it writes the source's JSON config.
 import { resolve } from 'node:path';
 import { ValidationError } from '@weir/common';
 import type { Source } from '@weir/sdk';
-import { parseBootstrapServers } from './kafka-common.ts';
+import { KAFKA_CONNECTOR } from '../kafka-connector.ts';
+import { parseBootstrapServers } from '../kafka-client-config.ts';
 
 /** Where a record came from, given to user deserializers and carried by {@link KafkaRecord}. */
 export interface KafkaRecordMetadata {
@@ -275,7 +277,7 @@ export class KafkaSourceBuilder<T> {
     if (this.groupId) config.groupId = this.groupId;
     if (this.deadLetterDir) config.deadLetterDir = this.deadLetterDir;
     const name = this.topics ? `KafkaSource(${this.topics.join(',')})` : `KafkaSource(/${this.topicPattern!.source}/)`;
-    return { kind: 'source.kafka', name, config, functions };
+    return { connector: { ...KAFKA_CONNECTOR }, name, config, functions };
   }
 }
 

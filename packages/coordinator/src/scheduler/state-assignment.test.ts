@@ -18,7 +18,7 @@ function metadata(kind: string, items: unknown[][]): CheckpointMetadata {
       [kind]: {
         parallelism: items.length,
         maxParallelism: 128,
-        subtasks: items.map((operatorState, index) => ({ index, keyedState: [], operatorState, ...(kind === 'source.kafka' ? { unionListState: true } : {}) })),
+        subtasks: items.map((operatorState, index) => ({ index, keyedState: [], operatorState, ...(kind === 'source.connector' ? { unionListState: true } : {}) })),
       },
     },
   };
@@ -37,10 +37,10 @@ describe('restoreSpecFor', () => {
     expect(at1).toEqual(['a', 'b', 'c']);
   });
 
-  it('gives every subtask the whole union list state of a Kafka source', () => {
-    const saved = metadata('source.kafka', [[{ s: 0 }], [{ s: 1 }], [{ s: 2 }]]);
+  it('gives every subtask the whole union list state of a source that says so (e.g. Kafka)', () => {
+    const saved = metadata('source.connector', [[{ s: 0 }], [{ s: 1 }], [{ s: 2 }]]);
     for (let i = 0; i < 2; i++) {
-      expect(restoreSpecFor(saved, '/cp', vertex('source.kafka', 2), i).operators['source.kafka']!.operatorState).toEqual([{ s: 0 }, { s: 1 }, { s: 2 }]);
+      expect(restoreSpecFor(saved, '/cp', vertex('source.connector', 2), i).operators['source.connector']!.operatorState).toEqual([{ s: 0 }, { s: 1 }, { s: 2 }]);
     }
   });
 });

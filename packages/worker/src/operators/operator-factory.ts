@@ -1,11 +1,12 @@
+// Builds the operators of a chain by kind; connector kinds are built by the connector registered for them.
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
+import type { ConnectorRuntime } from '../connectors/connector-runtime.ts';
 import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
+import { connectorRuntimeFor } from '../connectors/connector-registry.ts';
 import { fileSink } from './file-sink.ts';
-import { kafkaSink } from './kafka/kafka-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';
 import { fileSource } from './file-source.ts';
 import { generatorSource } from './generator-source.ts';
-import { kafkaSource } from './kafka/kafka-source.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
 import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
@@ -20,8 +21,8 @@ export function createSource(ctx: OperatorContext, next: Emit): SourceOperator {
       return generatorSource(ctx, next);
     case 'source.file':
       return fileSource(ctx, next);
-    case 'source.kafka':
-      return kafkaSource(ctx, next);
+    case 'source.connector':
+      return connectorOperator(ctx, 'source')(ctx, next);
     default:
       throw new Error(`operator kind ${ctx.descriptor.kind} is not a source`);
   }
@@ -50,15 +51,23 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
       return discardSink();
     case 'sink.forEach':
       return forEachSink(ctx);
-    case 'sink.kafka':
-      return kafkaSink(ctx);
+    case 'sink.connector':
+      return connectorOperator(ctx, 'sink')(ctx);
     case 'keyed.window':
       return windowOperator(ctx, next, state());
     case 'timestamps':
       return timestampsOperator(ctx, next);
     case 'source.generator':
-    case 'source.kafka':
+    case 'source.connector':
     case 'source.file':
       throw new Error(`source ${ctx.descriptor.kind} can only head a chain`);
   }
+}
+
+/** The factory of kind `kind` of the connector `ctx.descriptor` names (registered in this slot thread). */
+function connectorOperator<K extends 'source' | 'sink'>(ctx: OperatorContext, kind: K): NonNullable<ConnectorRuntime['operators'][K]> {
+  const runtime = connectorRuntimeFor(ctx.descriptor);
+  const factory = runtime.operators[kind];
+  if (!factory) throw new Error(`operator '${ctx.descriptor.name}' (${ctx.descriptor.id}): the '${runtime.name}' connector has no ${kind}; use one of its ${kind === 'source' ? 'sinks' : 'sources'} or another connector`);
+  return factory;
 }

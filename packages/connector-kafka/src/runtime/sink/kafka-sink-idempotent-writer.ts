@@ -1,4 +1,5 @@
-import type { OperatorContext } from '../../runtime/operator.ts';
+// The Kafka sink's writer for at-least-once and none: one idempotent producer for the whole run.
+import type { OperatorContext } from '@weir/worker/connector';
 import { openKafkaConnection } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
 import { recoverTransactions, restoredSinkStates } from './kafka-sink-transactional-writer.ts';

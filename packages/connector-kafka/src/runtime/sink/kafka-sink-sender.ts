@@ -1,3 +1,4 @@
+// Routes the Kafka sink's records into per-partition batches and sends them: one request in flight, after a short linger or enough bytes.
 import type { KafkaSinkWriter } from './kafka-sink-writer.ts';
 import type { RecordAccumulator } from './record-accumulator.ts';
 

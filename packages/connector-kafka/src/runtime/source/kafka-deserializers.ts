@@ -1,14 +1,6 @@
-import type { FetchedRecords } from './fetched-records.ts';
+// Turns fetched Kafka records into what the source emits: built-in deserializers, the user's, record metadata.
+import type { FetchedMessage, FetchedRecords } from '../wire/fetched-records.ts';
 import type { DeserializerKind, KafkaSourceConfig } from './kafka-source-config.ts';
-
-/** A fetched Kafka record as kafkajs decodes it. */
-export interface FetchedMessage {
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: string;
-  offset: string;
-  headers?: Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>;
-}
 
 /** What user deserializers get besides the bytes, and what `KafkaRecord` output carries. */
 export interface RecordMetadata {

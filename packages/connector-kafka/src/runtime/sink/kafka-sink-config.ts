@@ -1,6 +1,8 @@
-import { logLevel, type KafkaConfig, type Message } from 'kafkajs';
-import type { OperatorContext } from '../../runtime/operator.ts';
-import { UserFunctionError } from '../../runtime/user-function-error.ts';
+// The Kafka sink's settings as the worker reads them from the descriptor, and the serialization of records.
+import type { KafkaConfig, Message } from 'kafkajs';
+import { UserFunctionError, type OperatorContext } from '@weir/worker/connector';
+import { kafkaClientId, parseBootstrapServers } from '../../kafka-client-config.ts';
+import { kafkajsConfig } from '../kafkajs-config.ts';
 
 export type KafkaDeliveryGuarantee = 'exactly-once' | 'at-least-once' | 'none';
 
@@ -20,9 +22,7 @@ type Serializer = (record: unknown) => unknown;
 export function kafkaSinkSettings(ctx: OperatorContext): KafkaSinkSettings {
   const c = ctx.descriptor.config;
   const where = `Kafka sink '${ctx.descriptor.name}' (${ctx.descriptor.id})`;
-  if (!Array.isArray(c.bootstrapServers) || c.bootstrapServers.length === 0 || !c.bootstrapServers.every((s) => typeof s === 'string')) {
-    throw new Error(`${where} has no bootstrap servers: build it with KafkaSink.builder().setBootstrapServers('host:port')`);
-  }
+  const bootstrapServers = parseBootstrapServers(c.bootstrapServers, where);
   const guarantee = c.deliveryGuarantee ?? 'at-least-once';
   if (guarantee !== 'exactly-once' && guarantee !== 'at-least-once' && guarantee !== 'none') {
     throw new Error(`${where} has delivery guarantee ${JSON.stringify(guarantee)}: use 'exactly-once', 'at-least-once' or 'none'`);
@@ -32,26 +32,20 @@ export function kafkaSinkSettings(ctx: OperatorContext): KafkaSinkSettings {
     throw new Error(`${where} has neither a topic nor a topic selector: call setTopic() or setTopicSelector() on its KafkaRecordSerializer`);
   }
   if (typeof ctx.functions.valueSerializer !== 'function') throw new Error(`${where} has no value serializer: call setValueSerializer() on its KafkaRecordSerializer`);
-  const { jobId, operatorId, subtaskIndex } = ctx.runtime;
   return {
-    bootstrapServers: c.bootstrapServers as string[],
+    bootstrapServers,
     topic,
     deliveryGuarantee: guarantee,
     transactionalIdPrefix: typeof c.transactionalIdPrefix === 'string' ? c.transactionalIdPrefix : 'weir-',
     transactionTimeoutMs: typeof c.transactionTimeoutMs === 'number' ? c.transactionTimeoutMs : 900_000,
-    clientId: typeof c.clientId === 'string' && c.clientId.length > 0 ? c.clientId : `weir-${jobId}-${operatorId}-${subtaskIndex}`,
+    clientId: kafkaClientId({ clientId: typeof c.clientId === 'string' ? c.clientId : null }, ctx.runtime),
     maxInFlightBatches: typeof c.maxInFlightBatches === 'number' && c.maxInFlightBatches >= 1 ? c.maxInFlightBatches : 4,
   };
 }
 
-/**
- * The kafkajs client settings. kafkajs logs every error response (also the
- * ones it retries, such as CONCURRENT_TRANSACTIONS while a transaction is
- * fenced) at error level, so its logger is off: errors reach the task as
- * exceptions that name what failed.
- */
+/** The kafkajs client settings of the sink's producer. */
 export function kafkaClientConfig(settings: KafkaSinkSettings): KafkaConfig {
-  return { brokers: settings.bootstrapServers, clientId: settings.clientId, logLevel: logLevel.NOTHING, connectionTimeout: 3000 };
+  return kafkajsConfig({ brokers: settings.bootstrapServers, clientId: settings.clientId });
 }
 
 /** A record as a Kafka message and its topic. */

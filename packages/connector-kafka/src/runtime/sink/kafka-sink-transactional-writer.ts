@@ -1,4 +1,5 @@
-import type { OperatorContext } from '../../runtime/operator.ts';
+// The Kafka sink's exactly-once writer: one transaction per checkpoint and subtask, pre-committed on the barrier, committed on completion.
+import type { OperatorContext } from '@weir/worker/connector';
 import { openKafkaConnection, type KafkaConnection, type TransactionalProducer } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
 import type { KafkaSinkWriter } from './kafka-sink-writer.ts';

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { OperatorDescriptor } from '@weir/common';
-import { testOperatorContext } from '../../testing/operator-context.ts';
-import { UserFunctionError } from '../../runtime/user-function-error.ts';
+import { testOperatorContext } from '@weir/worker/testing';
+import { UserFunctionError } from '@weir/worker/connector';
 import { kafkaSinkSettings, messageSerializer } from './kafka-sink-config.ts';
 import { KafkaSinkSender } from './kafka-sink-sender.ts';
 import { restoredSinkStates } from './kafka-sink-transactional-writer.ts';
 import { RecordAccumulator } from './record-accumulator.ts';
-import { decodeRecordSet } from './record-batch-decoder.ts';
+import { decodeRecordSet } from '../wire/record-batch-decoder.ts';
 import { MAX_BATCH_BYTES } from './record-producer.ts';
 
 function descriptor(config: Record<string, unknown>): OperatorDescriptor {
-  return { id: 'out', name: 'KafkaSink', kind: 'sink.kafka', config: { bootstrapServers: ['localhost:9092'], topic: 't', deliveryGuarantee: 'exactly-once', ...config } };
+  return { id: 'out', name: 'KafkaSink', kind: 'sink.connector', connector: { name: 'kafka', module: '@weir/connector-kafka/runtime' }, config: { bootstrapServers: ['localhost:9092'], topic: 't', deliveryGuarantee: 'exactly-once', ...config } };
 }
 
 const json = (r: unknown): string => JSON.stringify(r);

@@ -1,3 +1,5 @@
+// The Kafka source's settings as the worker reads them from the descriptor.
+import { parseBootstrapServers, type KafkaClientConfig } from '../../kafka-client-config.ts';
 import type { TopicSelection } from './partition-assignment.ts';
 
 /** How a key or value is turned into a JavaScript value. */
@@ -16,12 +18,10 @@ export interface StartingOffsets {
  * The Kafka source's operator config, as `KafkaSource.builder()` writes it
  * (the connector's `api/kafka-source.ts`): JSON only.
  */
-export interface KafkaSourceConfig {
-  bootstrapServers: string[];
+export interface KafkaSourceConfig extends KafkaClientConfig {
   topics?: string[];
   topicPattern?: { source: string; flags: string };
   groupId?: string;
-  clientId?: string;
   startingOffsets: StartingOffsets;
   /** Stop at the offsets that were latest when the job first started. */
   bounded: boolean;
@@ -52,9 +52,7 @@ const DEFAULTS = {
 /** Reads and checks the descriptor's config; errors say which builder call is missing. */
 export function parseKafkaSourceConfig(raw: Record<string, unknown>): KafkaSourceConfig {
   const c = raw as Partial<KafkaSourceConfig>;
-  if (!Array.isArray(c.bootstrapServers) || c.bootstrapServers.length === 0) {
-    throw new Error('the Kafka source has no bootstrap servers: call setBootstrapServers("host:port")');
-  }
+  const bootstrapServers = parseBootstrapServers(c.bootstrapServers, 'the Kafka source');
   if (!c.topics?.length && !c.topicPattern) throw new Error('the Kafka source names no topics: call setTopics(...) or setTopicPattern(...)');
   return {
     ...DEFAULTS,
@@ -64,6 +62,7 @@ export function parseKafkaSourceConfig(raw: Record<string, unknown>): KafkaSourc
     bounded: false,
     startingOffsets: { kind: 'earliest' },
     ...c,
+    bootstrapServers,
   } as KafkaSourceConfig;
 }
 

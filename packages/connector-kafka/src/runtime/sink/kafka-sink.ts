@@ -1,4 +1,5 @@
-import type { ChainedOperator, OperatorContext } from '../../runtime/operator.ts';
+// The Kafka sink operator: serializes records into batches and hands checkpoints to its writer.
+import type { ChainedOperator, OperatorContext } from '@weir/worker/connector';
 import { kafkaSinkSettings, messageSerializer } from './kafka-sink-config.ts';
 import { idempotentWriter } from './kafka-sink-idempotent-writer.ts';
 import { DEFAULT_LINGER, KafkaSinkSender } from './kafka-sink-sender.ts';

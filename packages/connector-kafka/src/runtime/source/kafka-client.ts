@@ -4,11 +4,12 @@
 // rebalances: positions live in Weir's checkpoints).
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, type FetchRequest } from './fetch-protocol.ts';
-import type { FetchedRecords } from './fetched-records.ts';
-import { sendRequest } from './kafkajs-send-request.ts';
+import { kafkajsConfig, type KafkaConnectTarget } from '../kafkajs-config.ts';
+import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, type FetchRequest } from '../wire/fetch-protocol.ts';
+import type { FetchedRecords } from '../wire/fetched-records.ts';
+import { sendRequest } from '../wire/kafkajs-send-request.ts';
 import type { TopicPartition } from './partition-assignment.ts';
-import { decodeRecordSet } from './record-batch-decoder.ts';
+import { decodeRecordSet } from '../wire/record-batch-decoder.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -43,9 +44,7 @@ const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { cr
 const { KafkaJSOffsetOutOfRange } = require('kafkajs/src/errors.js') as { KafkaJSOffsetOutOfRange: new (e: Error, where: { topic: string; partition: number }) => ProtocolError };
 const OFFSET_OUT_OF_RANGE = 1;
 
-export interface KafkaClientOptions {
-  brokers: string[];
-  clientId: string;
+export interface KafkaClientOptions extends KafkaConnectTarget {
   isolationLevel: 'read_committed' | 'read_uncommitted';
 }
 
@@ -81,15 +80,16 @@ export class KafkaClient {
 
   private constructor(options: KafkaClientOptions) {
     const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 };
-    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry });
+    const config = kafkajsConfig(options);
+    this.kafka = new Kafka({ ...config, retry });
     this.admin = this.kafka.admin({ retry });
     this.isolationLevel = options.isolationLevel === 'read_committed' ? 1 : 0;
     this.cluster = new Cluster({
       logger: createLogger({ level: logLevel.NOTHING, logCreator: () => () => undefined }),
       socketFactory: socketFactory(),
-      brokers: options.brokers,
-      clientId: options.clientId,
-      connectionTimeout: 3000,
+      brokers: config.brokers,
+      clientId: config.clientId,
+      connectionTimeout: config.connectionTimeout,
       requestTimeout: 30_000,
       enforceRequestTimeout: true,
       retry,

@@ -1,5 +1,14 @@
-import type { FetchedMessage } from './kafka-deserializers.ts';
+// Fetched records of one partition as positions into the fetch response's bytes (see FetchedRecords).
 import { readVarint, type Cursor } from './zigzag-varint.ts';
+
+/** A fetched Kafka record as kafkajs decodes it. */
+export interface FetchedMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  offset: string;
+  headers?: Record<string, Buffer | string | null | (Buffer | string | null)[] | undefined>;
+}
 
 /**
  * Fetched records of one partition, in offset order, kept as positions into

@@ -6,9 +6,9 @@
 // objects per record. Partitions the broker acknowledged are not sent again
 // when another one needs a retry.
 import { createRequire } from 'node:module';
-import { sendRequest } from './kafkajs-send-request.ts';
-import { decodeProduceResponse, encodeProduceRequest, PRODUCE_API_KEY, PRODUCE_MAX_VERSION, PRODUCE_MIN_VERSION, type ProduceRequest } from './produce-protocol.ts';
-import type { RecordBatchBuilder } from './record-batch-encoder.ts';
+import { sendRequest } from '../wire/kafkajs-send-request.ts';
+import { decodeProduceResponse, encodeProduceRequest, PRODUCE_API_KEY, PRODUCE_MAX_VERSION, PRODUCE_MIN_VERSION, type ProduceRequest } from '../wire/produce-protocol.ts';
+import type { RecordBatchBuilder } from '../wire/record-batch-encoder.ts';
 
 /** A kafkajs Broker, reduced to what producing needs. */
 export interface ProducerBroker {

@@ -1,3 +1,4 @@
+// The Kafka source's operator state: partition offsets per subtask, and which of them a restored subtask owns.
 import { ownerOf, splitId, type TopicPartition } from './partition-assignment.ts';
 
 /** A partition's position in a checkpoint: the next offset to read, and for a bounded source where it stops. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rawText, recordDecoder, TOMBSTONE, type FetchedMessage } from './kafka-deserializers.ts';
+import type { FetchedMessage } from '../wire/fetched-records.ts';
+import { rawText, recordDecoder, TOMBSTONE } from './kafka-deserializers.ts';
 
 const message = (value: string | null, key: string | null = 'k1'): FetchedMessage => ({
   key: key === null ? null : Buffer.from(key),

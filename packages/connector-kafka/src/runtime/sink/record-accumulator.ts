@@ -4,7 +4,7 @@
 // request takes, per partition, its oldest closed batch or else its open
 // one. Records of a topic whose partitions are not known yet wait as they
 // are until the sender has loaded the topic's metadata.
-import { RecordBatchBuilder, type RecordBytes, type RecordHeaders } from './record-batch-encoder.ts';
+import { RecordBatchBuilder, type RecordBytes, type RecordHeaders } from '../wire/record-batch-encoder.ts';
 import { RecordPartitioner, type PartitionMetadata } from './record-partitioner.ts';
 import { MAX_BATCH_BYTES, type PartitionBatch } from './record-producer.ts';
 

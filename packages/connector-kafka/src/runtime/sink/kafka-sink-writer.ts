@@ -1,3 +1,4 @@
+// How the Kafka sink talks to Kafka, per delivery guarantee (transactional or idempotent writer).
 import type { PartitionMetadata } from './record-partitioner.ts';
 import type { PartitionBatch } from './record-producer.ts';
 
