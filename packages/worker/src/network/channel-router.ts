@@ -8,7 +8,7 @@ import {
   type Logger,
   type TaskDeployment,
 } from '@weir/protocol';
-import type { SubtaskThread } from '../subtask-thread.ts';
+import type { SubtaskThread } from '../task-executor/subtask-thread.ts';
 import { PeerSender } from './peer-sender.ts';
 
 /**

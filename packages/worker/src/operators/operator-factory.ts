@@ -1,5 +1,5 @@
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
-import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 import { fileSink } from './file-sink.ts';
 import { kafkaSink } from './kafka/kafka-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';

@@ -24,9 +24,9 @@ import { CoordinatorSession } from './coordinator-session.ts';
 import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
 import { slotThreadEntry } from './slot-thread-entry.ts';
 import { SlotThreadPool } from './slot-thread-pool.ts';
-import { ChannelRouter } from './network/channel-router.ts';
+import { ChannelRouter } from '../network/channel-router.ts';
 import { SubtaskThread } from './subtask-thread.ts';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from '../worker-options.ts';
 
 /** A running worker process's TaskExecutor. */
 export interface RunningWorker {

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Logger } from '@weir/protocol';
 
-const SOURCE = new URL('./runtime/slot-thread.ts', import.meta.url);
+const SOURCE = new URL('../stream-task/slot-thread.ts', import.meta.url);
 /** Inside the package, so the bundle resolves its external packages (and `createRequire`) from the package's node_modules. */
-const CACHE = new URL('../.slot-cache/', import.meta.url);
+const CACHE = new URL('../../.slot-cache/', import.meta.url);
 
 /**
  * The module every slot thread starts from. A new thread that imports the

@@ -7,7 +7,7 @@ import {
   type TaskDeployment,
   type TaskMetrics,
 } from '@weir/protocol';
-import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
+import type { MainToSlot, SlotToMain } from '../stream-task/thread-protocol.ts';
 
 export interface SubtaskThreadEvents {
   onFrame(thread: SubtaskThread, channel: string, frame: Frame): void;

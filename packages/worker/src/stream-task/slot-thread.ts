@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { describeError, isJobArtifactModule } from '@weir/common/runtime';
-import type { MainToSlot, SlotToMain } from '../thread-protocol.ts';
+import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 import { StreamTask } from './stream-task.ts';
 
 process.setSourceMapsEnabled(true);
