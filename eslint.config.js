@@ -4,7 +4,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.weir/**', '.cache/**', 'test/fixtures/broken-job.ts'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.weir/**', '.cache/**', '**/.slot-cache/**', 'test/fixtures/broken-job.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

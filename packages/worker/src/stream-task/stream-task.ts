@@ -3,9 +3,10 @@
 // input gate or the source, timers, end of input and metrics.
 import { rm } from 'node:fs/promises';
 import { keyToString, type TimeDomain } from '@weir/common/runtime';
-import { channelId, decodeRecordFrame, FrameKind, type Frame, type TaskDeployment } from '@weir/protocol/runtime';
+import { decodeRecordFrame, FrameKind, type Frame, type TaskDeployment } from '@weir/protocol/runtime';
 import { InputGate } from '../network/input-gate.ts';
-import { RecordWriter } from '../network/record-writer.ts';
+import type { LocalChannelPort } from '../network/local-channel-port.ts';
+import { wireTaskChannels } from '../network/task-channels.ts';
 import { TaskOutput } from '../network/task-output.ts';
 import type { SourceOperator } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
@@ -46,6 +47,8 @@ export class StreamTask {
   private readonly valve: WatermarkValve;
   private readonly outputWatermark: OutputWatermark;
   private readonly checkpointing: boolean;
+  /** Ports of the channels to co-located subtasks, closed when the task ends. */
+  private readonly localChannels: readonly LocalChannelPort[];
   private state: KeyedStateBackend | undefined;
   /** Working directory of a RocksDB backend (scratch: durable state lives in checkpoints). */
   private stateDirectory: string | undefined;
@@ -62,8 +65,10 @@ export class StreamTask {
   private periodicDue = false;
   private readonly bufferTimeoutMs: number;
 
-  constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>, post: Post, dataDir: string) {
+  /** `localChannels`: the ports of its channels to subtasks in other slot threads of this worker. */
+  constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>, post: Post, dataDir: string, localChannels: readonly LocalChannelPort[] = []) {
     this.deployment = deployment;
+    this.localChannels = localChannels;
     this.post = post;
     this.dataDir = dataDir;
     this.bufferTimeoutMs = deployment.config.bufferTimeoutMs;
@@ -93,7 +98,7 @@ export class StreamTask {
       onCommitted: () => this.signal(),
       onCommitFailed: (reason) => this.fail(reason),
     });
-    this.wireChannels();
+    wireTaskChannels(deployment, this.output, this.gate, localChannels, (id) => this.chain.userFunction(id));
   }
 
   onFrame(channel: string, frame: Frame): void {
@@ -165,6 +170,8 @@ export class StreamTask {
       this.reportMetrics();
       // Commits already started (a completed checkpoint) finish before the thread ends.
       await this.checkpoints.committed();
+      // What was sent on them is delivered before the other end sees them close.
+      for (const { port } of this.localChannels) port.close();
       await this.closeAll();
     }
   }
@@ -378,21 +385,5 @@ export class StreamTask {
     let watermark: number | undefined;
     if (source?.op.watermark || this.valve.current !== Number.NEGATIVE_INFINITY) watermark = source ? this.outputWatermark.watermark : this.valve.current;
     this.post({ type: 'metrics', metrics: taskMetrics(this.deployment, this.chain, this.output, watermark), deadLetterDir: deadLetterDirectory(this.chain) });
-  }
-
-  private wireChannels(): void {
-    const d = this.deployment;
-    for (const out of d.outputs) {
-      const channels = out.consumers.map((c) =>
-        this.output.createChannel(channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex)),
-      );
-      const keySelector = out.keySelector ? this.chain.userFunction<(r: unknown) => unknown>(out.keySelector) : undefined;
-      this.output.addWriter(new RecordWriter(channels, out.partitioning, out.maxParallelism, keySelector, d.subtaskIndex), out.sideOutput);
-    }
-    for (const input of d.inputs) {
-      for (const p of input.producers) {
-        this.gate.addChannel(channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex), input.inputIndex);
-      }
-    }
   }
 }
