@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RocksDBKeyedStateBackend } from '../../packages/worker/src/runtime/state/rocksdb-keyed-state-backend.ts';
+import { RocksDBKeyedStateBackend } from '../../packages/worker/src/state-backends/rocksdb-keyed-state-backend.ts';
 
 const { values } = parseArgs({ options: { keys: { type: 'string', default: '500000' }, events: { type: 'string', default: '2000000' } } });
 const keys = Number(values.keys);

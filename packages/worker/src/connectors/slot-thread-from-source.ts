@@ -6,4 +6,4 @@ import { registerConnector } from './connector-registry.ts';
 const connectors = ((workerData as { connectors?: unknown } | null)?.connectors ?? []) as string[];
 for (const url of connectors) registerConnector(((await import(url)) as { default?: unknown }).default, url);
 // Only now does the slot thread listen for its deployment (messages wait until then).
-await import('../runtime/slot-thread.ts');
+await import('../stream-task/slot-thread.ts');

@@ -8,13 +8,15 @@ import {
   type Logger,
   type TaskDeployment,
 } from '@weir/protocol';
-import type { SubtaskThread } from '../subtask-thread.ts';
+import type { SubtaskThread } from '../task-executor/subtask-thread.ts';
 import { PeerSender } from './peer-sender.ts';
 
 /**
- * Routes frames and credits between slot threads: to a thread of this worker
- * over its MessagePort, or to another worker over that peer's data stream.
- * A credit may arrive before its producer is deployed; it waits here.
+ * Routes the frames and credits of remote channels (the other end on another
+ * worker): from a slot thread to that peer's data stream, and from peers to
+ * the slot thread. A credit may arrive before its producer is deployed; it
+ * waits here. Local channels do not pass here: their slot threads talk over a
+ * MessagePort of their own (see LocalChannels).
  */
 export class ChannelRouter {
   private readonly selfId: string;
@@ -37,10 +39,10 @@ export class ChannelRouter {
     const d = thread.deployment;
     for (const out of d.outputs) {
       for (const c of out.consumers) {
+        if (c.workerId === this.selfId) continue;
         const ch = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
         this.producers.set(ch, thread);
-        if (c.workerId !== this.selfId) this.remote.set(ch, this.peerAddress(d, c.workerId));
-        else this.remote.delete(ch);
+        this.remote.set(ch, this.peerAddress(d, c.workerId));
         const pending = this.pendingCredits.get(ch);
         if (pending) {
           this.pendingCredits.delete(ch);
@@ -50,10 +52,10 @@ export class ChannelRouter {
     }
     for (const input of d.inputs) {
       for (const p of input.producers) {
+        if (p.workerId === this.selfId) continue;
         const ch = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
         this.consumers.set(ch, thread);
-        if (p.workerId !== this.selfId) this.remote.set(ch, this.peerAddress(d, p.workerId));
-        else this.remote.delete(ch);
+        this.remote.set(ch, this.peerAddress(d, p.workerId));
       }
     }
   }
@@ -86,6 +88,7 @@ export class ChannelRouter {
     }
   }
 
+  /** A slot thread's frame on a remote channel: to the peer hosting the consumer. */
   frameFromThread(channel: string, frame: Frame): void {
     const address = this.remote.get(channel);
     if (address !== undefined && this.producers.has(channel)) {
@@ -98,18 +101,15 @@ export class ChannelRouter {
         checkpointId: frame.checkpointId,
         credits: 0,
       });
-      return;
     }
-    this.consumers.get(channel)?.postFrame(channel, frame);
   }
 
+  /** A slot thread's credit on a remote channel: to the peer hosting the producer. */
   creditFromThread(channel: string, credits: number): void {
     const address = this.remote.get(channel);
     if (address !== undefined && this.consumers.has(channel)) {
       this.peer(address).send({ channel, kind: CREDIT_KIND, payload: new Uint8Array(0), recordCount: 0, watermark: 0, checkpointId: 0, credits });
-      return;
     }
-    this.deliverCredit(channel, credits);
   }
 
   fromPeer(message: ExchangeMessage__Output): void {

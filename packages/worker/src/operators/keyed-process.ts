@@ -8,7 +8,7 @@ import {
 } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
-import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 import { KeyedStateStore, type KeyedStateStoreOptions } from './state/keyed-state-store.ts';
 import { KeyedTimerService } from './timers/keyed-timer-service.ts';
 

@@ -1,7 +1,7 @@
 import { keyToString } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../runtime/operator.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
-import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 
 /** Keyed reduce: keeps each key's running value in keyed state and emits it after every record. */
 export function keyedReduceOperator(ctx: OperatorContext, next: Emit, state: KeyedStateBackend): ChainedOperator {

@@ -1,7 +1,7 @@
 // Builds the operators of a chain by kind; connector kinds are built by the connector registered for them.
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import type { ConnectorRuntime } from '../connectors/connector-runtime.ts';
-import type { KeyedStateBackend } from '../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 import { connectorRuntimeFor } from '../connectors/connector-registry.ts';
 import { fileSink } from './file-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';

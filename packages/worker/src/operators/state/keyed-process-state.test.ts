@@ -12,7 +12,7 @@ import {
 } from '@weir/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChainedOperator, OperatorContext } from '../../runtime/operator.ts';
-import { RocksDBKeyedStateBackend } from '../../runtime/state/rocksdb-keyed-state-backend.ts';
+import { RocksDBKeyedStateBackend } from '../../state-backends/rocksdb-keyed-state-backend.ts';
 import { UserFunctionError } from '../../runtime/user-function-error.ts';
 import { keyedProcessOperator } from '../keyed-process.ts';
 import { testOperatorContext } from '../../testing/operator-context.ts';

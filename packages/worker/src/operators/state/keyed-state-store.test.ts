@@ -10,10 +10,10 @@ import type {
   ValueStateDescriptorSpec,
 } from '@weir/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HeapKeyedStateBackend } from '../../runtime/state/heap-keyed-state-backend.ts';
-import type { KeyedStateBackend } from '../../runtime/state/keyed-state-backend.ts';
-import { readKeyedStateFile } from '../../runtime/state/keyed-state-file.ts';
-import { RocksDBKeyedStateBackend } from '../../runtime/state/rocksdb-keyed-state-backend.ts';
+import { HeapKeyedStateBackend } from '../../state-backends/heap-keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../../state-backends/keyed-state-backend.ts';
+import { readKeyedStateFile } from '../../state-backends/keyed-state-file.ts';
+import { RocksDBKeyedStateBackend } from '../../state-backends/rocksdb-keyed-state-backend.ts';
 import { KeyedStateStore } from './keyed-state-store.ts';
 
 // Descriptors as plain objects: the worker sees whatever object the job passes

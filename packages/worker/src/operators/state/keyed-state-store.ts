@@ -14,7 +14,7 @@ import type {
   ValueState,
   ValueStateDescriptorSpec,
 } from '@weir/common/runtime';
-import type { KeyedStateBackend } from '../../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../../state-backends/keyed-state-backend.ts';
 import { BoundAggregatingState } from './aggregating-state.ts';
 import { BoundListState } from './list-state.ts';
 import { BoundMapState } from './map-state.ts';

@@ -1,4 +1,4 @@
-import type { StateTable } from '../../runtime/state/keyed-state-backend.ts';
+import type { StateTable } from '../../state-backends/keyed-state-backend.ts';
 import { isExpired, isTtlValue, type StateTtl } from './state-ttl.ts';
 
 /** The key whose state is being accessed (the canonical text of the current record's key). */

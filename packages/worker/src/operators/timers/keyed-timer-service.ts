@@ -1,5 +1,5 @@
 import type { TimeDomain } from '@weir/common/runtime';
-import type { KeyedStateBackend, StateTable } from '../../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend, StateTable } from '../../state-backends/keyed-state-backend.ts';
 import { TimerHeap, type TimerEntry } from './timer-heap.ts';
 
 /** Per key and clock, in keyed state: the original key and its pending timestamps, ascending. */

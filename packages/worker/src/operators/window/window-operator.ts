@@ -1,6 +1,6 @@
 import { keyToString, type Collector, type TimeDomain } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../../runtime/operator.ts';
-import type { KeyedStateBackend } from '../../runtime/state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../../state-backends/keyed-state-backend.ts';
 import { KeyedTimerService, type DueTimer } from '../timers/keyed-timer-service.ts';
 import { addSession } from './merge-windows.ts';
 import { Ownership } from './ownership.ts';

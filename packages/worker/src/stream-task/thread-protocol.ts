@@ -1,10 +1,13 @@
 import type { ExecutionState, Frame, SubtaskCheckpointAck, TaskDeployment, TaskMetrics } from '@weir/protocol/runtime';
+import type { LocalChannelPort } from '../network/local-channel-port.ts';
 
 // Messages between a worker's main thread and its slot threads. Frame
-// payloads are transferred, never copied.
+// payloads are transferred, never copied. Frames and credits here are those
+// of remote channels; a local channel has a MessagePort of its own, handed
+// over (transferred) in the deployment.
 
 export type MainToSlot =
-  | { type: 'deploy'; deployment: TaskDeployment; artifactPath: string; dataDir: string; initialCredits: number }
+  | { type: 'deploy'; deployment: TaskDeployment; artifactPath: string; dataDir: string; initialCredits: number; localChannels: LocalChannelPort[] }
   | { type: 'frame'; channel: string; frame: Frame }
   | { type: 'credit'; channel: string; credits: number }
   | { type: 'cancel' }

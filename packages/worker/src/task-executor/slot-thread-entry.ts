@@ -3,14 +3,14 @@ import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Logger } from '@weir/protocol';
-import { connectorPackagesPlugin, slotThreadEntrySource } from './connectors/connector-bundling.ts';
+import { connectorPackagesPlugin, slotThreadEntrySource } from '../connectors/connector-bundling.ts';
 
-const SLOT_THREAD = new URL('./runtime/slot-thread.ts', import.meta.url);
-const REGISTRY = new URL('./connectors/connector-registry.ts', import.meta.url);
+const SLOT_THREAD = new URL('../stream-task/slot-thread.ts', import.meta.url);
+const REGISTRY = new URL('../connectors/connector-registry.ts', import.meta.url);
 /** The unbundled entry: imports the connectors (workerData.connectors), then the slot thread. */
-const SOURCE = new URL('./connectors/slot-thread-from-source.ts', import.meta.url);
+const SOURCE = new URL('../connectors/slot-thread-from-source.ts', import.meta.url);
 /** Inside the package, so the bundle resolves its external packages (and `createRequire`) from the package's node_modules. */
-const CACHE = new URL('../.slot-cache/', import.meta.url);
+const CACHE = new URL('../../.slot-cache/', import.meta.url);
 
 /**
  * The module every slot thread starts from. A new thread that imports the

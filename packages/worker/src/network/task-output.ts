@@ -20,8 +20,9 @@ export class TaskOutput {
     this.send = send;
   }
 
-  createChannel(id: string): OutputChannel {
-    const channel = new OutputChannel(id, this.send);
+  /** Adds a channel; `send`: its own way to its consumer (a local channel's port), else the output's. */
+  createChannel(id: string, send?: (channel: string, frame: Frame) => void): OutputChannel {
+    const channel = new OutputChannel(id, send ?? this.send);
     this.channels.set(id, channel);
     return channel;
   }

@@ -19,9 +19,10 @@ import { CoordinatorSession } from './coordinator-session.ts';
 import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
 import { slotThreadEntry } from './slot-thread-entry.ts';
 import { SlotThreadPool } from './slot-thread-pool.ts';
-import { ChannelRouter } from './network/channel-router.ts';
+import { ChannelRouter } from '../network/channel-router.ts';
+import { LocalChannels } from '../network/local-channels.ts';
 import { SubtaskThread } from './subtask-thread.ts';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './worker-options.ts';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from '../worker-options.ts';
 
 /** A running worker process's TaskExecutor. */
 export interface RunningWorker {
@@ -43,6 +44,8 @@ export class TaskExecutor {
   private readonly finishedMetrics = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
   private readonly artifacts: ArtifactCache;
   private router!: ChannelRouter;
+  /** Channels between two subtasks of this worker: their slot threads get a MessagePort each. */
+  private readonly localChannels: LocalChannels;
   private session!: CoordinatorSession;
   private tracker: EtcdLeaderTracker | undefined;
   /** Starts slot threads (from a bundle of the runtime, made at start), and threads ahead of a job's restart. */
@@ -62,6 +65,7 @@ export class TaskExecutor {
     this.options = resolveWorkerOptions(options);
     this.logger = createLogger('worker', { workerId: this.options.workerId });
     this.artifacts = new ArtifactCache(this.options.dataDir);
+    this.localChannels = new LocalChannels(this.options.workerId);
   }
 
   async start(): Promise<RunningWorker> {
@@ -199,7 +203,7 @@ export class TaskExecutor {
       );
       this.threads.set(thread.key, thread);
       this.router.register(thread);
-      thread.start(byJob.get(d.jobId)!, this.options.dataDir, this.options.initialCredits);
+      thread.start(byJob.get(d.jobId)!, this.options.dataDir, this.options.initialCredits, this.localChannels.take(d, thread));
     }
     this.logger.info({ count: deployments.length, jobId: deployments[0]?.jobId, preparedThreads: prepared - this.pool.size }, 'deployed subtasks');
     // The attempt is placed: threads prepared for a restart and not used here are not needed, and
@@ -214,6 +218,7 @@ export class TaskExecutor {
     this.logger.debug({ subtask: thread.key, state, ms: Date.now() - thread.createdAtMs }, 'subtask state');
     if (isTerminalExecutionState(state)) {
       this.router.unregister(thread);
+      this.localChannels.release(thread);
       if (this.threads.get(thread.key) === thread) this.threads.delete(thread.key);
       if (state !== 'FINISHED') this.prepareRestart(d.jobId, d.attempt);
       if (this.retired.has(thread)) return;
@@ -293,6 +298,7 @@ export class TaskExecutor {
     this.pool.drop(jobId);
     this.jobArtifacts.delete(jobId);
     this.router.releaseJob(jobId);
+    this.localChannels.releaseJob(jobId);
     for (const [key, entry] of this.finishedMetrics) if (entry.metrics.jobId === jobId) this.finishedMetrics.delete(key);
   }
 
@@ -308,6 +314,7 @@ export class TaskExecutor {
     await this.tracker?.close();
     await Promise.all([this.pool.close(), ...[...this.threads.values()].map((t) => t.terminate('CANCELED'))]);
     this.router.close();
+    this.localChannels.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }
 }

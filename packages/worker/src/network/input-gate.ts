@@ -11,7 +11,12 @@ export interface InputChannel {
   endOfData: boolean;
   /** Held back while the task aligns a checkpoint's barriers. */
   blocked: boolean;
+  /** Hands credits back to the channel's producer. */
+  readonly grant: (credits: number) => void;
 }
+
+/** Hands `credits` for channel `channel` back to its producer. */
+export type GrantCredits = (channel: string, credits: number) => void;
 
 /**
  * All input channels of a subtask (Flink's InputGate). Frames arrive as
@@ -26,14 +31,25 @@ export class InputGate {
   private wake: (() => void) | undefined;
   private closed = false;
   private woken = false;
-  private readonly grant: (channel: string, credits: number) => void;
+  private readonly grant: GrantCredits;
 
-  constructor(grant: (channel: string, credits: number) => void) {
+  /** `grant`: how credits go back to producers, for channels added without their own. */
+  constructor(grant: GrantCredits) {
     this.grant = grant;
   }
 
-  addChannel(id: string, inputIndex: number): void {
-    const channel: InputChannel = { id, inputIndex, queue: [], ended: false, endOfData: false, blocked: false };
+  /** Adds a channel; `grant`: its own way back to its producer (a local channel's port), else the gate's. */
+  addChannel(id: string, inputIndex: number, grant?: (credits: number) => void): void {
+    const shared = this.grant;
+    const channel: InputChannel = {
+      id,
+      inputIndex,
+      queue: [],
+      ended: false,
+      endOfData: false,
+      blocked: false,
+      grant: grant ?? ((credits) => shared(id, credits)),
+    };
     this.channels.push(channel);
     this.byId.set(id, channel);
   }
@@ -44,7 +60,7 @@ export class InputGate {
 
   /** Grants every channel its initial credits, telling producers they may send. */
   open(initialCredits: number): void {
-    for (const channel of this.channels) this.grant(channel.id, initialCredits);
+    for (const channel of this.channels) channel.grant(initialCredits);
   }
 
   onFrame(channelId: string, frame: Frame): void {
@@ -109,7 +125,7 @@ export class InputGate {
 
   /** The task is done with a frame of this channel: the producer may send another. */
   release(channel: InputChannel): void {
-    this.grant(channel.id, 1);
+    channel.grant(1);
   }
 
   private signal(): void {

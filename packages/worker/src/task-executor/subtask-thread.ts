@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import type { Transferable, Worker } from 'node:worker_threads';
 import {
   attemptSubtaskKey,
   isTerminalExecutionState,
@@ -8,7 +8,8 @@ import {
   type TaskDeployment,
   type TaskMetrics,
 } from '@weir/protocol';
-import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
+import type { LocalChannelPort } from '../network/local-channel-port.ts';
+import type { MainToSlot, SlotToMain } from '../stream-task/thread-protocol.ts';
 
 export interface SubtaskThreadEvents {
   onFrame(thread: SubtaskThread, channel: string, frame: Frame): void;
@@ -57,8 +58,12 @@ export class SubtaskThread {
     });
   }
 
-  start(artifactPath: string, dataDir: string, initialCredits: number): void {
-    this.post({ type: 'deploy', deployment: this.deployment, artifactPath, dataDir, initialCredits });
+  /** Deploys the subtask on its thread; `localChannels`: the ends of its local channels, transferred to the thread. */
+  start(artifactPath: string, dataDir: string, initialCredits: number, localChannels: LocalChannelPort[] = []): void {
+    this.post(
+      { type: 'deploy', deployment: this.deployment, artifactPath, dataDir, initialCredits, localChannels },
+      localChannels.map((c) => c.port),
+    );
   }
 
   postFrame(channel: string, frame: Frame): void {
@@ -98,7 +103,7 @@ export class SubtaskThread {
     await this.worker.terminate();
   }
 
-  private post(message: MainToSlot, transfer: ArrayBuffer[] = []): void {
+  private post(message: MainToSlot, transfer: Transferable[] = []): void {
     if (isTerminalExecutionState(this.state)) return;
     this.worker.postMessage(message, transfer);
   }

@@ -1,5 +1,5 @@
 import type { CheckpointMode } from '@weir/common/runtime';
-import type { InputChannel, InputGate } from './input-gate.ts';
+import type { InputChannel, InputGate } from '../network/input-gate.ts';
 
 /**
  * Aligns checkpoint barriers over a task's input channels. In exactly-once

@@ -1,61 +1,17 @@
+// Keyed state in an embedded RocksDB (Flink's RocksDBKeyedStateBackend):
+// synchronous table access over a write-back cache, prefetch and flush,
+// snapshots and restore.
 import { mkdir, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { basename, dirname } from 'node:path';
 import { keyGroupForKeyString, type KeyGroupRange } from '@weir/common/runtime';
-import { MERGE_MAX_ENTRIES, materializeChain } from './chain-materialization.ts';
-import { IncrementalSnapshotChain, type ChainFile } from './incremental-snapshot-chain.ts';
 import type { KeyedStateBackend, KeyedStateHandle, KeyedStateSnapshot, RestoreVisitor, StateTable } from './keyed-state-backend.ts';
-import { KEYED_STATE_CHUNK, readKeyedStateEntries, writeKeyedStateFile, type KeyedStatePackedBlock } from './keyed-state-file.ts';
-import { DELETED_STATE_ENTRY, PackedStateValue, packStateValue, unpackStateValue } from './state-value-codec.ts';
-
-// rocksdb-native ships no type declarations: the parts used here, typed locally.
-interface RocksReadBatch {
-  get(key: Buffer): Promise<Buffer | null>;
-  flush(): Promise<void>;
-}
-interface RocksWriteBatch {
-  tryPut(key: Buffer, value: Buffer | Uint8Array): void;
-  tryDelete(key: Buffer): void;
-  flush(): Promise<void>;
-}
-interface RocksIterator extends AsyncIterable<{ key: Buffer; value: Buffer }> {
-  destroy(): void;
-}
-interface RocksSession {
-  ready(): Promise<void>;
-  read(options?: { capacity?: number; autoDestroy?: boolean }): RocksReadBatch;
-  write(options?: { capacity?: number; autoDestroy?: boolean }): RocksWriteBatch;
-  iterator(range: object, options?: { capacity?: number }): RocksIterator;
-  snapshot(): RocksSession;
-  close(): Promise<void>;
-  readonly stats: { readBatches: number; writeBatches: number; gets: number; puts: number; deletes: number };
-}
-type RocksDBConstructor = new (path: string, options?: Record<string, unknown>) => RocksSession;
-
-const RocksDB = createRequire(import.meta.url)('rocksdb-native') as RocksDBConstructor;
-
-/** Marks a cached key known to have no value. */
-const ABSENT: unique symbol = Symbol('absent');
+import { readKeyedStateEntries } from './keyed-state-file.ts';
+import { ABSENT, CachedTable, packValue, type DirtyEntry } from './rocksdb-cached-table.ts';
+import { encodeKey, MAX_TABLES, RocksDB, type RocksSession } from './rocksdb-native.ts';
+import { RocksDBSnapshotFiles } from './rocksdb-snapshot-files.ts';
+import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state-value-codec.ts';
 
 /** Entries written per RocksDB write batch on restore. */
 const RESTORE_BATCH = 50_000;
-/** Entries read per native iterator step when writing a snapshot file. */
-const SCAN_BATCH = 8_192;
-/** Table ids take two bytes of every RocksDB key. */
-const MAX_TABLES = 0x10000;
-/** A full snapshot replaces an incremental chain once its deltas hold at least this many entries (and as many as its base). */
-const MATERIALIZE_MIN_ENTRIES = 10_000;
-/** ... or once the chain has this many files. */
-const MATERIALIZE_MAX_FILES = 8;
-/** How long after its checkpoint is written a materialization merge starts (the checkpoint completes meanwhile). */
-const MATERIALIZE_DELAY_MS = 1_000;
-/** Changes held in memory between two checkpoints before they go to a delta file early. */
-const SPILL_ENTRIES = 200_000;
-
-interface CacheEntry {
-  value: unknown;
-  dirty: boolean;
-}
 
 /** Options of {@link RocksDBKeyedStateBackend.open}. */
 export interface RocksDBKeyedStateBackendOptions {
@@ -95,81 +51,6 @@ export interface RocksDBKeyedStateBackendStats {
   writeBatches: number;
 }
 
-/** The RocksDB key of `key` in table `tableId`: key group (2 bytes BE), table id (2 bytes BE), UTF-8 key. */
-function encodeKey(keyGroup: number, tableId: number, key: string): Buffer {
-  const buffer = Buffer.allocUnsafe(4 + Buffer.byteLength(key, 'utf8'));
-  buffer.writeUInt16BE(keyGroup, 0);
-  buffer.writeUInt16BE(tableId, 2);
-  buffer.write(key, 4, 'utf8');
-  return buffer;
-}
-
-/** A value as stored in RocksDB, naming the entry when it cannot be encoded. */
-function packValue(table: { name: string }, key: string, value: unknown): Buffer {
-  try {
-    return packStateValue(value);
-  } catch (error) {
-    throw new Error(`keyed state: the value of key ${JSON.stringify(key)} in table '${table.name}' cannot be encoded: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
-/** One state table: a write-back cache in front of the table's RocksDB entries. */
-class CachedTable implements StateTable {
-  readonly id: number;
-  readonly name: string;
-  /** Cached keys, oldest first (prefetch refreshes a key's place). */
-  readonly cache = new Map<string, CacheEntry>();
-  /**
-   * Whether RocksDB may hold entries of this table (set on restore or on
-   * flushing a value). While false, an uncached key is known to be absent.
-   */
-  onDisk = false;
-  /** Packed values (null: deleted) written since the last snapshot, for incremental checkpoints; null when not incremental. */
-  changes: Map<string, Buffer | null> | null = null;
-  private readonly dirty: [CachedTable, string, CacheEntry][];
-
-  constructor(id: number, name: string, dirty: [CachedTable, string, CacheEntry][]) {
-    this.id = id;
-    this.name = name;
-    this.dirty = dirty;
-  }
-
-  get(key: string): unknown {
-    const entry = this.cache.get(key);
-    if (entry !== undefined) return entry.value === ABSENT ? undefined : entry.value;
-    if (!this.onDisk) return undefined;
-    throw new Error(
-      `keyed state: key ${JSON.stringify(key)} of table '${this.name}' was not prefetched: ` +
-        'the RocksDB backend serves reads only from keys loaded by prefetch() before the batch (a runtime bug)',
-    );
-  }
-
-  set(key: string, value: unknown): void {
-    this.put(key, value);
-  }
-
-  delete(key: string): void {
-    this.put(key, ABSENT);
-  }
-
-  private put(key: string, value: unknown): void {
-    const entry = this.cache.get(key);
-    if (entry === undefined) {
-      const created = { value, dirty: true };
-      this.cache.set(key, created);
-      this.dirty.push([this, key, created]);
-    } else {
-      entry.value = value;
-      if (!entry.dirty) {
-        entry.dirty = true;
-        this.dirty.push([this, key, entry]);
-      }
-    }
-  }
-}
-
 /**
  * Keyed state in an embedded RocksDB (Flink's RocksDBKeyedStateBackend),
  * for state larger than the heap. Operators still access state
@@ -203,19 +84,11 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, CachedTable>();
   /** Table names by id. */
   private readonly tableNames: string[] = [];
-  private readonly dirty: [CachedTable, string, CacheEntry][] = [];
+  private readonly dirty: DirtyEntry[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private readonly openSnapshots = new Set<RocksSession>();
-  private readonly pendingWrites = new Set<Promise<unknown>>();
-  private readonly chain: IncrementalSnapshotChain | undefined;
-  /** The next snapshot must be full (no chain yet that it could extend, or a delta failed). */
-  private chainBroken = false;
-  /** Delta files written since the last snapshot because the changes grew large (part of the next checkpoint). */
-  private readonly spilled: Promise<ChainFile>[] = [];
-  /** A full snapshot being written to replace the chain. */
-  private materializing = false;
-  private readonly materialization: { minEntries: number; maxFiles: number };
-  private readonly spillEntries: number;
+  /** Snapshot files and the incremental chain. */
+  private readonly files: RocksDBSnapshotFiles;
   private closed = false;
 
   private constructor(db: RocksSession, options: RocksDBKeyedStateBackendOptions) {
@@ -223,9 +96,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     this.keyGroupRange = options.keyGroupRange;
     this.maxParallelism = options.maxParallelism;
     this.cacheEntries = options.cacheEntries ?? 100_000;
-    this.materialization = options.materialization ?? { minEntries: MATERIALIZE_MIN_ENTRIES, maxFiles: MATERIALIZE_MAX_FILES };
-    this.spillEntries = options.spillEntries ?? SPILL_ENTRIES;
-    this.chain = options.stagingDirectory === undefined ? undefined : new IncrementalSnapshotChain(options.stagingDirectory);
+    this.files = new RocksDBSnapshotFiles({ maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange }, this.tables, options);
   }
 
   /** Opens a fresh database in `options.directory`, deleting whatever the directory held. */
@@ -261,7 +132,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
       const id = this.tableNames.length;
       if (id >= MAX_TABLES) throw new Error(`RocksDB keyed state: more than ${MAX_TABLES} state tables`);
       table = new CachedTable(id, name, this.dirty);
-      if (this.chain) table.changes = new Map();
+      if (this.files.chain) table.changes = new Map();
       this.tables.set(name, table);
       this.tableNames.push(name);
     }
@@ -354,15 +225,9 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         }
         throw new Error(`RocksDB keyed state: writing ${written.length} changed entries failed: ${(error as Error).message}`, { cause: error });
       }
-      if (this.chain) {
-        let changed = 0;
+      if (this.files.chain) {
         for (let i = 0; i < written.length; i++) written[i]![0].changes!.set(written[i]![1], encoded[i]![1] ?? null);
-        for (const table of this.tables.values()) changed += table.changes!.size;
-        // Many changes between two checkpoints go to a delta file early rather than piling up in memory.
-        if (changed >= this.spillEntries) {
-          const spilled = this.appendChanges(this.chain);
-          if (spilled) this.spilled.push(spilled);
-        }
+        this.files.spillIfLarge();
       }
     }
     this.evict();
@@ -384,7 +249,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
 
   /** Resolves when no full snapshot is being written to replace the incremental chain (for tests). */
   async materialized(): Promise<void> {
-    while (this.materializing) await new Promise<void>((resolve) => setTimeout(resolve, 5));
+    while (this.files.materializing) await new Promise<void>((resolve) => setTimeout(resolve, 5));
   }
 
   /** Counters for tests and metrics. */
@@ -410,18 +275,18 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     const session = this.db.snapshot();
     this.openSnapshots.add(session);
     const tableNames = [...this.tableNames];
-    const { keyGroupRange, maxParallelism, openSnapshots } = this;
+    const { files, openSnapshots } = this;
     // A materialization merge waits until this snapshot's checkpoint is written (or released), so its CPU does not
     // fall into the checkpoint.
     let checkpointWritten!: () => void;
     const afterCheckpoint = new Promise<void>((resolve) => (checkpointWritten = resolve));
-    const chainView = this.chain ? this.extendChain(this.chain, session, tableNames, afterCheckpoint) : undefined;
+    const chain = files.chain;
+    const chainView = chain ? files.extendChain(chain, session, tableNames, afterCheckpoint) : undefined;
     let released = false;
-    const chain = this.chain;
     return {
       write: (directory: string, fileName: string): Promise<KeyedStateHandle> => {
         if (released) return Promise.reject(new Error('RocksDB keyed state: write() of a released snapshot'));
-        return this.writeFull(session, tableNames, directory, fileName, { maxParallelism, keyGroupRange });
+        return files.writeFull(session, tableNames, directory, fileName);
       },
       ...(chain && chainView
         ? {
@@ -445,149 +310,6 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         void session.close().catch(() => undefined);
       },
     };
-  }
-
-  /**
-   * The chain part of a snapshot: the changes since the last snapshot go to
-   * a delta file (or, when there is no chain to extend, the whole snapshot
-   * to a new base); returns the chain files this snapshot references.
-   */
-  private extendChain(
-    chain: IncrementalSnapshotChain,
-    session: RocksSession,
-    tableNames: readonly string[],
-    afterCheckpoint: Promise<void>,
-  ): { files: readonly Promise<ChainFile>[]; written: Promise<ChainFile>[] } {
-    const header = { maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange };
-    const written = this.spilled.splice(0);
-    if (this.chainBroken) {
-      this.chainBroken = false;
-      for (const table of this.tables.values()) table.changes = new Map();
-      const path = chain.newPath('base');
-      const base = this.writeFull(session, tableNames, dirname(path), basename(path), header).then((handle) => ({ path, handle }));
-      this.watchChain(base);
-      chain.reset([base]);
-      this.materializing = true;
-      void base.then(
-        () => (this.materializing = false),
-        () => (this.materializing = false),
-      );
-      return { files: chain.snapshot().files, written: [base] };
-    }
-    const delta = this.appendChanges(chain);
-    if (delta) written.push(delta);
-    const view = chain.snapshot();
-    if (!this.materializing && chain.wantsMaterialization(this.materialization.minEntries, this.materialization.maxFiles)) {
-      // Merging the chain's files costs a fraction of scanning the database (rocksdb-native's iterator is slow per
-      // entry); a chain too large to merge in a few passes is materialized by a scan (bounded memory) instead,
-      // started now, while the snapshot is open. A merge starts a moment after this checkpoint is written.
-      this.materializing = true;
-      const path = chain.newPath('base');
-      const handle =
-        chain.entries() <= MERGE_MAX_ENTRIES
-          ? afterCheckpoint
-              .then(() => new Promise((resolve) => setTimeout(resolve, MATERIALIZE_DELAY_MS)))
-              .then(() => Promise.all(view.files))
-              .then((files) => materializeChain(files, path, header, () => this.closed))
-          : this.writeFull(session, tableNames, dirname(path), basename(path), header);
-      void this.track(handle)
-        .then((h) => chain.materialized(view.generation, view.length, { path, handle: h }))
-        .catch(() => undefined)
-        .finally(() => (this.materializing = false));
-    }
-    return { files: view.files, written };
-  }
-
-  /**
-   * Hands the changes recorded since the last call to a delta file appended
-   * to the chain (written in the background); nothing when nothing changed.
-   */
-  private appendChanges(chain: IncrementalSnapshotChain): Promise<ChainFile> | undefined {
-    const changes: [table: string, entries: Map<string, Buffer | null>][] = [];
-    let changed = 0;
-    for (const table of this.tables.values()) {
-      if (table.changes!.size === 0) continue;
-      changes.push([table.name, table.changes!]);
-      changed += table.changes!.size;
-      table.changes = new Map();
-    }
-    if (changed === 0) return undefined;
-    const header = { maxParallelism: this.maxParallelism, keyGroupRange: this.keyGroupRange };
-    const path = chain.newPath('delta');
-    const maxParallelism = this.maxParallelism;
-    function* blocks(): Generator<KeyedStatePackedBlock> {
-      for (const [t, entries] of changes) {
-        let block: KeyedStatePackedBlock & { g: number[] } = { t, g: [], k: [], p: [] };
-        for (const [key, packed] of entries) {
-          block.g.push(keyGroupForKeyString(key, maxParallelism));
-          block.k.push(key);
-          block.p.push(packed);
-          if (block.k.length === KEYED_STATE_CHUNK) {
-            yield block;
-            block = { t, g: [], k: [], p: [] };
-          }
-        }
-        if (block.k.length > 0) yield block;
-      }
-    }
-    const delta = this.track(writeKeyedStateFile(dirname(path), basename(path), header, blocks())).then((handle) => ({ path, handle }));
-    this.watchChain(delta);
-    chain.append(delta, changed);
-    return delta;
-  }
-
-  /** A chain file that fails to be written breaks the chain: the next snapshot writes a new base. */
-  private watchChain(file: Promise<ChainFile>): void {
-    file.catch(() => {
-      this.chainBroken = true;
-    });
-  }
-
-  private track<T>(write: Promise<T>): Promise<T> {
-    const settled = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.pendingWrites.add(settled);
-    void settled.then(() => this.pendingWrites.delete(settled));
-    return write;
-  }
-
-  /** Writes everything a RocksDB snapshot holds to one file, copying values as packed bytes. */
-  private writeFull(
-    session: RocksSession,
-    tableNames: readonly string[],
-    directory: string,
-    fileName: string,
-    header: { maxParallelism: number; keyGroupRange: KeyGroupRange },
-  ): Promise<KeyedStateHandle> {
-    // Created now, the iterator holds the RocksDB snapshot even if release() comes before the file is written.
-    const iterator = session.iterator({}, { capacity: SCAN_BATCH });
-    const isClosed = (): boolean => this.closed;
-    async function* blocks(): AsyncGenerator<KeyedStatePackedBlock> {
-      // Keys sort by (key group, table id, key): consecutive entries mostly share their table.
-      let block: KeyedStatePackedBlock & { g: number[] } = { t: '', g: [], k: [], p: [] };
-      for await (const { key, value } of iterator) {
-        const table = tableNames[key.readUInt16BE(2)];
-        if (table === undefined) throw new Error(`RocksDB keyed state: entry with unknown table id ${key.readUInt16BE(2)}`);
-        if (table !== block.t || block.k.length === KEYED_STATE_CHUNK) {
-          if (block.k.length > 0) yield block;
-          if (isClosed()) throw new Error('RocksDB keyed state: the backend closed while a snapshot was written');
-          block = { t: table, g: [], k: [], p: [] };
-        }
-        block.g.push(key.readUInt16BE(0));
-        block.k.push(key.toString('utf8', 4));
-        block.p.push(value);
-      }
-      if (block.k.length > 0) yield block;
-    }
-    const written = writeKeyedStateFile(directory, fileName, header, blocks());
-    // Whatever happened, free the iterator: an open one keeps the database from closing.
-    return this.track(
-      written.finally(() => {
-        iterator.destroy();
-      }),
-    );
   }
 
   /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */
@@ -627,17 +349,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
       }
       if (encoded.length > 0) await write();
     }
-    if (this.chain) {
-      // The restored files are the new chain's base; where they cannot be adopted, the first checkpoint is full.
-      try {
-        const adopted = await this.chain.adopt(directory, handles);
-        this.chain.reset(adopted.map((file) => Promise.resolve(file)));
-      } catch {
-        this.chain.reset([]);
-        this.chainBroken = true;
-      }
-      for (const table of this.tables.values()) table.changes = new Map();
-    }
+    await this.files.adoptRestored(directory, handles);
   }
 
   /** Releases open snapshots, waits for snapshot writes in progress, and closes the database. */
@@ -646,11 +358,11 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
     this.closed = true;
     for (const session of this.openSnapshots) void session.close().catch(() => undefined);
     this.openSnapshots.clear();
-    await Promise.all(this.pendingWrites);
+    await this.files.closing();
     for (const table of this.tables.values()) table.cache.clear();
     this.dirty.length = 0;
     await this.db.close();
-    await this.chain?.close();
+    await this.files.close();
   }
 
   private checkOpen(): void {

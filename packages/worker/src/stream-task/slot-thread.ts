@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { describeError, isJobArtifactModule } from '@weir/common/runtime';
-import type { MainToSlot, SlotToMain } from '../thread-protocol.ts';
+import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 import { StreamTask } from './stream-task.ts';
 
 process.setSourceMapsEnabled(true);
@@ -13,6 +13,8 @@ if (!port) throw new Error('slot-thread.ts must run in a worker thread');
 const post = (message: SlotToMain, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer ?? []);
 let task: StreamTask | undefined;
 let cancelledEarly = false;
+/** Frames and credits that came before the task existed (it was loading the job's code); handed to it once it does. */
+const early: Extract<MainToSlot, { type: 'frame' | 'credit' }>[] = [];
 
 port.on('message', (message: MainToSlot) => {
   switch (message.type) {
@@ -20,10 +22,12 @@ port.on('message', (message: MainToSlot) => {
       void deploy(message);
       return;
     case 'frame':
-      task?.onFrame(message.channel, message.frame);
+      if (task) task.onFrame(message.channel, message.frame);
+      else early.push(message);
       return;
     case 'credit':
-      task?.onCredit(message.channel, message.credits);
+      if (task) task.onCredit(message.channel, message.credits);
+      else early.push(message);
       return;
     case 'cancel':
       cancelledEarly = true;
@@ -48,7 +52,11 @@ async function deploy(message: Extract<MainToSlot, { type: 'deploy' }>): Promise
       throw new Error('the job artifact has no job definition as its default export: export default defineJob(...)');
     }
     const built = module.default.build(message.deployment.args);
-    task = new StreamTask(message.deployment, built.functions, post, message.dataDir);
+    task = new StreamTask(message.deployment, built.functions, post, message.dataDir, message.localChannels);
+    for (const m of early.splice(0)) {
+      if (m.type === 'frame') task.onFrame(m.channel, m.frame);
+      else task.onCredit(m.channel, m.credits);
+    }
     if (cancelledEarly) task.cancel();
     const state = await task.run(message.initialCredits);
     post({ type: 'state', state });

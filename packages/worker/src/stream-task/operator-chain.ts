@@ -1,0 +1,185 @@
+// The operator chain of one subtask (Flink's OperatorChain): builds the
+// chained operators (and the source, for a source task) tail-first from the
+// deployment, and runs their lifecycle hooks in order.
+import { join } from 'node:path';
+import type { RuntimeContext } from '@weir/common/runtime';
+import type { OperatorSubtaskState, TaskDeployment } from '@weir/protocol/runtime';
+import { createOperator, createSource } from '../operators/operator-factory.ts';
+import type { TaskOutput } from '../network/task-output.ts';
+import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
+import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator } from '../runtime/operator.ts';
+import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
+
+/** An operator of the chain with its id in the job graph. */
+export interface ChainMember<T> {
+  readonly id: string;
+  readonly op: T;
+}
+
+/** What the chain needs from its task while it is built. */
+export interface ChainEnvironment {
+  readonly output: TaskOutput;
+  readonly dataDir: string;
+  readonly checkpointing: boolean;
+  /** The task's keyed state backend (undefined: the head does not follow a keyBy). */
+  keyedState(): KeyedStateBackend | undefined;
+  cancelled(): boolean;
+}
+
+/**
+ * The chain of one subtask: every operator gets a synchronous
+ * `process(record)` that calls the next one, the last one emits to the
+ * task's output. A source task's chain starts with its source.
+ */
+export class OperatorChain {
+  /** Chained operators, head first (a source is not among them). */
+  readonly operators: ChainMember<ChainedOperator>[] = [];
+  source: ChainMember<SourceOperator> | undefined;
+  readonly deadLetters: DeadLetterOutput[] = [];
+  /** User counters (`ctx.count`), reported in metrics. */
+  readonly counters = new Map<string, number>();
+  /** The timestamp of the record in flight through the chain (Flink's StreamRecord timestamp). */
+  readonly time: RecordTime = { timestamp: Number.NaN };
+  /** A chained operator that generates watermarks: it replaces the inputs' watermarks downstream. */
+  watermarkGenerator: ChainedOperator | undefined;
+  /** Records that entered the chain (from input frames or the source). */
+  recordsIn = 0;
+  private readonly deployment: TaskDeployment;
+  private readonly functions: ReadonlyMap<string, unknown>;
+
+  constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>) {
+    this.deployment = deployment;
+    this.functions = functions;
+  }
+
+  /** The operator that takes the task's input (the one after the source, for a source task). */
+  get head(): ChainedOperator | undefined {
+    return this.operators[0]?.op;
+  }
+
+  /** The id of the chain's first operator: its keyed state is the task's keyed state. */
+  get headId(): string {
+    return (this.source ?? this.operators[0]!).id;
+  }
+
+  /** A user function of the job artifact, by the id the graph gave it. */
+  userFunction<T = unknown>(id: string): T {
+    const fn = this.functions.get(id);
+    if (fn === undefined) {
+      throw new Error(
+        `the job artifact has no function '${id}': the job function built a different graph on the worker than at submit; make it depend only on its arguments`,
+      );
+    }
+    return fn as T;
+  }
+
+  /** Creates the operators tail-first, each emitting into the next. */
+  build(env: ChainEnvironment): void {
+    const d = this.deployment;
+    const runtime: RuntimeContext = { jobId: d.jobId, operatorId: d.vertexId, subtaskIndex: d.subtaskIndex, parallelism: d.parallelism, attempt: d.attempt };
+    const headKeySelector = d.inputs[0]?.keySelector;
+    const keySelector = headKeySelector ? this.userFunction<(r: unknown) => unknown>(headKeySelector) : undefined;
+    const output = env.output;
+    const time = this.time;
+    let next: Emit = (record) => output.emit(record, time.timestamp);
+    const built: ChainMember<ChainedOperator>[] = [];
+    for (let i = d.operators.length - 1; i >= 0; i--) {
+      const descriptor = d.operators[i]!;
+      const deadLetterDir =
+        (descriptor.config.deadLetterDir as string | undefined) ?? d.config.deadLetterDir ?? join(env.dataDir, 'dead-letter', d.jobId);
+      const deadLetters = new DeadLetterOutput(deadLetterDir, descriptor.id, d.subtaskIndex);
+      this.deadLetters.push(deadLetters);
+      const ctx: OperatorContext = {
+        deployment: d,
+        descriptor,
+        fn: descriptor.fn ? this.userFunction(descriptor.fn) : undefined,
+        functions: Object.fromEntries(Object.entries(descriptor.functions ?? {}).map(([role, id]) => [role, this.userFunction(id)])),
+        time,
+        sideOutput: (tag) => (record) => output.emitSide(tag, record, time.timestamp),
+        count: (name, n = 1) => this.counters.set(name, (this.counters.get(name) ?? 0) + n),
+        keySelector: i === 0 ? keySelector : undefined,
+        runtime: { ...runtime, operatorId: descriptor.id },
+        deadLetters,
+        dataDir: env.dataDir,
+        cancelled: env.cancelled,
+        restoredState: d.restore?.operators[descriptor.id]?.operatorState,
+        restoredCheckpointId: d.restore?.checkpointId,
+        checkpointing: env.checkpointing,
+      };
+      if (i === 0 && descriptor.kind.startsWith('source.')) {
+        const emit = next;
+        this.source = {
+          id: descriptor.id,
+          op: createSource(ctx, (record) => {
+            this.recordsIn++;
+            emit(record);
+          }),
+        };
+      } else {
+        const op = createOperator(ctx, next, () => {
+          const state = env.keyedState();
+          if (!state) throw new Error(`operator ${descriptor.id} needs keyed state but its input is not keyed: put it after keyBy()`);
+          return state;
+        });
+        built.unshift({ id: descriptor.id, op });
+        if (op.periodicWatermark && !this.watermarkGenerator) this.watermarkGenerator = op;
+        next = op.process;
+      }
+    }
+    this.operators.push(...built);
+  }
+
+  /** Opens the operators tail-first, then the source. */
+  async open(): Promise<void> {
+    for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.op.open?.();
+    await this.source?.op.open?.();
+  }
+
+  /** Every operator's end of a batch, head first (sinks write here). */
+  async endBatch(): Promise<void> {
+    for (const { op } of this.operators) {
+      const pending = op.endBatch?.();
+      if (pending) await pending;
+    }
+  }
+
+  /** End of input: every operator emits what it holds back, head first. */
+  async finish(): Promise<void> {
+    for (const { op } of this.operators) {
+      await op.finish?.();
+      await op.endBatch?.();
+    }
+  }
+
+  /** The operator state of every member for checkpoint `checkpointId` (keyed state is added by the caller). */
+  async snapshotState(checkpointId: number): Promise<Record<string, OperatorSubtaskState>> {
+    const operators: Record<string, OperatorSubtaskState> = {};
+    const union = (op: { unionListState?: boolean }): Partial<OperatorSubtaskState> => (op.unionListState ? { unionListState: true } : {});
+    if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [], ...union(this.source.op) };
+    for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
+    return operators;
+  }
+
+  /** Checkpoint `checkpointId` is complete everywhere: sinks and sources commit. */
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    for (const { op } of this.operators) await op.notifyCheckpointComplete?.(checkpointId);
+    await this.source?.op.notifyCheckpointComplete?.(checkpointId);
+  }
+
+  /** Closes every member (the source first); returns the errors, so every member gets closed. */
+  async close(): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    for (const close of [() => this.source?.op.close?.(), ...this.operators.map(({ op }) => () => op.close?.())]) {
+      try {
+        await close();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    return errors;
+  }
+
+  flushDeadLetters(): void {
+    for (const letters of this.deadLetters) letters.flush();
+  }
+}

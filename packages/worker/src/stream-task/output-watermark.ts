@@ -1,0 +1,44 @@
+// The event time a task announces downstream: its last watermark and
+// idleness, sent in-line on every output channel, never backwards.
+import { FrameKind } from '@weir/protocol/runtime';
+import type { TaskOutput } from '../network/task-output.ts';
+import type { SourceWatermark } from '../runtime/operator.ts';
+
+/** The watermark and idleness a task sends downstream. */
+export class OutputWatermark {
+  private readonly output: TaskOutput;
+  /** The last watermark sent. */
+  watermark = Number.NEGATIVE_INFINITY;
+  /** Whether downstream was last told this task is idle. */
+  idle = false;
+
+  constructor(output: TaskOutput) {
+    this.output = output;
+  }
+
+  /** Sends a watermark downstream if it advances event time. */
+  emit(watermark: number): void {
+    if (watermark <= this.watermark) return;
+    this.emitIdle(false);
+    this.watermark = watermark;
+    this.output.broadcastEvent(FrameKind.Watermark, watermark);
+  }
+
+  /** Tells downstream this task is idle (it must not wait for its watermark) or active again. */
+  emitIdle(idle: boolean): void {
+    if (idle === this.idle) return;
+    this.idle = idle;
+    this.output.broadcastEvent(FrameKind.WatermarkStatus, idle ? 1 : 0);
+  }
+
+  /** Forwards what a source or a watermark-generating operator reports, every autoWatermarkIntervalMs. */
+  emitPeriodic(current: SourceWatermark | undefined): void {
+    if (!current) return;
+    if (current.idle) {
+      this.emitIdle(true);
+      return;
+    }
+    this.emitIdle(false);
+    this.emit(current.watermark);
+  }
+}
