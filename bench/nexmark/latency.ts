@@ -2,16 +2,19 @@
 // Flink (bench/flink/src/.../LatencyRecorder.java, GeneratorReader.java):
 //
 // - The source is throttled to the generator's event rate, so event time runs
-//   at wall-clock speed, and each source subtask writes, for its first event,
-//   `wall clock - dateTime` (its offset) to DIR/source-offset-<n>.
+//   at wall-clock speed, and each source subtask writes, when it starts,
+//   `wall clock - dateTime of its first event` (its offset) to DIR/source-offset-<n>.
 // - A stage just before the sink writes, per row, its trigger time (the event
 //   time whose arrival lets the row be emitted) and `wall clock - trigger` to
 //   DIR/latency-*.txt.
-// - The latency of a row is `(wall clock - trigger) - max offset`: the time
+// - The latency of a row is `(wall clock - trigger) - offset` (offsetFor): the time
 //   from the source emitting the triggering event to the row reaching the sink
 //   (the 4 s of watermark delay are not counted; the exactly-once sink's
-//   commit at the next checkpoint is not either). Rows whose trigger lies
-//   after the last event (windows fired by the end of input) are left out.
+//   commit at the next checkpoint is not either). The sources are paced from
+//   their first event on, so this is latency against the schedule: a source
+//   that falls behind (a stall, back-pressure) adds its delay to every row
+//   after it. Rows whose trigger lies in the warm-up, or after the last event
+//   (windows fired by the end of input), are left out.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -76,19 +79,33 @@ export function recordLatency<T>(rows: DataStream<T>, dir: string, trigger: (row
     .name('Latency');
 }
 
-/** Latency percentiles (ms) of one run from the files in `dir` of one side (`weir` or `flink`). */
-export async function readLatencies(dir: string, side: 'weir' | 'flink', lastEventTime: number): Promise<{ count: number; p50: number; p99: number; max: number }> {
+/**
+ * The source offset that a sink subtask's rows are measured against: the
+ * largest offset not above its smallest lag (no row can reach the sink before
+ * its trigger was emitted). For a window that is the latest source's (the
+ * watermark waits for it); where each sink subtask gets one source subtask's
+ * rows (q0 and q1 when chained), that source's.
+ */
+function offsetFor(offsets: number[], rows: [number, number][]): number {
+  let minLag = Number.POSITIVE_INFINITY;
+  for (const [, lag] of rows) minLag = Math.min(minLag, lag);
+  const fitting = offsets.filter((o) => o <= minLag);
+  return fitting.length > 0 ? Math.max(...fitting) : Math.min(...offsets);
+}
+
+/** Latency percentiles (ms) of one run from the files in `dir` of one side (`weir` or `flink`), over the rows with a trigger in [from, to]. */
+export async function readLatencies(dir: string, side: 'weir' | 'flink', from: number, to: number): Promise<{ count: number; p50: number; p99: number; max: number }> {
   const files = await readdir(dir);
   const offsets = await Promise.all(files.filter((f) => f.startsWith('source-offset-')).map(async (f) => Number(await readFile(join(dir, f), 'utf8'))));
   if (offsets.length === 0) throw new Error(`no source offsets in ${dir}: the ${side} source did not start`);
-  const offset = Math.max(...offsets);
   const latencies: number[] = [];
   for (const f of files.filter((name) => name.startsWith(`latency-${side}-`))) {
+    const rows: [number, number][] = [];
     for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
-      if (line === '') continue;
-      const [trigger, lag] = line.split(' ').map(Number) as [number, number];
-      if (trigger <= lastEventTime) latencies.push(lag - offset);
+      if (line !== '') rows.push(line.split(' ').map(Number) as [number, number]);
     }
+    const offset = offsetFor(offsets, rows);
+    for (const [trigger, lag] of rows) if (trigger >= from && trigger <= to) latencies.push(lag - offset);
   }
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);

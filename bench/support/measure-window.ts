@@ -32,6 +32,7 @@ export interface Measurement {
 export async function measureWindow(sample: () => Promise<Sample>, warmup: number, seconds: number, tick?: () => Promise<void>): Promise<Measurement> {
   await new Promise((r) => setTimeout(r, warmup * 1000));
   const start = await sample();
+  if (start.done) throw new Error(`the input ended during the ${warmup} s warm-up (${Math.round(start.n)} events): give the job more events`);
   let end = start;
   while (!end.done && end.t - start.t < seconds * 1000) {
     await new Promise((r) => setTimeout(r, 1000));

@@ -28,6 +28,7 @@ final class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
   private int turn;
   private long emitted;
   private long startedAt;
+  private long startedAtWall;
   private boolean offsetWritten;
 
   GeneratorReader(GeneratorSource<T> source, SourceReaderContext context) {
@@ -38,9 +39,7 @@ final class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
   }
 
   @Override
-  public void start() {
-    startedAt = System.nanoTime();
-  }
+  public void start() {}
 
   @Override
   public InputStatus pollNext(ReaderOutput<T> output) throws IOException {
@@ -48,6 +47,11 @@ final class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
       if (noMoreSplits) return InputStatus.END_OF_INPUT;
       available = new CompletableFuture<>();
       return InputStatus.NOTHING_AVAILABLE;
+    }
+    // The pacing starts with the first poll that has a split (as Weir's starts when the source opens and emits at once).
+    if (startedAt == 0) {
+      startedAt = System.nanoTime();
+      startedAtWall = System.currentTimeMillis();
     }
     if (ratePerSubtask > 0) {
       long allowed = (long) Math.floor((System.nanoTime() - startedAt) / 1e9 * ratePerSubtask) - emitted;
@@ -75,10 +79,10 @@ final class GeneratorReader<T> implements SourceReader<T, GeneratorSplit> {
     return InputStatus.MORE_AVAILABLE;
   }
 
-  /** Wall clock minus event time of the first record, for the latency measurement. */
+  /** Wall clock at the pacing's start minus event time of the first record, for the latency measurement. */
   private void writeOffset(long index, T record) throws IOException {
     offsetWritten = true;
-    long offset = System.currentTimeMillis() - source.eventTime.of(record);
+    long offset = startedAtWall - source.eventTime.of(record);
     Files.writeString(Path.of(source.offsetDir, "source-offset-" + index), Long.toString(offset), StandardCharsets.UTF_8);
   }
 
