@@ -1,7 +1,7 @@
 // What every Nexmark query job shares: its arguments, the event source and the sink.
 //
 //   npx weir run bench/nexmark/q5.ts -p 2 -- --events N [--event-rate R] [--rate R]
-//       [--output DIR] [--checkpoint-interval MS] [--state rocksdb|heap]
+//       [--output DIR] [--checkpoint-interval MS] [--state rocksdb|heap] [--latency-dir DIR]
 //
 //   --events N               how many events (0..N-1); required
 //   --event-rate R           events per second of event time (the generator's rate; default 10,000)
@@ -9,10 +9,12 @@
 //   --output DIR             write results as JSON lines to DIR/part-<subtask>.jsonl (default: discard them)
 //   --checkpoint-interval MS checkpoint every MS milliseconds (default: no checkpoints)
 //   --state rocksdb|heap     keyed-state backend (default rocksdb)
+//   --latency-dir DIR        record source offsets and each row's latency in DIR (see latency.ts)
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WatermarkStrategy, type DataStream, type DataStreamSink, type StreamExecutionEnvironment } from '@weir/sdk';
 import { DEFAULT_NEXMARK_CONFIG, nexmarkEvent, type Auction, type Bid, type NexmarkConfig, type NexmarkEvent, type Person } from './generator.ts';
+import { offsetRecordingGenerator, recordLatency, TRIGGERS, WATERMARK_DELAY_MS } from './latency.ts';
 
 export interface NexmarkArgs {
   events: number;
@@ -22,12 +24,12 @@ export interface NexmarkArgs {
   output: string | undefined;
   checkpointInterval: number | undefined;
   state: 'rocksdb' | 'heap';
+  /** Where a latency run writes its measurements; undefined: no latency measurement. */
+  latencyDir: string | undefined;
+  query: string;
 }
 
-/** The watermark of the reference setup: dateTime - 4 s (per generator split). */
-export const WATERMARK_DELAY_MS = 4000;
-
-const USAGE = '--events N [--event-rate R] [--rate R] [--output DIR] [--checkpoint-interval MS] [--state rocksdb|heap]';
+const USAGE = '--events N [--event-rate R] [--rate R] [--output DIR] [--checkpoint-interval MS] [--state rocksdb|heap] [--latency-dir DIR]';
 
 function positive(value: string | undefined, flag: string, query: string): number | undefined {
   if (value === undefined) return undefined;
@@ -46,6 +48,7 @@ export function parseNexmarkArgs(args: readonly string[], query: string): Nexmar
       output: { type: 'string' },
       'checkpoint-interval': { type: 'string' },
       state: { type: 'string' },
+      'latency-dir': { type: 'string' },
     },
     strict: true,
   });
@@ -61,6 +64,8 @@ export function parseNexmarkArgs(args: readonly string[], query: string): Nexmar
     output: values.output === undefined ? undefined : resolve(values.output),
     checkpointInterval: positive(values['checkpoint-interval'], '--checkpoint-interval', query),
     state: values.state ?? 'rocksdb',
+    latencyDir: values['latency-dir'] === undefined ? undefined : resolve(values['latency-dir']),
+    query,
   };
 }
 
@@ -70,8 +75,9 @@ export function nexmarkSource(env: StreamExecutionEnvironment, query: string, ar
   env.setStateBackend(args.state);
   if (args.checkpointInterval !== undefined) env.enableCheckpointing(args.checkpointInterval);
   const config = args.config;
+  const generate = args.latencyDir === undefined ? (n: number): NexmarkEvent => nexmarkEvent(n, config) : offsetRecordingGenerator(config, args.latencyDir);
   return env
-    .fromGenerator((n) => nexmarkEvent(n, config), {
+    .fromGenerator(generate, {
       count: args.events,
       ...(args.rate !== undefined ? { ratePerSecond: args.rate } : {}),
       watermarks: WatermarkStrategy.forBoundedOutOfOrderness<NexmarkEvent>(WATERMARK_DELAY_MS).withTimestampAssigner((e) => e.dateTime),
@@ -93,7 +99,9 @@ export function personsOf(events: DataStream<NexmarkEvent>): DataStream<Person> 
   return events.filter((e) => e.type === 'person').name('Persons') as unknown as DataStream<Person>;
 }
 
-/** Writes the results as JSON lines to --output, or discards them. */
+/** Writes the results as JSON lines to --output, or discards them (after the latency stage of a latency run). */
 export function nexmarkSink<T>(results: DataStream<T>, args: NexmarkArgs): DataStreamSink<T> {
-  return (args.output !== undefined ? results.writeToFile(args.output) : results.discard()).uid('nexmark-sink');
+  const trigger = TRIGGERS[args.query] as ((row: T) => number) | undefined;
+  const rows = args.latencyDir !== undefined && trigger !== undefined ? recordLatency(results, args.latencyDir, trigger) : results;
+  return (args.output !== undefined ? rows.writeToFile(args.output) : rows.discard()).uid('nexmark-sink');
 }
