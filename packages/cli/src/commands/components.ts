@@ -2,7 +2,9 @@ import { Command, Option } from 'commander';
 import { startCoordinator } from '@weir/coordinator';
 import { startWorker } from '@weir/worker';
 import { COORDINATOR_ADDRESS_ENV, DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
-import { etcdEndpoints, ETCD_ENV, UsageError, wholeNumber } from '../cli-support.ts';
+import { ETCD_ENV, wholeNumber } from '../cli-support.ts';
+import { COMMAND_FLAG_KEYS, coordinatorOptionsOf, layerCommand, workerOptionsOf } from '../config/resolve-config.ts';
+import { configOption } from '../config/config-option.ts';
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
@@ -29,20 +31,11 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(ETCD_ENV.endpoints))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(ETCD_ENV.clusterId).default('default'))
     .option('--lease-ttl <seconds>', 'lease TTL of the leader key: a dead leader is replaced after about this long', wholeNumber('--lease-ttl', 2), 5)
-    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string; checkpointDir: string; etcd?: string; clusterId: string; leaseTtl: number }) => {
-      const etcd = etcdEndpoints(flags.etcd);
-      if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
-      const running = await startCoordinator({
-        host: flags.host,
-        port: flags.port,
-        dataDir: flags.dataDir,
-        checkpointDir: flags.checkpointDir,
-        etcd,
-        clusterId: flags.clusterId,
-        leaseTtlSeconds: flags.leaseTtl,
-        ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
-      });
-      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${etcd.length > 0 ? ` (cluster '${flags.clusterId}' in etcd: leader or standby)` : ''}\n`);
+    .addOption(configOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const options = coordinatorOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.coordinator));
+      const running = await startCoordinator(options);
+      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${options.etcd.length > 0 ? ` (cluster '${options.clusterId}' in etcd: leader or standby)` : ''}\n`);
       stopOnSignals(() => running.stop());
     });
 }
@@ -64,21 +57,9 @@ export function workerCommand(): Command {
         .env('WEIR_SPARE_THREADS')
         .argParser(wholeNumber('--spare-threads')),
     )
-    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string; spareThreads?: number }) => {
-      const etcd = etcdEndpoints(flags.etcd);
-      if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
-      const running = await startWorker({
-        coordinator: flags.coordinator,
-        etcd,
-        clusterId: flags.clusterId,
-        host: flags.host,
-        port: flags.port,
-        slots: flags.slots,
-        dataDir: flags.dataDir,
-        ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
-        ...(flags.workerId ? { workerId: flags.workerId } : {}),
-        ...(flags.spareThreads !== undefined ? { spareThreads: flags.spareThreads } : {}),
-      });
+    .addOption(configOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const running = await startWorker(workerOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.worker)));
       process.stdout.write(`weir worker ${running.workerId} listening on ${running.address}\n`);
       stopOnSignals(() => running.stop());
     });

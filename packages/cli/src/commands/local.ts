@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { LocalCluster } from '../local-cluster.ts';
 import { wholeNumber } from '../cli-support.ts';
+import { configOption } from '../config/config-option.ts';
+import { COMMAND_FLAG_KEYS, layerCommand, localOptionsOf } from '../config/resolve-config.ts';
 
 export function localCommand(): Command {
   return new Command('local')
@@ -10,7 +12,9 @@ export function localCommand(): Command {
     .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
-    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number }) => {
+    .addOption(configOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = localOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.local));
       const cluster = new LocalCluster({ ...flags, say: (line) => process.stdout.write(line + '\n') });
       let stopping = false;
       const stop = (): void => {
