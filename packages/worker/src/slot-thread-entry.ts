@@ -7,6 +7,8 @@ import type { Logger } from '@weir/protocol';
 const SOURCE = new URL('./runtime/slot-thread.ts', import.meta.url);
 /** Inside the package, so the bundle resolves its external packages (and `createRequire`) from the package's node_modules. */
 const CACHE = new URL('../.slot-cache/', import.meta.url);
+/** The package directory: the bundle's path comments are relative to it, so its hash does not depend on the working directory. */
+const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The module every slot thread starts from. A new thread that imports the
@@ -14,7 +16,9 @@ const CACHE = new URL('../.slot-cache/', import.meta.url);
  * one bundle of them loads in about 120 ms, which every restart and failover
  * gains per subtask. The bundle is made once per worker start (~30 ms), named
  * by its content hash, and kept in `packages/worker/.slot-cache/`; should
- * that fail (a read-only install), threads load the source.
+ * that fail (a read-only install), threads load the source. A container
+ * image makes the bundle at build time (prebuild-slot-thread.ts), so a
+ * read-only root filesystem finds it there.
  */
 export async function slotThreadEntry(logger: Logger): Promise<URL> {
   try {
@@ -26,6 +30,7 @@ export async function slotThreadEntry(logger: Logger): Promise<URL> {
       target: 'node24',
       write: false,
       logLevel: 'silent',
+      absWorkingDir: PACKAGE_DIR,
       // Native or loaded through createRequire by path: resolved at run time from the package.
       external: ['rocksdb-native', 'kafkajs', 'msgpackr'],
     });
