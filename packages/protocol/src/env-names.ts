@@ -25,6 +25,8 @@ export const WEIR_ENV = {
   spareThreads: 'WEIR_SPARE_THREADS',
   /** Connector runtime modules a worker loads into its slot threads, comma-separated. */
   connectors: 'WEIR_CONNECTORS',
+  /** The configuration file of `weir coordinator`, `weir worker` and `weir local` (like `--config`). */
+  config: 'WEIR_CONFIG',
   /** Log level of every Weir process (pino levels: trace, debug, info, warn, error). */
   logLevel: 'WEIR_LOG_LEVEL',
 } as const;

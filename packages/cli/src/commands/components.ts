@@ -3,8 +3,10 @@ import { startCoordinator } from '@weir/coordinator';
 import { startWorker } from '@weir/worker';
 import { DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
 import { WEIR_ENV } from '@weir/protocol';
-import { etcdEndpoints, UsageError, wholeNumber } from '../cli-support.ts';
-import { connectorModules, connectorOption } from '../connector-flags.ts';
+import { wholeNumber } from '../cli-support.ts';
+import { COMMAND_FLAG_KEYS, coordinatorOptionsOf, layerCommand, workerOptionsOf } from '../config/resolve-config.ts';
+import { configOption } from '../config/config-option.ts';
+import { connectorOption, DEFAULT_CONNECTOR_MODULES } from '../connector-flags.ts';
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
@@ -31,20 +33,11 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(WEIR_ENV.etcd))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(WEIR_ENV.clusterId).default('default'))
     .option('--lease-ttl <seconds>', 'lease TTL of the leader key: a dead leader is replaced after about this long', wholeNumber('--lease-ttl', 2), 5)
-    .action(async (flags: { host: string; port: number; advertisedHost?: string; dataDir: string; checkpointDir: string; etcd?: string; clusterId: string; leaseTtl: number }) => {
-      const etcd = etcdEndpoints(flags.etcd);
-      if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
-      const running = await startCoordinator({
-        host: flags.host,
-        port: flags.port,
-        dataDir: flags.dataDir,
-        checkpointDir: flags.checkpointDir,
-        etcd,
-        clusterId: flags.clusterId,
-        leaseTtlSeconds: flags.leaseTtl,
-        ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
-      });
-      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${etcd.length > 0 ? ` (cluster '${flags.clusterId}' in etcd: leader or standby)` : ''}\n`);
+    .addOption(configOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const options = coordinatorOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.coordinator));
+      const running = await startCoordinator(options);
+      process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${options.etcd.length > 0 ? ` (cluster '${options.clusterId}' in etcd: leader or standby)` : ''}\n`);
       stopOnSignals(() => running.stop());
     });
 }
@@ -67,23 +60,12 @@ export function workerCommand(): Command {
         .argParser(wholeNumber('--spare-threads')),
     )
     .addOption(connectorOption())
-    .action(async (flags: { coordinator: string; host: string; port: number; advertisedHost?: string; slots: number; dataDir: string; workerId?: string; etcd?: string; clusterId: string; spareThreads?: number; connector?: string[] }) => {
-      const connectors = connectorModules(flags.connector);
-      const etcd = etcdEndpoints(flags.etcd);
-      if (flags.etcd !== undefined && etcd.length === 0) throw new UsageError('--etcd takes one or more client URLs, e.g. http://127.0.0.1:2379');
-      const running = await startWorker({
-        coordinator: flags.coordinator,
-        etcd,
-        clusterId: flags.clusterId,
-        host: flags.host,
-        port: flags.port,
-        slots: flags.slots,
-        dataDir: flags.dataDir,
-        ...(flags.advertisedHost ? { advertisedHost: flags.advertisedHost } : {}),
-        ...(flags.workerId ? { workerId: flags.workerId } : {}),
-        ...(flags.spareThreads !== undefined ? { spareThreads: flags.spareThreads } : {}),
-        ...(connectors !== undefined ? { connectorModules: connectors } : {}),
-      });
+    .addOption(configOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const values = await layerCommand(command, COMMAND_FLAG_KEYS.worker);
+      // Unless a flag, WEIR_CONNECTORS or the file names connectors, workers load the Kafka connector.
+      if (!values.has('worker.connectorModules')) values.set('worker.connectorModules', DEFAULT_CONNECTOR_MODULES);
+      const running = await startWorker(workerOptionsOf(values));
       process.stdout.write(`weir worker ${running.workerId} listening on ${running.address}\n`);
       stopOnSignals(() => running.stop());
     });

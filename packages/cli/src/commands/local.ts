@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { LocalCluster } from '../local-cluster.ts';
 import { wholeNumber } from '../cli-support.ts';
 import { connectorOption } from '../connector-flags.ts';
+import { configOption } from '../config/config-option.ts';
+import { COMMAND_FLAG_KEYS, layerCommand, localOptionsOf } from '../config/resolve-config.ts';
 
 export function localCommand(): Command {
   return new Command('local')
@@ -13,12 +15,13 @@ export function localCommand(): Command {
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
     .addOption(connectorOption())
-    .action(async (flags: { workers: number; slots: number; port: number; dataDir: string; spareThreads: number; connector?: string[] }) => {
+    .addOption(configOption())
+    .action(async (_flags: unknown, command: Command) => {
+      const { connectors, ...flags } = localOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.local));
       const say = (line: string): void => void process.stdout.write(line + '\n');
-      const { connector, ...rest } = flags;
-      // Each worker applies the default connectors (or WEIR_CONNECTORS) itself unless --connector names others.
-      const workerArgs = (connector ?? []).flatMap((module) => ['--connector', module]);
-      const cluster = new LocalCluster({ ...rest, workerArgs, say }, resolve(flags.dataDir), false);
+      // Each worker applies the default connectors itself unless --connector (or the file) names others.
+      const workerArgs = (connectors ?? []).flatMap((module) => ['--connector', module]);
+      const cluster = new LocalCluster({ ...flags, workerArgs, say }, resolve(flags.dataDir), false);
       let stopping = false;
       const stop = (): void => {
         if (stopping) return;

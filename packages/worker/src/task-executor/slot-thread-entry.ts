@@ -11,6 +11,8 @@ const REGISTRY = new URL('../connectors/connector-registry.ts', import.meta.url)
 const SOURCE = new URL('../connectors/slot-thread-from-source.ts', import.meta.url);
 /** Inside the package, so the bundle resolves its external packages (and `createRequire`) from the package's node_modules. */
 const CACHE = new URL('../../.slot-cache/', import.meta.url);
+/** The package directory: the bundle's path comments are relative to it, so its hash does not depend on the working directory. */
+const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The module every slot thread starts from. A new thread that imports the
@@ -21,6 +23,8 @@ const CACHE = new URL('../../.slot-cache/', import.meta.url);
  * that fail (a read-only install), threads load the source. The bundle
  * includes the connector runtimes `connectors` (file URLs) and registers
  * them; threads started from source import them from `workerData.connectors`.
+ * A container image makes the bundle at build time (prebuild-slot-thread.ts),
+ * so a read-only root filesystem finds it there.
  */
 export async function slotThreadEntry(logger: Logger, connectors: readonly string[]): Promise<URL> {
   try {
@@ -32,6 +36,7 @@ export async function slotThreadEntry(logger: Logger, connectors: readonly strin
       target: 'node24',
       write: false,
       logLevel: 'silent',
+      absWorkingDir: PACKAGE_DIR,
       // Native or loaded through createRequire by path: resolved at run time from the package.
       external: ['rocksdb-native', 'msgpackr'],
       plugins: [connectorPackagesPlugin(connectors)],

@@ -1,0 +1,159 @@
+// Resolves a component's options once, from four layers in this order of
+// precedence: a flag given on the command line, the environment (WEIR_*), the
+// configuration file, then the component's defaults.
+import type { Command } from 'commander';
+import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from '@weir/coordinator';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from '@weir/worker';
+import { etcdEndpoints } from '../cli-support.ts';
+import { configKeys, type ConfigKey, type ConfigKeyPath, type WeirConfig } from './config-schema.ts';
+import { CONFIG_ENV, ConfigError, describeValue, loadConfigFile } from './load-config.ts';
+
+/** Which config key each flag of a command sets (by commander's attribute name). */
+export const COMMAND_FLAG_KEYS = {
+  coordinator: {
+    host: 'coordinator.host',
+    port: 'coordinator.port',
+    advertisedHost: 'coordinator.advertisedHost',
+    dataDir: 'coordinator.dataDir',
+    checkpointDir: 'coordinator.checkpointDir',
+    etcd: 'etcd.endpoints',
+    clusterId: 'etcd.clusterId',
+    leaseTtl: 'coordinator.leaseTtlSeconds',
+  },
+  worker: {
+    coordinator: 'worker.coordinator',
+    host: 'worker.host',
+    port: 'worker.port',
+    advertisedHost: 'worker.advertisedHost',
+    slots: 'worker.slots',
+    dataDir: 'worker.dataDir',
+    workerId: 'worker.workerId',
+    etcd: 'etcd.endpoints',
+    clusterId: 'etcd.clusterId',
+    spareThreads: 'worker.spareThreads',
+    connector: 'worker.connectorModules',
+  },
+  local: {
+    workers: 'local.workers',
+    slots: 'worker.slots',
+    port: 'coordinator.port',
+    dataDir: 'local.dataDir',
+    spareThreads: 'worker.spareThreads',
+    connector: 'worker.connectorModules',
+  },
+} as const satisfies Record<string, Record<string, ConfigKeyPath>>;
+
+/** The three sources of values above the defaults. */
+export interface ConfigSources {
+  file: WeirConfig;
+  env: NodeJS.ProcessEnv;
+  /** Only the flags given on the command line, by key. */
+  flags: Partial<Record<ConfigKeyPath, unknown>>;
+}
+
+/** The values that are set, by key, the highest layer winning. */
+export type ConfigValues = Map<ConfigKeyPath, unknown>;
+
+function fromFile(file: WeirConfig, path: ConfigKeyPath): unknown {
+  const [section, name] = path.split('.') as [keyof WeirConfig, string];
+  return (file[section] as Record<string, unknown> | undefined)?.[name];
+}
+
+function checked(key: ConfigKey, value: unknown, source: string, raw: unknown): unknown {
+  const result = key.schema.safeParse(value);
+  if (!result.success) throw new ConfigError(`${source} (${key.path}): ${result.error.issues[0]!.message}, got ${describeValue(raw)}`);
+  return result.data;
+}
+
+function fromEnv(key: ConfigKey, env: NodeJS.ProcessEnv): unknown {
+  const raw = key.env === undefined ? undefined : env[key.env];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = key.kind === 'number' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : key.kind === 'list' ? etcdEndpoints(raw) : raw;
+  return checked(key, value, key.env!, raw);
+}
+
+/** Layers the sources: flag > environment > file; keys none of them sets are absent (the defaults apply). */
+export function layerConfig(sources: ConfigSources): ConfigValues {
+  const values: ConfigValues = new Map();
+  for (const key of configKeys()) {
+    const flag = sources.flags[key.path];
+    const value = flag !== undefined ? flag : (fromEnv(key, sources.env) ?? fromFile(sources.file, key.path));
+    if (value !== undefined) values.set(key.path, value);
+  }
+  return values;
+}
+
+/** The flags of `command` given on the command line (not defaults, not commander's env), as config keys. */
+export function commandLineFlags(command: Command, flagKeys: Readonly<Record<string, ConfigKeyPath>>): Partial<Record<ConfigKeyPath, unknown>> {
+  const keys = new Map(configKeys().map((k) => [k.path, k]));
+  const flags: Partial<Record<ConfigKeyPath, unknown>> = {};
+  const given = command.opts<Record<string, unknown>>();
+  for (const [attribute, path] of Object.entries(flagKeys)) {
+    if (command.getOptionValueSource(attribute) !== 'cli') continue;
+    const key = keys.get(path)!;
+    const raw = given[attribute];
+    const value = key.kind === 'list' && typeof raw === 'string' ? etcdEndpoints(raw) : raw;
+    const option = command.options.find((o) => o.attributeName() === attribute);
+    flags[path] = checked(key, value, option?.long ?? attribute, raw);
+  }
+  return flags;
+}
+
+/** Reads `--config` (or $WEIR_CONFIG) if given, else an empty configuration. */
+export async function configFileOf(command: Command, env: NodeJS.ProcessEnv): Promise<WeirConfig> {
+  const path = (command.opts<{ config?: string }>().config ?? env[CONFIG_ENV]) || undefined;
+  return path === undefined ? {} : loadConfigFile(path);
+}
+
+function section<T>(values: ConfigValues, prefix: string): Partial<T> {
+  const options: Record<string, unknown> = {};
+  for (const [path, value] of values) if (path.startsWith(`${prefix}.`)) options[path.slice(prefix.length + 1)] = value;
+  return options as Partial<T>;
+}
+
+function etcdOf(values: ConfigValues): { etcd?: string[]; clusterId?: string } {
+  const etcd = values.get('etcd.endpoints') as string[] | undefined;
+  const clusterId = values.get('etcd.clusterId') as string | undefined;
+  return { ...(etcd ? { etcd } : {}), ...(clusterId ? { clusterId } : {}) };
+}
+
+/** The coordinator's options from layered values; the coordinator's own defaults fill the rest. */
+export function coordinatorOptionsOf(values: ConfigValues): ResolvedCoordinatorOptions {
+  // The environment was read above, key by key: the defaults alone fill what is left.
+  return resolveCoordinatorOptions({ ...section<CoordinatorOptions>(values, 'coordinator'), ...etcdOf(values) }, {});
+}
+
+/** The worker's options from layered values; the worker's own defaults fill the rest. */
+export function workerOptionsOf(values: ConfigValues): ResolvedWorkerOptions {
+  return resolveWorkerOptions({ ...section<WorkerOptions>(values, 'worker'), ...etcdOf(values) }, {});
+}
+
+/** Layers `command`'s flags, the environment and its configuration file. */
+export async function layerCommand(command: Command, flagKeys: Readonly<Record<string, ConfigKeyPath>>, env: NodeJS.ProcessEnv = process.env): Promise<ConfigValues> {
+  return layerConfig({ file: await configFileOf(command, env), env, flags: commandLineFlags(command, flagKeys) });
+}
+
+/** What `weir local` starts, from layered values. */
+export interface LocalOptions {
+  workers: number;
+  slots: number;
+  port: number;
+  dataDir: string;
+  spareThreads: number;
+  /** Connector modules the workers are told to load; absent: each worker's default. */
+  connectors?: readonly string[];
+}
+
+/** `weir local`'s options: its own keys, the coordinator's port and the workers' slots and spare threads. */
+export function localOptionsOf(values: ConfigValues): LocalOptions {
+  const coordinator = coordinatorOptionsOf(values);
+  const worker = workerOptionsOf(values);
+  return {
+    workers: (values.get('local.workers') as number | undefined) ?? 2,
+    slots: worker.slots,
+    port: coordinator.port,
+    dataDir: (values.get('local.dataDir') as string | undefined) ?? '.weir/local',
+    spareThreads: worker.spareThreads,
+    ...(values.has('worker.connectorModules') ? { connectors: values.get('worker.connectorModules') as string[] } : {}),
+  };
+}
