@@ -1,6 +1,6 @@
 // The coordinators' leader election (Flink: the leader election service):
 // campaigning on etcd3's election recipe, confirming a win, stepping down and
-// campaigning again. Holding a term is in `leader-term.ts`; reading who leads
+// campaigning again. Holding a term is in `won-term.ts`; reading who leads
 // is `observeLeader` of @weir/protocol/etcd.
 import { EventEmitter } from 'node:events';
 import { ClientClosedError, EtcdLeaseInvalidError, isRecoverableError, type Campaign, type Election } from 'etcd3';
@@ -8,7 +8,7 @@ import { ValidationError } from '@weir/common';
 import { backoffDelayMs, createLogger, sleep, type Logger } from '@weir/protocol';
 import { campaignLeaseId, DEFAULT_LEADER_TTL_SECONDS, LEADER_ELECTION_NAME, observeLeader, type EtcdClient, type EtcdKeys } from '@weir/protocol/etcd';
 import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
-import { holdTerm, renewLease, waitElected, type Term, type TermTiming } from './leader-term.ts';
+import { holdTerm, renewLease, waitElected, type WonTerm, type TermTiming } from './won-term.ts';
 
 const CONFIRM_ATTEMPTS = 3;
 
@@ -67,7 +67,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   private readonly election: Election;
   private readonly keys: EtcdKeys;
   private readonly logger: Logger;
-  private term: Term | null = null;
+  private term: WonTerm | null = null;
   private campaigning: AbortController | null = null;
   private campaignLoop: Promise<void> = Promise.resolve();
   private observing: AbortController | null = null;
@@ -221,7 +221,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   }
 
   /** Confirms a won campaign, retrying a transient etcd failure a few times rather than throwing away the win. */
-  private async confirm(campaign: Campaign, signal: AbortSignal): Promise<Term> {
+  private async confirm(campaign: Campaign, signal: AbortSignal): Promise<WonTerm> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.confirmOnce(campaign);
@@ -234,7 +234,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
   }
 
   /** Reads back the key the campaign won with and renews its lease once, so the term starts confirmed. */
-  private async confirmOnce(campaign: Campaign): Promise<Term> {
+  private async confirmOnce(campaign: Campaign): Promise<WonTerm> {
     const key = await campaign.getCampaignKey();
     const [read, renewal] = await Promise.all([this.client.get(key).exec(), (async () => {
       const sentAt = performance.now();

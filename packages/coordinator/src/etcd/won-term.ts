@@ -7,7 +7,7 @@ import type { EtcdClient } from '@weir/protocol/etcd';
 import type { LeaderFence } from './etcd-errors.ts';
 
 /** One won term of a `LeaderElection`. */
-export interface Term {
+export interface WonTerm {
   fence: LeaderFence;
   leaseId: string;
   /** `performance.now()` before which etcd cannot have expired the lease (minus a safety margin). */
@@ -47,7 +47,7 @@ export async function renewLease(client: EtcdClient, leaseId: string, timing: Te
  * when the leader key is deleted (watched), when etcd3 reports the campaign's
  * lease lost, or when `signal` aborts (resigned).
  */
-export function holdTerm(client: EtcdClient, term: Term, campaign: Campaign, signal: AbortSignal, timing: TermTiming, logger: Logger): Promise<string> {
+export function holdTerm(client: EtcdClient, term: WonTerm, campaign: Campaign, signal: AbortSignal, timing: TermTiming, logger: Logger): Promise<string> {
   return new Promise((resolve) => {
     let ended = false;
     let renewing = false;
