@@ -120,14 +120,15 @@ afterAll(async () => {
 });
 
 describe('@weir/sdk as a dependency of a job project', () => {
-  it('packs sources without tests', () => {
+  it('packs sources and the README, without tests', () => {
     expect(packs.map((p) => p.name).sort()).toEqual(['@weir/common', '@weir/sdk']);
     for (const pack of packs) {
       const paths = pack.files.map((f) => f.path);
       expect(paths, pack.name).toContain('package.json');
       expect(paths, pack.name).toContain('src/index.ts');
       expect(paths.filter((p) => /\.test\.ts$|(^|\/)test\//.test(p)), pack.name).toEqual([]);
-      expect(paths.filter((p) => !p.startsWith('src/') && p !== 'package.json'), pack.name).toEqual([]);
+      expect(paths, pack.name).toContain('README.md');
+      expect(paths.filter((p) => !p.startsWith('src/') && p !== 'package.json' && p !== 'README.md'), pack.name).toEqual([]);
     }
   });
 
