@@ -3,7 +3,7 @@
 // Kubernetes schema with unknown fields rejected, and the objects of a build
 // fit together (selectors, ports, referenced objects, weir commands and flags).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { crossReferenceProblems, kustomizeBuild, SchemaValidator, weirCommandLine, type K8sObject } from './helpers/k8s-manifests.ts';
+import { crossReferenceProblems, fetchK8sTools, kustomizeBuild, SchemaValidator, weirCommandLine, type K8sObject } from './helpers/k8s-manifests.ts';
 
 const OVERLAYS = ['deploy/k8s/overlays/dev', 'deploy/k8s/overlays/ha'];
 
@@ -12,6 +12,7 @@ let weirCommands: Map<string, Set<string>>;
 const builds = new Map<string, K8sObject[]>();
 
 beforeAll(async () => {
+  await fetchK8sTools();
   [schema, weirCommands] = await Promise.all([SchemaValidator.load(), weirCommandLine()]);
   for (const dir of [...OVERLAYS, 'deploy/k8s/submit']) builds.set(dir, await kustomizeBuild(dir));
   // A dozen `weir <command> --help` runs: slow on a loaded machine.

@@ -28,6 +28,11 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
+/** Installs what is missing of the tools (kustomize, the JSON schema) with scripts/k8s-tools.sh: quick when they are there. */
+export async function fetchK8sTools(): Promise<void> {
+  await run(join(REPO_ROOT, 'scripts', 'k8s-tools.sh'), ['fetch']);
+}
+
 /** `kustomize build DIR`: with kubectl where it is installed, else the kustomize binary of scripts/k8s-tools.sh. */
 export async function kustomizeBuild(dir: string): Promise<K8sObject[]> {
   const path = join(REPO_ROOT, dir);
