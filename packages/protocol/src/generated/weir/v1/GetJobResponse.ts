@@ -2,11 +2,12 @@
 // Regenerate with `npm run generate:proto`; `npm run check:proto` fails while this file is stale.
 // Original file: packages/protocol/proto/weir.proto
 
+import type { Job as _weir_v1_Job, Job__Output as _weir_v1_Job__Output } from '../../weir/v1/Job.ts';
 
 export interface GetJobResponse {
-  'statusJson'?: (string);
+  'job'?: (_weir_v1_Job | null);
 }
 
 export interface GetJobResponse__Output {
-  'statusJson': (string);
+  'job': (_weir_v1_Job__Output | null);
 }
