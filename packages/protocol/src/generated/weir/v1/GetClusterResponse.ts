@@ -5,9 +5,15 @@
 import type { Cluster as _weir_v1_Cluster, Cluster__Output as _weir_v1_Cluster__Output } from '../../weir/v1/Cluster.ts';
 
 export interface GetClusterResponse {
+  /**
+   * 1 was cluster_json (the view as JSON) before the typed message; it is not reused.
+   */
   'cluster'?: (_weir_v1_Cluster | null);
 }
 
 export interface GetClusterResponse__Output {
+  /**
+   * 1 was cluster_json (the view as JSON) before the typed message; it is not reused.
+   */
   'cluster': (_weir_v1_Cluster__Output | null);
 }

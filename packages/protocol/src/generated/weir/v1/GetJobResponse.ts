@@ -5,9 +5,15 @@
 import type { Job as _weir_v1_Job, Job__Output as _weir_v1_Job__Output } from '../../weir/v1/Job.ts';
 
 export interface GetJobResponse {
+  /**
+   * 1 was status_json (the view as JSON) before the typed message; it is not reused.
+   */
   'job'?: (_weir_v1_Job | null);
 }
 
 export interface GetJobResponse__Output {
+  /**
+   * 1 was status_json (the view as JSON) before the typed message; it is not reused.
+   */
   'job': (_weir_v1_Job__Output | null);
 }

@@ -6,14 +6,14 @@ import type { Checkpoint as _weir_v1_Checkpoint, Checkpoint__Output as _weir_v1_
 
 export interface ListCheckpointsResponse {
   /**
-   * completed and failed ones (oldest first), then those in flight
+   * 1 was checkpoints_json (the view as JSON) before the typed message; it is not reused.
    */
   'checkpoints'?: (_weir_v1_Checkpoint)[];
 }
 
 export interface ListCheckpointsResponse__Output {
   /**
-   * completed and failed ones (oldest first), then those in flight
+   * 1 was checkpoints_json (the view as JSON) before the typed message; it is not reused.
    */
   'checkpoints': (_weir_v1_Checkpoint__Output)[];
 }
