@@ -64,16 +64,18 @@ describe('the checks', () => {
   };
   const find = (objects: K8sObject[], kind: string, name: string): K8sObject => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
   type Spec = { ports: { targetPort: string }[]; selector: Record<string, string> };
-  type Pod = { template: { spec: { containers: { args: string[]; readinessProbe: { tcpSocket: { port: string } } }[]; volumes: { name: string; configMap?: { name: string } }[]; serviceAccountName: string } } };
+  type Pod = { template: { spec: { containers: { args: string[]; readinessProbe: { grpc: { port: number } }; livenessProbe: { tcpSocket: { port: string } } }[]; volumes: { name: string; configMap?: { name: string } }[]; serviceAccountName: string } } };
 
   it('fail on a wrong port name, naming the Service and the workload', () => {
     const objects = broken((o) => {
       (find(o, 'Service', 'weir-coordinator').spec as Spec).ports[0]!.targetPort = 'rcp';
-      (find(o, 'StatefulSet', 'weir-worker').spec as Pod).template.spec.containers[0]!.readinessProbe.tcpSocket.port = 'grpc';
+      (find(o, 'StatefulSet', 'weir-worker').spec as Pod).template.spec.containers[0]!.livenessProbe.tcpSocket.port = 'grpc';
+      (find(o, 'Deployment', 'weir-coordinator').spec as Pod).template.spec.containers[0]!.readinessProbe.grpc.port = 6124;
     });
     expect(crossReferenceProblems(objects, weirCommands)).toEqual([
       'Service/weir-coordinator: targetPort rcp is not a container port of Deployment/weir-coordinator',
-      'StatefulSet/weir-worker container worker: readinessProbe port grpc is not a container port',
+      'Deployment/weir-coordinator container coordinator: readinessProbe port 6124 is not a container port',
+      'StatefulSet/weir-worker container worker: livenessProbe port grpc is not a container port',
     ]);
   });
 

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { WeirError, type JobGraph } from '@weir/common';
 import {
+  checkpointFromMessage,
+  clusterFromMessage,
   grpc,
   isTerminalJobStatus,
+  jobFromMessage,
   jobManagerClient,
   readNotLeader,
   sleep,
@@ -98,7 +101,7 @@ export class WeirClient {
   }
 
   async checkpoints(jobId: string): Promise<CheckpointView[]> {
-    return JSON.parse((await this.call('listCheckpoints', { jobId })).checkpointsJson) as CheckpointView[];
+    return (await this.call('listCheckpoints', { jobId })).checkpoints.map(checkpointFromMessage);
   }
 
   /** Takes a savepoint into `directory` (with `stop`, the job ends after it); resolves with its path. */
@@ -111,7 +114,7 @@ export class WeirClient {
   }
 
   async status(jobId: string): Promise<JobStatusView> {
-    return JSON.parse((await this.call('getJob', { jobId })).statusJson) as JobStatusView;
+    return jobFromMessage(await this.message('getJob', { jobId }, 'job'));
   }
 
   async cancel(jobId: string): Promise<string> {
@@ -119,7 +122,7 @@ export class WeirClient {
   }
 
   async cluster(): Promise<ClusterView> {
-    return JSON.parse((await this.call('getCluster', {})).clusterJson) as ClusterView;
+    return clusterFromMessage(await this.message('getCluster', {}, 'cluster'));
   }
 
   /** Polls until the job is FINISHED, FAILED or CANCELED. */
@@ -164,6 +167,19 @@ export class WeirClient {
         throw this.describe(e);
       }
     }
+  }
+
+  /** Calls `method` and returns the message in `field` of its answer; a coordinator that leaves it empty speaks an older protocol. */
+  private async message<M extends UnaryMethod<JobManagerClient>, F extends keyof UnaryResponse<JobManagerClient, M>>(
+    method: M,
+    request: UnaryRequest<JobManagerClient, M>,
+    field: F,
+  ): Promise<NonNullable<UnaryResponse<JobManagerClient, M>[F]>> {
+    const value = (await this.call(method, request))[field];
+    if (value === null || value === undefined) {
+      throw new WeirError(`the coordinator at ${this.address} answered ${method} without its ${String(field)}: it runs an older Weir; upgrade the coordinator or use a client of its version`);
+    }
+    return value;
   }
 
   private describe(e: grpc.ServiceError): WeirError {

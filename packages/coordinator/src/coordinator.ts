@@ -8,6 +8,8 @@ import {
   createLogger,
   grpc,
   addJobManagerService,
+  addReflectionService,
+  JOB_MANAGER_SERVICE_NAME,
   NotLeaderStatusError,
   SERVER_OPTIONS,
   type CoordinatorMessage,
@@ -26,6 +28,7 @@ import type { Term } from './leader-term.ts';
 import { WorkerRegistry } from './resource-manager/worker-registry.ts';
 import { artifactHandlers } from './server/artifact-handlers.ts';
 import { clusterHandlers } from './server/cluster-handlers.ts';
+import { CoordinatorHealth } from './server/coordinator-health.ts';
 import { jobHandlers } from './server/job-handlers.ts';
 import { unaryFactory } from './server/unary-handler.ts';
 import { WorkerSessions } from './server/worker-session.ts';
@@ -57,6 +60,9 @@ export class Coordinator {
   private term: Term | null = null;
   private readonly dispatcher: Dispatcher;
   private readonly sessions: WorkerSessions;
+  private readonly health: CoordinatorHealth;
+  /** The jobs were loaded at start (without etcd); with etcd a term's `ready` says it. */
+  private recovered = false;
   address = '';
 
   constructor(options: CoordinatorOptions) {
@@ -91,6 +97,12 @@ export class Coordinator {
       this.leadership = null;
       this.term = { epoch: 0, store: new FileMetadataStore(this.options.dataDir, this.logger), etcd: null, fence: null, ready: true };
     }
+    const leadership = this.leadership;
+    this.health = new CoordinatorHealth({
+      leadingAndReady: () => this.term?.ready === true && this.recovered,
+      loading: () => this.term !== null && !(this.term.ready && this.recovered),
+      readLeader: leadership ? async () => (await leadership.leadershipView(0))?.leader.address : null,
+    });
   }
 
   private newRegistry(): WorkerRegistry {
@@ -115,12 +127,17 @@ export class Coordinator {
       ...artifactHandlers(unary, this.artifacts),
       WorkerSession: (call: grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>) => this.sessions.serve(call),
     });
+    addReflectionService(this.server, [JOB_MANAGER_SERVICE_NAME]);
+    this.health.start(this.server);
     const port = await bindServer(this.server, this.options.host, this.options.port);
     this.address = `${this.options.advertisedHost}:${port}`;
     if (this.leadership) {
+      this.recovered = true;
       this.leadership.start(this.address, { elected: (fence) => void this.takeLead(fence), deposed: (reason) => this.stepDown(reason) });
     } else {
       await this.dispatcher.recover(this.term!);
+      this.recovered = true;
+      void this.health.refresh();
     }
     this.logger.info(
       {
@@ -155,6 +172,7 @@ export class Coordinator {
       await this.dispatcher.recover(term);
       if (this.term !== term) return;
       term.ready = true;
+      void this.health.refresh();
       this.logger.info({ epoch: term.epoch, jobs: this.dispatcher.size }, 'leading: jobs loaded, serving clients');
     } catch (error) {
       if (this.term !== term) return;
@@ -168,6 +186,7 @@ export class Coordinator {
     const term = this.term;
     if (!term) return;
     this.term = null;
+    void this.health.refresh();
     this.logger.warn({ epoch: term.epoch, reason, jobs: this.dispatcher.size }, 'standing by: jobs left to the next leader');
     this.dispatcher.haltAll(reason);
     this.sessions.endAll();
@@ -187,6 +206,7 @@ export class Coordinator {
   }
 
   private async stop(): Promise<void> {
+    this.health.stop();
     if (this.leadership) {
       // With etcd a stopped coordinator hands its jobs over (they keep running) instead of cancelling them.
       this.stepDown('the coordinator is stopping');

@@ -1,6 +1,8 @@
 /**
  * The contracts between the processes of a Weir cluster: the gRPC services
- * and messages (`proto/weir.proto`), the not-the-leader answer, task
+ * and messages (`proto/weir.proto`), the status views as the typed messages
+ * clients read, the standard health and reflection services, the
+ * not-the-leader answer, task
  * deployments, subtask and channel keys, frames on a channel, checkpoint
  * metadata and storage layout, the status views, the etcd records, the
  * environment variable names, and the logger and backoff every process uses.
@@ -15,9 +17,11 @@ export * from './checkpoint-metadata.ts';
 export * from './env-names.ts';
 export * from './execution-state.ts';
 export * from './frame.ts';
+export * from './health-and-reflection.ts';
 export * from './logger.ts';
 export * from './not-leader.ts';
 export * from './rpc.ts';
+export * from './status-messages/index.ts';
 export type * from './rpc-messages.ts';
 export * from './subtask-keys.ts';
 export * from './task-deployment.ts';

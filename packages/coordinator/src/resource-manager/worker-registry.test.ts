@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RESTART_STRATEGY, parseJobGraph } from '@weir/common';
 import {
+  clusterFromMessage,
   createLogger,
   grpc,
   jobManagerClient,
@@ -250,7 +251,7 @@ describe('worker sessions on a coordinator', () => {
 
   async function clusterView(): Promise<ClusterView> {
     const response = await unaryCall(client!, 'getCluster', {}, 5000);
-    return JSON.parse(response.clusterJson) as ClusterView;
+    return clusterFromMessage(response.cluster!);
   }
 
   it('lists a worker registered over a session, and drops it when the session ends', async () => {

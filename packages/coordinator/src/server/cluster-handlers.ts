@@ -1,6 +1,6 @@
 // The JobManager service's cluster call (leader only): GetCluster, the view
 // of this coordinator, its workers and (etcd mode) the leadership.
-import type { ClusterView, JobManagerHandlers } from '@weir/protocol';
+import { clusterToMessage, type ClusterView, type JobManagerHandlers } from '@weir/protocol';
 import type { EtcdLeadership } from '../etcd/etcd-leadership.ts';
 import type { Term } from '../leader-term.ts';
 import type { WorkerRegistry } from '../resource-manager/worker-registry.ts';
@@ -21,7 +21,7 @@ export interface ClusterHandlerHost {
 /** The handler of GetCluster. */
 export function clusterHandlers(host: ClusterHandlerHost): Pick<JobManagerHandlers, 'GetCluster'> {
   return {
-    GetCluster: host.unary(async () => ({ clusterJson: JSON.stringify(await clusterView(host)) })),
+    GetCluster: host.unary(async () => ({ cluster: clusterToMessage(await clusterView(host)) })),
   };
 }
 

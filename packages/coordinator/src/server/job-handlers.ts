@@ -2,7 +2,7 @@
 // cancel, checkpoints and savepoints. They hand over to the Dispatcher and
 // the job's JobMaster.
 import { resolve } from 'node:path';
-import type { JobManagerHandlers } from '@weir/protocol';
+import { checkpointToMessage, jobToMessage, type JobManagerHandlers } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import type { Term } from '../leader-term.ts';
 import type { UnaryFactory } from './unary-handler.ts';
@@ -28,13 +28,13 @@ export function jobHandlers({ unary, dispatcher, leadingTerm }: JobHandlerHost):
         endTimeMs: j.endTime ?? 0,
       })),
     })),
-    GetJob: unary(async (req) => ({ statusJson: JSON.stringify(dispatcher.job(req.jobId).view()) })),
+    GetJob: unary(async (req) => ({ job: jobToMessage(dispatcher.job(req.jobId).view()) })),
     CancelJob: unary(async (req) => {
       const job = dispatcher.job(req.jobId);
       job.cancel();
       return { status: job.jobStatus };
     }),
-    ListCheckpoints: unary(async (req) => ({ checkpointsJson: JSON.stringify(dispatcher.job(req.jobId).checkpointViews()) })),
+    ListCheckpoints: unary(async (req) => ({ checkpoints: dispatcher.job(req.jobId).checkpointViews().map(checkpointToMessage) })),
     TriggerSavepoint: unary(async (req) => {
       if (!req.directory) throw new Error('a savepoint needs a target directory: weir savepoint <jobId> <dir>');
       return { path: await dispatcher.job(req.jobId).savepoint(resolve(req.directory), req.stop) };

@@ -7,8 +7,11 @@ import type { CancelJobRequest as _weir_v1_CancelJobRequest, CancelJobRequest__O
 import type { CancelJobResponse as _weir_v1_CancelJobResponse, CancelJobResponse__Output as _weir_v1_CancelJobResponse__Output } from './weir/v1/CancelJobResponse.ts';
 import type { CancelTasksRequest as _weir_v1_CancelTasksRequest, CancelTasksRequest__Output as _weir_v1_CancelTasksRequest__Output } from './weir/v1/CancelTasksRequest.ts';
 import type { CancelTasksResponse as _weir_v1_CancelTasksResponse, CancelTasksResponse__Output as _weir_v1_CancelTasksResponse__Output } from './weir/v1/CancelTasksResponse.ts';
+import type { Checkpoint as _weir_v1_Checkpoint, Checkpoint__Output as _weir_v1_Checkpoint__Output } from './weir/v1/Checkpoint.ts';
 import type { CheckpointAck as _weir_v1_CheckpointAck, CheckpointAck__Output as _weir_v1_CheckpointAck__Output } from './weir/v1/CheckpointAck.ts';
 import type { CheckpointDeclined as _weir_v1_CheckpointDeclined, CheckpointDeclined__Output as _weir_v1_CheckpointDeclined__Output } from './weir/v1/CheckpointDeclined.ts';
+import type { Cluster as _weir_v1_Cluster, Cluster__Output as _weir_v1_Cluster__Output } from './weir/v1/Cluster.ts';
+import type { CoordinatorCandidate as _weir_v1_CoordinatorCandidate, CoordinatorCandidate__Output as _weir_v1_CoordinatorCandidate__Output } from './weir/v1/CoordinatorCandidate.ts';
 import type { CoordinatorMessage as _weir_v1_CoordinatorMessage, CoordinatorMessage__Output as _weir_v1_CoordinatorMessage__Output } from './weir/v1/CoordinatorMessage.ts';
 import type { DeployTasksRequest as _weir_v1_DeployTasksRequest, DeployTasksRequest__Output as _weir_v1_DeployTasksRequest__Output } from './weir/v1/DeployTasksRequest.ts';
 import type { DeployTasksResponse as _weir_v1_DeployTasksResponse, DeployTasksResponse__Output as _weir_v1_DeployTasksResponse__Output } from './weir/v1/DeployTasksResponse.ts';
@@ -21,8 +24,10 @@ import type { GetClusterResponse as _weir_v1_GetClusterResponse, GetClusterRespo
 import type { GetJobRequest as _weir_v1_GetJobRequest, GetJobRequest__Output as _weir_v1_GetJobRequest__Output } from './weir/v1/GetJobRequest.ts';
 import type { GetJobResponse as _weir_v1_GetJobResponse, GetJobResponse__Output as _weir_v1_GetJobResponse__Output } from './weir/v1/GetJobResponse.ts';
 import type { Heartbeat as _weir_v1_Heartbeat, Heartbeat__Output as _weir_v1_Heartbeat__Output } from './weir/v1/Heartbeat.ts';
+import type { Job as _weir_v1_Job, Job__Output as _weir_v1_Job__Output } from './weir/v1/Job.ts';
 import type { JobManagerClient as _weir_v1_JobManagerClient, JobManagerDefinition as _weir_v1_JobManagerDefinition } from './weir/v1/JobManager.ts';
 import type { JobSummary as _weir_v1_JobSummary, JobSummary__Output as _weir_v1_JobSummary__Output } from './weir/v1/JobSummary.ts';
+import type { Leadership as _weir_v1_Leadership, Leadership__Output as _weir_v1_Leadership__Output } from './weir/v1/Leadership.ts';
 import type { ListCheckpointsRequest as _weir_v1_ListCheckpointsRequest, ListCheckpointsRequest__Output as _weir_v1_ListCheckpointsRequest__Output } from './weir/v1/ListCheckpointsRequest.ts';
 import type { ListCheckpointsResponse as _weir_v1_ListCheckpointsResponse, ListCheckpointsResponse__Output as _weir_v1_ListCheckpointsResponse__Output } from './weir/v1/ListCheckpointsResponse.ts';
 import type { ListJobsRequest as _weir_v1_ListJobsRequest, ListJobsRequest__Output as _weir_v1_ListJobsRequest__Output } from './weir/v1/ListJobsRequest.ts';
@@ -33,14 +38,18 @@ import type { RegisterWorker as _weir_v1_RegisterWorker, RegisterWorker__Output 
 import type { Registered as _weir_v1_Registered, Registered__Output as _weir_v1_Registered__Output } from './weir/v1/Registered.ts';
 import type { ReleaseJobRequest as _weir_v1_ReleaseJobRequest, ReleaseJobRequest__Output as _weir_v1_ReleaseJobRequest__Output } from './weir/v1/ReleaseJobRequest.ts';
 import type { ReleaseJobResponse as _weir_v1_ReleaseJobResponse, ReleaseJobResponse__Output as _weir_v1_ReleaseJobResponse__Output } from './weir/v1/ReleaseJobResponse.ts';
+import type { Split as _weir_v1_Split, Split__Output as _weir_v1_Split__Output } from './weir/v1/Split.ts';
 import type { SubmitJobRequest as _weir_v1_SubmitJobRequest, SubmitJobRequest__Output as _weir_v1_SubmitJobRequest__Output } from './weir/v1/SubmitJobRequest.ts';
 import type { SubmitJobResponse as _weir_v1_SubmitJobResponse, SubmitJobResponse__Output as _weir_v1_SubmitJobResponse__Output } from './weir/v1/SubmitJobResponse.ts';
+import type { Subtask as _weir_v1_Subtask, Subtask__Output as _weir_v1_Subtask__Output } from './weir/v1/Subtask.ts';
 import type { TaskExecutorClient as _weir_v1_TaskExecutorClient, TaskExecutorDefinition as _weir_v1_TaskExecutorDefinition } from './weir/v1/TaskExecutor.ts';
 import type { TaskStateUpdate as _weir_v1_TaskStateUpdate, TaskStateUpdate__Output as _weir_v1_TaskStateUpdate__Output } from './weir/v1/TaskStateUpdate.ts';
 import type { TriggerCheckpointRequest as _weir_v1_TriggerCheckpointRequest, TriggerCheckpointRequest__Output as _weir_v1_TriggerCheckpointRequest__Output } from './weir/v1/TriggerCheckpointRequest.ts';
 import type { TriggerCheckpointResponse as _weir_v1_TriggerCheckpointResponse, TriggerCheckpointResponse__Output as _weir_v1_TriggerCheckpointResponse__Output } from './weir/v1/TriggerCheckpointResponse.ts';
 import type { TriggerSavepointRequest as _weir_v1_TriggerSavepointRequest, TriggerSavepointRequest__Output as _weir_v1_TriggerSavepointRequest__Output } from './weir/v1/TriggerSavepointRequest.ts';
 import type { TriggerSavepointResponse as _weir_v1_TriggerSavepointResponse, TriggerSavepointResponse__Output as _weir_v1_TriggerSavepointResponse__Output } from './weir/v1/TriggerSavepointResponse.ts';
+import type { Vertex as _weir_v1_Vertex, Vertex__Output as _weir_v1_Vertex__Output } from './weir/v1/Vertex.ts';
+import type { Worker as _weir_v1_Worker, Worker__Output as _weir_v1_Worker__Output } from './weir/v1/Worker.ts';
 import type { WorkerMessage as _weir_v1_WorkerMessage, WorkerMessage__Output as _weir_v1_WorkerMessage__Output } from './weir/v1/WorkerMessage.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -54,8 +63,11 @@ export interface ProtoGrpcType {
       CancelJobResponse: MessageTypeDefinition<_weir_v1_CancelJobResponse, _weir_v1_CancelJobResponse__Output>
       CancelTasksRequest: MessageTypeDefinition<_weir_v1_CancelTasksRequest, _weir_v1_CancelTasksRequest__Output>
       CancelTasksResponse: MessageTypeDefinition<_weir_v1_CancelTasksResponse, _weir_v1_CancelTasksResponse__Output>
+      Checkpoint: MessageTypeDefinition<_weir_v1_Checkpoint, _weir_v1_Checkpoint__Output>
       CheckpointAck: MessageTypeDefinition<_weir_v1_CheckpointAck, _weir_v1_CheckpointAck__Output>
       CheckpointDeclined: MessageTypeDefinition<_weir_v1_CheckpointDeclined, _weir_v1_CheckpointDeclined__Output>
+      Cluster: MessageTypeDefinition<_weir_v1_Cluster, _weir_v1_Cluster__Output>
+      CoordinatorCandidate: MessageTypeDefinition<_weir_v1_CoordinatorCandidate, _weir_v1_CoordinatorCandidate__Output>
       CoordinatorMessage: MessageTypeDefinition<_weir_v1_CoordinatorMessage, _weir_v1_CoordinatorMessage__Output>
       DeployTasksRequest: MessageTypeDefinition<_weir_v1_DeployTasksRequest, _weir_v1_DeployTasksRequest__Output>
       DeployTasksResponse: MessageTypeDefinition<_weir_v1_DeployTasksResponse, _weir_v1_DeployTasksResponse__Output>
@@ -68,11 +80,13 @@ export interface ProtoGrpcType {
       GetJobRequest: MessageTypeDefinition<_weir_v1_GetJobRequest, _weir_v1_GetJobRequest__Output>
       GetJobResponse: MessageTypeDefinition<_weir_v1_GetJobResponse, _weir_v1_GetJobResponse__Output>
       Heartbeat: MessageTypeDefinition<_weir_v1_Heartbeat, _weir_v1_Heartbeat__Output>
+      Job: MessageTypeDefinition<_weir_v1_Job, _weir_v1_Job__Output>
       /**
        * Coordinator (Flink: JobManager / Dispatcher): what clients and workers call.
        */
       JobManager: SubtypeConstructor<typeof grpc.Client, _weir_v1_JobManagerClient> & { service: _weir_v1_JobManagerDefinition }
       JobSummary: MessageTypeDefinition<_weir_v1_JobSummary, _weir_v1_JobSummary__Output>
+      Leadership: MessageTypeDefinition<_weir_v1_Leadership, _weir_v1_Leadership__Output>
       ListCheckpointsRequest: MessageTypeDefinition<_weir_v1_ListCheckpointsRequest, _weir_v1_ListCheckpointsRequest__Output>
       ListCheckpointsResponse: MessageTypeDefinition<_weir_v1_ListCheckpointsResponse, _weir_v1_ListCheckpointsResponse__Output>
       ListJobsRequest: MessageTypeDefinition<_weir_v1_ListJobsRequest, _weir_v1_ListJobsRequest__Output>
@@ -83,8 +97,10 @@ export interface ProtoGrpcType {
       Registered: MessageTypeDefinition<_weir_v1_Registered, _weir_v1_Registered__Output>
       ReleaseJobRequest: MessageTypeDefinition<_weir_v1_ReleaseJobRequest, _weir_v1_ReleaseJobRequest__Output>
       ReleaseJobResponse: MessageTypeDefinition<_weir_v1_ReleaseJobResponse, _weir_v1_ReleaseJobResponse__Output>
+      Split: MessageTypeDefinition<_weir_v1_Split, _weir_v1_Split__Output>
       SubmitJobRequest: MessageTypeDefinition<_weir_v1_SubmitJobRequest, _weir_v1_SubmitJobRequest__Output>
       SubmitJobResponse: MessageTypeDefinition<_weir_v1_SubmitJobResponse, _weir_v1_SubmitJobResponse__Output>
+      Subtask: MessageTypeDefinition<_weir_v1_Subtask, _weir_v1_Subtask__Output>
       /**
        * Worker (Flink: TaskExecutor).
        */
@@ -94,6 +110,8 @@ export interface ProtoGrpcType {
       TriggerCheckpointResponse: MessageTypeDefinition<_weir_v1_TriggerCheckpointResponse, _weir_v1_TriggerCheckpointResponse__Output>
       TriggerSavepointRequest: MessageTypeDefinition<_weir_v1_TriggerSavepointRequest, _weir_v1_TriggerSavepointRequest__Output>
       TriggerSavepointResponse: MessageTypeDefinition<_weir_v1_TriggerSavepointResponse, _weir_v1_TriggerSavepointResponse__Output>
+      Vertex: MessageTypeDefinition<_weir_v1_Vertex, _weir_v1_Vertex__Output>
+      Worker: MessageTypeDefinition<_weir_v1_Worker, _weir_v1_Worker__Output>
       WorkerMessage: MessageTypeDefinition<_weir_v1_WorkerMessage, _weir_v1_WorkerMessage__Output>
     }
   }

@@ -45,6 +45,7 @@ export class CoordinatorSession {
   private readonly metrics: () => string;
   private readonly onLost: () => void;
   private readonly onRegistered: (epoch: number) => void;
+  private readonly onDisconnected: () => void;
   private client: JobManagerClient | undefined;
   private clientAddress = '';
   private call: grpc.ClientDuplexStream<WorkerMessage, CoordinatorMessage__Output> | undefined;
@@ -65,6 +66,8 @@ export class CoordinatorSession {
     metrics: () => string;
     onLost: () => void;
     onRegistered?: (epoch: number) => void;
+    /** The session with the coordinator broke or was dropped to follow a new leader (in either mode). */
+    onDisconnected?: () => void;
   }) {
     this.fixedAddress = options.coordinator;
     this.leaderSource = options.leader;
@@ -74,6 +77,7 @@ export class CoordinatorSession {
     this.metrics = options.metrics;
     this.onLost = options.onLost;
     this.onRegistered = options.onRegistered ?? (() => undefined);
+    this.onDisconnected = options.onDisconnected ?? (() => undefined);
   }
 
   get isConnected(): boolean {
@@ -105,6 +109,7 @@ export class CoordinatorSession {
       const call = this.call;
       this.call = undefined;
       this.connected = false;
+      this.onDisconnected();
       call?.cancel();
       this.connect();
     });
@@ -166,6 +171,7 @@ export class CoordinatorSession {
         this.connected = false;
         this.call = undefined;
       }
+      if (wasConnected) this.onDisconnected();
       if (this.stopped) return;
       const delay = this.leaderSource ? backoffDelayMs(this.failures++, 100, 1000) : backoffDelayMs(this.failures++, 200, 5000);
       if (wasConnected && !this.leaderSource) {

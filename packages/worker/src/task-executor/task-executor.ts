@@ -1,11 +1,14 @@
 import { hostname } from 'node:os';
 import {
+  addReflectionService,
   addTaskExecutorService,
   bindServer,
   createLogger,
   grpc,
   isTerminalExecutionState,
   SERVER_OPTIONS,
+  ServingHealth,
+  TASK_EXECUTOR_SERVICE_NAME,
   taskDeploymentSchema,
   toServiceError,
   type DeployTasksRequest__Output,
@@ -39,6 +42,8 @@ export class TaskExecutor {
   private readonly options: ResolvedWorkerOptions;
   private readonly logger: Logger;
   private readonly server = new grpc.Server(SERVER_OPTIONS);
+  /** grpc.health.v1: SERVING while registered with the (leading) coordinator. */
+  private readonly health = new ServingHealth([TASK_EXECUTOR_SERVICE_NAME]);
   private readonly threads = new Map<string, SubtaskThread>();
   /** Final metrics of finished subtasks, reported until their job is released. */
   private readonly finishedMetrics = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
@@ -110,6 +115,8 @@ export class TaskExecutor {
         call.on('error', () => {});
       },
     });
+    addReflectionService(this.server, [TASK_EXECUTOR_SERVICE_NAME]);
+    this.health.addToServer(this.server);
     const port = await bindServer(this.server, o.host, o.port);
     this.address = `${o.advertisedHost}:${port}`;
     this.router = new ChannelRouter(o.workerId, this.logger, (address, reason) => {
@@ -124,6 +131,7 @@ export class TaskExecutor {
       coordinator: o.coordinator,
       ...(this.tracker ? { leader: this.tracker } : {}),
       onRegistered: (epoch) => this.onRegistered(epoch),
+      onDisconnected: () => this.health.set(false),
       registration: { workerId: o.workerId, address: this.address, slots: o.slots, pid: process.pid, host: hostname() },
       logger: this.logger,
       heartbeatIntervalMs: o.heartbeatIntervalMs,
@@ -158,6 +166,7 @@ export class TaskExecutor {
    * latest completed checkpoint: they end now.
    */
   private onRegistered(epoch: number): void {
+    this.health.set(true);
     this.newestEpoch = Math.max(this.newestEpoch, epoch);
     if (!this.tracker) return;
     const stale = [...this.threads.values()].filter((t) => !this.retired.has(t));
@@ -310,6 +319,7 @@ export class TaskExecutor {
 
   private async stop(): Promise<void> {
     this.stopping = true;
+    this.health.set(false);
     this.session.stop();
     await this.tracker?.close();
     await Promise.all([this.pool.close(), ...[...this.threads.values()].map((t) => t.terminate('CANCELED'))]);

@@ -2,11 +2,18 @@
 // Regenerate with `npm run generate:proto`; `npm run check:proto` fails while this file is stale.
 // Original file: packages/protocol/proto/weir.proto
 
+import type { Cluster as _weir_v1_Cluster, Cluster__Output as _weir_v1_Cluster__Output } from '../../weir/v1/Cluster.ts';
 
 export interface GetClusterResponse {
-  'clusterJson'?: (string);
+  /**
+   * 1 was cluster_json (the view as JSON) before the typed message; it is not reused.
+   */
+  'cluster'?: (_weir_v1_Cluster | null);
 }
 
 export interface GetClusterResponse__Output {
-  'clusterJson': (string);
+  /**
+   * 1 was cluster_json (the view as JSON) before the typed message; it is not reused.
+   */
+  'cluster': (_weir_v1_Cluster__Output | null);
 }

@@ -2,11 +2,18 @@
 // Regenerate with `npm run generate:proto`; `npm run check:proto` fails while this file is stale.
 // Original file: packages/protocol/proto/weir.proto
 
+import type { Job as _weir_v1_Job, Job__Output as _weir_v1_Job__Output } from '../../weir/v1/Job.ts';
 
 export interface GetJobResponse {
-  'statusJson'?: (string);
+  /**
+   * 1 was status_json (the view as JSON) before the typed message; it is not reused.
+   */
+  'job'?: (_weir_v1_Job | null);
 }
 
 export interface GetJobResponse__Output {
-  'statusJson': (string);
+  /**
+   * 1 was status_json (the view as JSON) before the typed message; it is not reused.
+   */
+  'job': (_weir_v1_Job__Output | null);
 }

@@ -5,14 +5,14 @@
 
 export interface Heartbeat {
   /**
-   * per subtask counters, see TaskMetrics
+   * per subtask counters, see TaskMetrics (worker to coordinator only, not for clients)
    */
   'metricsJson'?: (string);
 }
 
 export interface Heartbeat__Output {
   /**
-   * per subtask counters, see TaskMetrics
+   * per subtask counters, see TaskMetrics (worker to coordinator only, not for clients)
    */
   'metricsJson': (string);
 }

@@ -2,11 +2,18 @@
 // Regenerate with `npm run generate:proto`; `npm run check:proto` fails while this file is stale.
 // Original file: packages/protocol/proto/weir.proto
 
+import type { Checkpoint as _weir_v1_Checkpoint, Checkpoint__Output as _weir_v1_Checkpoint__Output } from '../../weir/v1/Checkpoint.ts';
 
 export interface ListCheckpointsResponse {
-  'checkpointsJson'?: (string);
+  /**
+   * 1 was checkpoints_json (the view as JSON) before the typed message; it is not reused.
+   */
+  'checkpoints'?: (_weir_v1_Checkpoint)[];
 }
 
 export interface ListCheckpointsResponse__Output {
-  'checkpointsJson': (string);
+  /**
+   * 1 was checkpoints_json (the view as JSON) before the typed message; it is not reused.
+   */
+  'checkpoints': (_weir_v1_Checkpoint__Output)[];
 }
