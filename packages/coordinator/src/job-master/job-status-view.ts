@@ -15,7 +15,7 @@ export interface JobStatusFacts {
 const RATES = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'idleTimeMsPerSecond', 'recordsInPerSecond', 'recordsOutPerSecond'] as const;
 
 /** The subtask's time accounting and record rates, those it reported. */
-function timeRates(metrics: TaskMetrics | undefined): Partial<Pick<TaskMetrics, (typeof RATES)[number]>> {
+function timeRates(metrics: TaskMetrics | null | undefined): Partial<Pick<TaskMetrics, (typeof RATES)[number]>> {
   const rates: Partial<Pick<TaskMetrics, (typeof RATES)[number]>> = {};
   for (const name of RATES) if (metrics?.[name] !== undefined) rates[name] = metrics[name];
   return rates;
