@@ -5,12 +5,16 @@
 //   no-chaining: 2 worker processes, every operator a task of its own
 //   two-workers-rocksdb: as two-workers, with keyed state in RocksDB (the default backend)
 // The first three keep keyed state in the heap, to show the runtime's own cost.
-// Run: npx node bench/keyed-count.ts [--seconds 20] [--layout two-workers]
+// --time-accounting both runs each layout with the slot threads' busy/backpressured/idle
+// accounting on and off (WEIR_TIME_ACCOUNTING=off), to measure what it costs.
+// Run: npx node bench/keyed-count.ts [--seconds 20] [--layout two-workers] [--time-accounting on|off|both]
 import { parseArgs } from 'node:util';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, layout: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, layout: { type: 'string' }, 'time-accounting': { type: 'string', default: 'on' } } });
 const seconds = Number(values.seconds);
+const accounting = values['time-accounting'] === 'both' ? ['on', 'off'] : [values['time-accounting']!];
+if (accounting.some((a) => a !== 'on' && a !== 'off')) throw new Error(`--time-accounting takes on, off or both, got '${values['time-accounting']}'`);
 
 interface Layout {
   name: string;
@@ -24,11 +28,12 @@ const layouts: Layout[] = [
   { name: 'no-chaining', workers: 2, slots: 4, jobArgs: ['--no-chaining', '--state', 'heap'] },
   { name: 'two-workers-rocksdb', workers: 2, slots: 2, jobArgs: ['--state', 'rocksdb'] },
 ].filter((l) => !values.layout || l.name === values.layout);
+const runs = layouts.flatMap((layout) => accounting.map((timeAccounting) => ({ layout, timeAccounting })));
 
 const rows: string[] = [];
-for (const layout of layouts) {
+for (const { layout, timeAccounting } of runs) {
   const cluster = new BenchCluster();
-  await cluster.start(layout.workers, layout.slots);
+  await cluster.start(layout.workers, layout.slots, timeAccounting === 'off' ? { env: { WEIR_TIME_ACCOUNTING: 'off' } } : {});
   try {
     const submit = await weir(['run', 'bench/jobs/keyed-count.ts', '-p', '2', '-d', '--json', '--coordinator', cluster.address, '--', ...layout.jobArgs]);
     if (submit.code !== 0) throw new Error(submit.stderr);
@@ -56,9 +61,9 @@ for (const layout of layouts) {
     const cores = cpu1.reduce((s, c, i) => s + c - cpu0[i]!, 0) / elapsed;
     const rate = (n1 - n0) / elapsed;
     rows.push(
-      `| ${layout.name} | ${layout.workers} | ${Math.round(rate).toLocaleString('en-US')} | ${cores.toFixed(2)} | ${Math.round(rate / cores).toLocaleString('en-US')} | ${Math.round(maxRss)} |`,
+      `| ${layout.name} | ${timeAccounting} | ${layout.workers} | ${Math.round(rate).toLocaleString('en-US')} | ${cores.toFixed(2)} | ${Math.round(rate / cores).toLocaleString('en-US')} | ${Math.round(maxRss)} |`,
     );
-    process.stderr.write(`${layout.name}: ${Math.round(rate)} events/s, ${cores.toFixed(2)} cores, max worker RSS ${Math.round(maxRss)} MiB\n`);
+    process.stderr.write(`${layout.name} (time accounting ${timeAccounting}): ${Math.round(rate)} events/s, ${cores.toFixed(2)} cores, max worker RSS ${Math.round(maxRss)} MiB\n`);
     await weir(['cancel', jobId, '--coordinator', cluster.address]);
   } finally {
     await cluster.stop();
@@ -69,8 +74,8 @@ process.stdout.write(
   [
     `keyed-count benchmark (p=2, ~100-byte events, ${seconds} s window after 5 s warm-up) on ${machine()}`,
     '',
-    '| layout | worker processes | events/s | cores used | events/s per core | max worker RSS (MiB) |',
-    '|---|---|---|---|---|---|',
+    '| layout | time accounting | worker processes | events/s | cores used | events/s per core | max worker RSS (MiB) |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
   ].join('\n'),

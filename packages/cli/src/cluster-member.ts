@@ -37,6 +37,8 @@ export class ClusterMember {
   readonly index: number;
   /** What the member listens on once ready (`host:port`). */
   address = '';
+  /** Where the member serves its Prometheus metrics (`http://host:port/metrics`), from its start-up line. */
+  metricsUrl = '';
   spec: MemberSpec;
   private child: ChildProcess | undefined;
   private exit: Promise<void> = Promise.resolve();
@@ -82,7 +84,10 @@ export class ClusterMember {
       }, spec.readyTimeoutMs);
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const match = ready ? null : /listening on (\S+)/.exec(line);
-        if (match) {
+        const metrics = ready ? null : /metrics at (\S+)/.exec(line);
+        if (metrics) {
+          this.metricsUrl = metrics[1]!;
+        } else if (match) {
           ready = true;
           clearTimeout(timer);
           this.address = match[1]!;

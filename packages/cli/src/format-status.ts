@@ -6,6 +6,13 @@ function duration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Busy, backpressured and idle time in % (of each second), e.g. `12/85/3`; `-` when not reported. */
+function timeShares(s: JobStatusView['vertices'][number]['subtasks'][number]): string {
+  if (s.busyTimeMsPerSecond === undefined || s.backPressuredTimeMsPerSecond === undefined || s.idleTimeMsPerSecond === undefined) return '-';
+  const pct = (ms: number): number => Math.round(ms / 10);
+  return `${pct(s.busyTimeMsPerSecond)}/${pct(s.backPressuredTimeMsPerSecond)}/${pct(s.idleTimeMsPerSecond)}`;
+}
+
 /** A job's status as text: per vertex and subtask, state, worker and record counts. */
 export function formatJobStatus(view: JobStatusView): string {
   const end = view.endTimeMs ?? Date.now();
@@ -15,7 +22,7 @@ export function formatJobStatus(view: JobStatusView): string {
     '',
   ];
   const eventTime = view.vertices.some((v) => v.subtasks.some((s) => s.inputWatermark !== undefined));
-  const rows = [['VERTEX', 'PARALLELISM', 'SUBTASK', 'STATE', 'WORKER', 'RECORDS IN', 'RECORDS OUT', 'DEAD LETTERS', ...(eventTime ? ['WATERMARK'] : [])]];
+  const rows = [['VERTEX', 'PARALLELISM', 'SUBTASK', 'STATE', 'WORKER', 'RECORDS IN', 'RECORDS OUT', 'BUSY/BP/IDLE', 'DEAD LETTERS', ...(eventTime ? ['WATERMARK'] : [])]];
   for (const v of view.vertices) {
     for (const s of v.subtasks) {
       const watermark = s.inputWatermark === undefined ? '-' : s.inputWatermark === null ? 'none yet' : new Date(s.inputWatermark).toISOString();
@@ -27,6 +34,7 @@ export function formatJobStatus(view: JobStatusView): string {
         s.workerId ?? '-',
         String(s.recordsIn),
         String(s.recordsOut),
+        timeShares(s),
         String(s.deadLetters),
         ...(eventTime ? [watermark] : []),
       ]);

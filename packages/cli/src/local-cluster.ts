@@ -197,7 +197,7 @@ export class LocalCluster {
       this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) exited (${how}); starting it again`);
       void this.relaunch(member);
     });
-    this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) listening on ${address}`);
+    this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) listening on ${address}, metrics at ${member.metricsUrl}`);
     return address;
   }
 

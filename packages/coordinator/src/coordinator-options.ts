@@ -15,6 +15,8 @@ export interface CoordinatorOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Port of the Prometheus endpoint (GET /metrics, on `host`); 0 (the default) picks a free one. */
+  metricsPort?: number;
   /** Host name clients and workers use to reach this coordinator. */
   advertisedHost?: string;
   /** Where job artifacts are kept. */
@@ -53,6 +55,7 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
   return {
     host,
     port: options.port ?? Number(env[WEIR_ENV.coordinatorPort] ?? DEFAULT_COORDINATOR_PORT),
+    metricsPort: options.metricsPort ?? 0,
     advertisedHost: options.advertisedHost ?? host,
     dataDir: resolve(options.dataDir ?? env[WEIR_ENV.dataDir] ?? '.weir/coordinator'),
     checkpointDir: resolve(options.checkpointDir ?? env[WEIR_ENV.checkpointDir] ?? '.weir/checkpoints'),

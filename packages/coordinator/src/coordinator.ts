@@ -5,6 +5,8 @@
 import {
   ARTIFACTS_DIRECTORY,
   bindServer,
+  serveMetrics,
+  type MetricsEndpoint,
   createLogger,
   grpc,
   addJobManagerService,
@@ -24,6 +26,7 @@ import { EtcdLeadership } from './etcd/etcd-leadership.ts';
 import { NotLeaderError, type LeaderFence } from './etcd/etcd-errors.ts';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.ts';
 import { Dispatcher } from './dispatcher/dispatcher.ts';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics.ts';
 import type { Term } from './leader-term.ts';
 import { WorkerRegistry } from './resource-manager/worker-registry.ts';
 import { artifactHandlers } from './server/artifact-handlers.ts';
@@ -37,6 +40,8 @@ import { WorkerSessions } from './server/worker-session.ts';
 export interface RunningCoordinator {
   readonly coordinatorId: string;
   readonly address: string;
+  /** Where its Prometheus metrics are served (`http://host:port/metrics`). */
+  readonly metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export class Coordinator {
   /** The jobs were loaded at start (without etcd); with etcd a term's `ready` says it. */
   private recovered = false;
   address = '';
+  private metricsEndpoint: MetricsEndpoint | undefined;
 
   constructor(options: CoordinatorOptions) {
     this.options = resolveCoordinatorOptions(options);
@@ -131,6 +137,13 @@ export class Coordinator {
     this.health.start(this.server);
     const port = await bindServer(this.server, this.options.host, this.options.port);
     this.address = `${this.options.advertisedHost}:${port}`;
+    const metrics = new CoordinatorMetrics(() => this.dispatcher.all());
+    try {
+      this.metricsEndpoint = await serveMetrics({ host: this.options.host, port: this.options.metricsPort, flag: '--metrics-port', advertisedHost: this.options.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+    } catch (error) {
+      await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+      throw error;
+    }
     if (this.leadership) {
       this.recovered = true;
       this.leadership.start(this.address, { elected: (fence) => void this.takeLead(fence), deposed: (reason) => this.stepDown(reason) });
@@ -148,7 +161,7 @@ export class Coordinator {
       },
       'coordinator started',
     );
-    return { coordinatorId: this.options.coordinatorId, address: this.address, stop: () => this.stop() };
+    return { coordinatorId: this.options.coordinatorId, address: this.address, metricsUrl: this.metricsEndpoint!.url, stop: () => this.stop() };
   }
 
   /** Runs a guarded etcd write; a refusal while the election still believes it leads ends the term. */
@@ -215,6 +228,7 @@ export class Coordinator {
       this.dispatcher.cancelAll();
       this.registry.close();
     }
+    await this.metricsEndpoint?.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }
 }

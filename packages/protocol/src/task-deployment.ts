@@ -71,6 +71,23 @@ export interface TaskMetrics {
   splits?: SplitStatus[];
   /** Named counters of the chain's operators, e.g. `lateRecordsDropped`. */
   counters?: Record<string, number>;
+  /**
+   * Where the subtask's time went over the last few seconds, in ms per second
+   * (Flink's busyTimeMsPerSecond, backPressuredTimeMsPerSecond,
+   * idleTimeMsPerSecond): processing, waiting for output credit, waiting for
+   * input. Absent when the accounting is switched off (a worker started with WEIR_TIME_ACCOUNTING=off).
+   */
+  busyTimeMsPerSecond?: number;
+  backPressuredTimeMsPerSecond?: number;
+  idleTimeMsPerSecond?: number;
+  /** Records in and out per second over the last few seconds (Flink's numRecordsInPerSecond, numRecordsOutPerSecond). */
+  recordsInPerSecond?: number;
+  recordsOutPerSecond?: number;
+  /** The slot thread's event-loop delay since the previous report (perf_hooks monitorEventLoopDelay): 99th percentile and maximum, ms. */
+  eventLoopDelayP99Ms?: number;
+  eventLoopDelayMaxMs?: number;
+  /** The slot thread's V8 heap in use, bytes. */
+  heapUsedBytes?: number;
 }
 
 /** Where a source subtask is in one of its splits, for `weir status`. */

@@ -14,6 +14,12 @@ export interface SubtaskView {
   inputWatermark?: number | null;
   splits?: SplitStatus[];
   counters?: Record<string, number>;
+  /** Where the subtask's time goes, ms per second (see TaskMetrics); absent when the worker does not account it. */
+  busyTimeMsPerSecond?: number;
+  backPressuredTimeMsPerSecond?: number;
+  idleTimeMsPerSecond?: number;
+  recordsInPerSecond?: number;
+  recordsOutPerSecond?: number;
 }
 
 export interface VertexView {

@@ -12,6 +12,8 @@ export interface WorkerOptions {
   host?: string;
   /** Port of the TaskExecutor service; 0 picks a free one. */
   port?: number;
+  /** Port of the Prometheus endpoint (GET /metrics, on `host`); 0 (the default) picks a free one. */
+  metricsPort?: number;
   /** Host name other workers and the coordinator use to reach this one. */
   advertisedHost?: string;
   /** How many subtasks this worker runs at once (one thread each). */
@@ -72,6 +74,7 @@ export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.Process
     coordinator: options.coordinator ?? env[WEIR_ENV.coordinator] ?? '127.0.0.1:6123',
     host,
     port: options.port ?? 0,
+    metricsPort: options.metricsPort ?? 0,
     advertisedHost: options.advertisedHost ?? env[WEIR_ENV.advertisedHost] ?? (host === '0.0.0.0' ? hostname() : host),
     slots: options.slots ?? Number(env[WEIR_ENV.slots] ?? 4),
     dataDir: resolve(options.dataDir ?? env[WEIR_ENV.dataDir] ?? '.weir/worker'),

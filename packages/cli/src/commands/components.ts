@@ -27,6 +27,7 @@ export function coordinatorCommand(): Command {
     .description('run a coordinator (JobManager) in the foreground')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 6123)
+    .option('--metrics-port <port>', 'port of the Prometheus endpoint, GET /metrics (0 picks a free one)', wholeNumber('--metrics-port'), 0)
     .option('--advertised-host <host>', 'host name workers and clients use to reach this coordinator')
     .option('--data-dir <dir>', 'where job artifacts are kept', '.weir/coordinator')
     .option('--checkpoint-dir <dir>', 'where checkpoints go (a directory every worker can write; with --etcd every coordinator must share it, job code goes there too)', '.weir/checkpoints')
@@ -37,6 +38,7 @@ export function coordinatorCommand(): Command {
     .action(async (_flags: unknown, command: Command) => {
       const options = coordinatorOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.coordinator));
       const running = await startCoordinator(options);
+      process.stdout.write(`weir coordinator ${running.coordinatorId} metrics at ${running.metricsUrl}\n`);
       process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${options.etcd.length > 0 ? ` (cluster '${options.clusterId}' in etcd: leader or standby)` : ''}\n`);
       stopOnSignals(() => running.stop());
     });
@@ -48,6 +50,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--coordinator <host:port>', 'address of the coordinator').env(WEIR_ENV.coordinator).default(DEFAULT_COORDINATOR_ADDRESS))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port of the data and control service (0 picks a free one)', wholeNumber('--port'), 0)
+    .option('--metrics-port <port>', 'port of the Prometheus endpoint, GET /metrics (0 picks a free one)', wholeNumber('--metrics-port'), 0)
     .option('--advertised-host <host>', 'host name other workers use to reach this one')
     .option('--slots <n>', 'how many subtasks it runs at once, one thread each', wholeNumber('--slots', 1), 4)
     .option('--data-dir <dir>', 'where artifacts and dead letters go', '.weir/worker')
@@ -66,6 +69,7 @@ export function workerCommand(): Command {
       // Unless a flag, WEIR_CONNECTORS or the file names connectors, workers load the Kafka connector.
       if (!values.has('worker.connectorModules')) values.set('worker.connectorModules', DEFAULT_CONNECTOR_MODULES);
       const running = await startWorker(workerOptionsOf(values));
+      process.stdout.write(`weir worker ${running.workerId} metrics at ${running.metricsUrl}\n`);
       process.stdout.write(`weir worker ${running.workerId} listening on ${running.address}\n`);
       stopOnSignals(() => running.stop());
     });

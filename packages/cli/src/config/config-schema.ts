@@ -35,6 +35,7 @@ const MAPPING = { error: 'expected a mapping of keys' };
 const coordinatorSection = z.strictObject({
   host: key(text(), { description: 'interface the coordinator listens on', default: '127.0.0.1' }),
   port: key(port(), { description: 'port of the coordinator (clients and workers); 0 picks a free one', env: WEIR_ENV.coordinatorPort, default: '6123' }),
+  metricsPort: key(port(), { description: 'port of the Prometheus endpoint (GET /metrics, see docs/metrics.md); 0 picks a free one', default: '0' }),
   advertisedHost: key(text(), { description: 'host name workers and clients use to reach this coordinator (with etcd: written there for the leader)', default: 'the host' }),
   dataDir: key(text(), { description: 'where job artifacts are kept (relative paths: to the working directory)', env: WEIR_ENV.dataDir, default: '.weir/coordinator' }),
   checkpointDir: key(text(), { description: 'where checkpoints go: a directory every worker can write; with etcd every coordinator shares it and job code goes there too', env: WEIR_ENV.checkpointDir, default: '.weir/checkpoints' }),
@@ -49,6 +50,7 @@ const workerSection = z.strictObject({
   coordinator: key(text(), { description: 'host:port of the coordinator (without etcd)', env: WEIR_ENV.coordinator, default: '127.0.0.1:6123' }),
   host: key(text(), { description: 'interface the worker\'s data and control service listens on', default: '127.0.0.1' }),
   port: key(port(), { description: 'port of the data and control service; 0 picks a free one', default: '0' }),
+  metricsPort: key(port(), { description: 'port of the Prometheus endpoint (GET /metrics, see docs/metrics.md); 0 picks a free one', default: '0' }),
   advertisedHost: key(text(), { description: 'host name other workers and the coordinator use to reach this one', env: WEIR_ENV.advertisedHost, default: 'the host (its host name for 0.0.0.0)' }),
   slots: key(wholeNumber(1), { description: 'how many subtasks it runs at once, one thread each', env: WEIR_ENV.slots, default: '4' }),
   dataDir: key(text(), { description: 'where artifacts, dead letters and local state go', env: WEIR_ENV.dataDir, default: '.weir/worker' }),

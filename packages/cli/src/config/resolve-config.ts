@@ -13,6 +13,7 @@ export const COMMAND_FLAG_KEYS = {
   coordinator: {
     host: 'coordinator.host',
     port: 'coordinator.port',
+    metricsPort: 'coordinator.metricsPort',
     advertisedHost: 'coordinator.advertisedHost',
     dataDir: 'coordinator.dataDir',
     checkpointDir: 'coordinator.checkpointDir',
@@ -24,6 +25,7 @@ export const COMMAND_FLAG_KEYS = {
     coordinator: 'worker.coordinator',
     host: 'worker.host',
     port: 'worker.port',
+    metricsPort: 'worker.metricsPort',
     advertisedHost: 'worker.advertisedHost',
     slots: 'worker.slots',
     dataDir: 'worker.dataDir',

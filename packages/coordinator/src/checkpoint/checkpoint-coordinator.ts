@@ -62,6 +62,9 @@ export class CheckpointCoordinator {
   private readonly logger: Logger;
   private readonly pending = new Map<number, Pending>();
   private readonly history: CheckpointView[] = [];
+  /** Checkpoints completed and failed since this coordinator took the job (the history keeps only the latest). */
+  completedCount = 0;
+  failedCount = 0;
   /** Each subtask's state in the latest completed checkpoint (kept for subtasks that have finished). */
   private lastStates = new Map<string, { operators: Record<string, OperatorSubtaskState>; directory: string }>();
   private nextId = 1;
@@ -345,6 +348,8 @@ export class CheckpointCoordinator {
   }
 
   private record(view: CheckpointView): void {
+    if (view.status === 'COMPLETED') this.completedCount++;
+    else if (view.status === 'FAILED') this.failedCount++;
     this.history.push(view);
     if (this.history.length > HISTORY) this.history.shift();
   }

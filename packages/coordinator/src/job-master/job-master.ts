@@ -133,6 +133,11 @@ export class JobMaster {
     return this.checkpoints.views();
   }
 
+  /** Checkpoints completed and failed since this coordinator took the job, for the metrics. */
+  checkpointCounts(): { completed: number; failed: number } {
+    return { completed: this.checkpoints.completedCount, failed: this.checkpoints.failedCount };
+  }
+
   onCheckpointAck(ack: SubtaskCheckpointAck): void {
     this.checkpoints.onAck(ack);
   }

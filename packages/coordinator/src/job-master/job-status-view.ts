@@ -1,6 +1,6 @@
 // The status view of a job (what `weir status` and GetJob show): every
 // vertex with its subtasks' states, workers and metrics, and the job's totals.
-import type { JobStatus, JobStatusView } from '@weir/protocol';
+import type { JobStatus, JobStatusView, TaskMetrics } from '@weir/protocol';
 import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
 import type { JobRecord } from './job-record.ts';
 
@@ -10,6 +10,15 @@ export interface JobStatusFacts {
   restarts: number;
   endTimeMs: number | null;
   error: string | null;
+}
+
+const RATES = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'idleTimeMsPerSecond', 'recordsInPerSecond', 'recordsOutPerSecond'] as const;
+
+/** The subtask's time accounting and record rates, those it reported. */
+function timeRates(metrics: TaskMetrics | null | undefined): Partial<Pick<TaskMetrics, (typeof RATES)[number]>> {
+  const rates: Partial<Pick<TaskMetrics, (typeof RATES)[number]>> = {};
+  for (const name of RATES) if (metrics?.[name] !== undefined) rates[name] = metrics[name];
+  return rates;
 }
 
 /** Builds the status view of a job from its record and its current attempt. */
@@ -37,6 +46,7 @@ export function jobStatusView(record: JobRecord, graph: ExecutionGraph, facts: J
         ...(e.metrics?.inputWatermark !== undefined ? { inputWatermark: e.metrics.inputWatermark } : {}),
         ...(e.metrics?.splits ? { splits: e.metrics.splits } : {}),
         ...(e.metrics?.counters ? { counters: e.metrics.counters } : {}),
+        ...timeRates(e.metrics),
       };
     }),
   }));

@@ -15,7 +15,9 @@ import { openKeyedState, restoreKeyedState } from './keyed-state-initialization.
 import { OperatorChain } from './operator-chain.ts';
 import { OutputWatermark } from './output-watermark.ts';
 import { SubtaskCheckpoint } from './subtask-checkpoint.ts';
-import { deadLetterDirectory, taskMetrics } from './task-metrics.ts';
+import { SlotThreadHealth } from './slot-thread-health.ts';
+import { deadLetterDirectory, taskMetrics, type TaskMeters } from './task-metrics.ts';
+import { BACKPRESSURED, BUSY, CounterRates, IDLE, TaskTime, TIME_ACCOUNTING_ENV } from './task-time.ts';
 import type { SlotToMain } from './thread-protocol.ts';
 import { WatermarkValve } from './watermark-valve.ts';
 
@@ -64,6 +66,9 @@ export class StreamTask {
   private processingWakeAt: number | undefined;
   private periodicDue = false;
   private readonly bufferTimeoutMs: number;
+  /** Busy, backpressured and idle time, marked at the loop's transitions (per frame or source batch). */
+  private readonly time = new TaskTime({ enabled: process.env[TIME_ACCOUNTING_ENV] !== 'off' });
+  private readonly meters: TaskMeters = { time: this.time, records: new CounterRates(), health: new SlotThreadHealth() };
 
   /** `localChannels`: the ports of its channels to subtasks in other slot threads of this worker. */
   constructor(deployment: TaskDeployment, functions: ReadonlyMap<string, unknown>, post: Post, dataDir: string, localChannels: readonly LocalChannelPort[] = []) {
@@ -135,6 +140,7 @@ export class StreamTask {
 
   /** Runs to the end of input; resolves 'FINISHED' or 'CANCELED', rejects on failure. */
   async run(initialCredits: number): Promise<'FINISHED' | 'CANCELED'> {
+    this.meters.health.start();
     const metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
     const flushTimer = this.bufferTimeoutMs > 0 ? setInterval(() => this.output.flushAll(), this.bufferTimeoutMs) : undefined;
     const watermarkTimer = setInterval(() => {
@@ -168,6 +174,7 @@ export class StreamTask {
       if (flushTimer) clearInterval(flushTimer);
       this.chain.flushDeadLetters();
       this.reportMetrics();
+      this.meters.health.stop();
       // Commits already started (a completed checkpoint) finish before the thread ends.
       await this.checkpoints.committed();
       // What was sent on them is delivered before the other end sees them close.
@@ -188,11 +195,13 @@ export class StreamTask {
       }
       if (this.sourceStopped) {
         // Stopped with a savepoint: emit nothing more; the coordinator cancels the job.
+        this.time.mark(IDLE);
         await this.sleep();
+        this.time.mark(BUSY);
         continue;
       }
       if (!this.output.isAvailable()) {
-        await this.output.available();
+        await this.awaitOutput();
         continue;
       }
       const more = await source.emitBatch(SOURCE_BATCH);
@@ -216,15 +225,18 @@ export class StreamTask {
     const selectorId = this.deployment.inputs[0]?.keySelector;
     const keyOf = state?.prefetch && selectorId ? chain.userFunction<(r: unknown) => unknown>(selectorId) : undefined;
     const aligner = new BarrierAligner(this.gate, this.deployment.config.checkpoint.mode);
-    const time = chain.time;
+    const eventTime = chain.time;
+    const time = this.time;
     for (;;) {
       this.armProcessingTimer();
+      time.mark(IDLE);
       const next = await this.gate.take();
+      time.mark(BUSY);
       if (!next) return;
       if (next === 'woken') {
         await this.fireTimers('processing-time', Date.now());
         if (this.periodicDue && chain.watermarkGenerator) this.emitPeriodicWatermark(chain.watermarkGenerator.periodicWatermark?.());
-        if (!this.output.isAvailable()) await this.output.available();
+        if (!this.output.isAvailable()) await this.awaitOutput();
         continue;
       }
       const { channel, frame } = next;
@@ -237,11 +249,11 @@ export class StreamTask {
           const process = head.process;
           if (timestamps) {
             for (let i = 0; i < records.length; i++) {
-              time.timestamp = timestamps[i]!;
+              eventTime.timestamp = timestamps[i]!;
               process(records[i]);
             }
           } else {
-            time.timestamp = Number.NaN;
+            eventTime.timestamp = Number.NaN;
             for (let i = 0; i < records.length; i++) process(records[i]);
           }
           await this.endBatch();
@@ -278,7 +290,7 @@ export class StreamTask {
         }
       }
       this.gate.release(channel);
-      if (!this.output.isAvailable()) await this.output.available();
+      if (!this.output.isAvailable()) await this.awaitOutput();
       if (this.cancelled) return;
       // With in-memory state, frames resolve as microtasks while input is
       // queued; without a real yield the asynchronous part of a checkpoint
@@ -345,8 +357,17 @@ export class StreamTask {
         await this.checkpoint(trigger.checkpointId, 0);
         continue;
       }
+      this.time.mark(IDLE);
       await this.sleep();
+      this.time.mark(BUSY);
     }
+  }
+
+  /** Waits, as backpressured time, until every output channel has sent its backlog. */
+  private async awaitOutput(): Promise<void> {
+    this.time.mark(BACKPRESSURED);
+    await this.output.available();
+    this.time.mark(BUSY);
   }
 
   private async checkpoint(checkpointId: number, alignmentMs: number): Promise<void> {
@@ -384,6 +405,6 @@ export class StreamTask {
     const source = this.chain.source;
     let watermark: number | undefined;
     if (source?.op.watermark || this.valve.current !== Number.NEGATIVE_INFINITY) watermark = source ? this.outputWatermark.watermark : this.valve.current;
-    this.post({ type: 'metrics', metrics: taskMetrics(this.deployment, this.chain, this.output, watermark), deadLetterDir: deadLetterDirectory(this.chain) });
+    this.post({ type: 'metrics', metrics: taskMetrics(this.deployment, this.chain, this.output, watermark, this.meters), deadLetterDir: deadLetterDirectory(this.chain) });
   }
 }

@@ -4,6 +4,7 @@ import {
   addTaskExecutorService,
   bindServer,
   createLogger,
+  serveMetrics,
   grpc,
   isTerminalExecutionState,
   SERVER_OPTIONS,
@@ -14,6 +15,7 @@ import {
   type DeployTasksRequest__Output,
   type JobAssignment,
   type Logger,
+  type MetricsEndpoint,
   type TaskDeployment,
   type TaskMetrics,
 } from '@weir/protocol';
@@ -25,12 +27,15 @@ import { SlotThreadPool } from './slot-thread-pool.ts';
 import { ChannelRouter } from '../network/channel-router.ts';
 import { LocalChannels } from '../network/local-channels.ts';
 import { SubtaskThread } from './subtask-thread.ts';
+import { WorkerMetrics, type SubtaskMetricsEntry } from './worker-metrics.ts';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from '../worker-options.ts';
 
 /** A running worker process's TaskExecutor. */
 export interface RunningWorker {
   readonly workerId: string;
   readonly address: string;
+  /** Where its Prometheus metrics are served (`http://host:port/metrics`). */
+  readonly metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -46,7 +51,8 @@ export class TaskExecutor {
   private readonly health = new ServingHealth([TASK_EXECUTOR_SERVICE_NAME]);
   private readonly threads = new Map<string, SubtaskThread>();
   /** Final metrics of finished subtasks, reported until their job is released. */
-  private readonly finishedMetrics = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
+  private readonly finishedMetrics = new Map<string, SubtaskMetricsEntry & { deadLetterDir: string | null }>();
+  private metricsEndpoint: MetricsEndpoint | undefined;
   private readonly artifacts: ArtifactCache;
   private router!: ChannelRouter;
   /** Channels between two subtasks of this worker: their slot threads get a MessagePort each. */
@@ -119,6 +125,13 @@ export class TaskExecutor {
     this.health.addToServer(this.server);
     const port = await bindServer(this.server, o.host, o.port);
     this.address = `${o.advertisedHost}:${port}`;
+    const metrics = new WorkerMetrics(o.workerId, () => this.metricsEntries());
+    try {
+      this.metricsEndpoint = await serveMetrics({ host: o.host, port: o.metricsPort, flag: '--metrics-port', advertisedHost: o.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+    } catch (error) {
+      await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+      throw error;
+    }
     this.router = new ChannelRouter(o.workerId, this.logger, (address, reason) => {
       for (const thread of this.router.threadsTalkingTo(address)) thread.fail(reason);
     });
@@ -139,8 +152,8 @@ export class TaskExecutor {
       onLost: () => this.cancelAll(),
     });
     this.session.start();
-    this.logger.info({ address: this.address, slots: o.slots, ...(this.tracker ? { etcd: o.etcd, clusterId: o.clusterId } : { coordinator: o.coordinator }) }, 'worker started');
-    return { workerId: o.workerId, address: this.address, stop: () => this.stop() };
+    this.logger.info({ address: this.address, metrics: this.metricsEndpoint.url, slots: o.slots, ...(this.tracker ? { etcd: o.etcd, clusterId: o.clusterId } : { coordinator: o.coordinator }) }, 'worker started');
+    return { workerId: o.workerId, address: this.address, metricsUrl: this.metricsEndpoint.url, stop: () => this.stop() };
   }
 
   /**
@@ -231,7 +244,7 @@ export class TaskExecutor {
       if (this.threads.get(thread.key) === thread) this.threads.delete(thread.key);
       if (state !== 'FINISHED') this.prepareRestart(d.jobId, d.attempt);
       if (this.retired.has(thread)) return;
-      this.finishedMetrics.set(thread.key, { metrics: thread.metrics, deadLetterDir: thread.deadLetterDir });
+      this.finishedMetrics.set(thread.key, { metrics: thread.metrics, deadLetterDir: thread.deadLetterDir, jobName: d.jobName, vertexName: d.vertexName });
       if (state === 'FAILED') this.logger.warn({ subtask: thread.key, error }, 'subtask failed');
     }
     if (this.retired.has(thread)) return;
@@ -312,8 +325,15 @@ export class TaskExecutor {
   }
 
   private collectMetrics(): { metrics: TaskMetrics; deadLetterDir: string | null }[] {
-    const all = [...this.finishedMetrics.values()];
+    const all = [...this.finishedMetrics.values()].map(({ metrics, deadLetterDir }) => ({ metrics, deadLetterDir }));
     for (const thread of this.threads.values()) all.push({ metrics: thread.metrics, deadLetterDir: thread.deadLetterDir });
+    return all;
+  }
+
+  /** Every subtask's latest metrics with its job's and vertex's names, for the Prometheus endpoint. */
+  private metricsEntries(): SubtaskMetricsEntry[] {
+    const all: SubtaskMetricsEntry[] = [...this.finishedMetrics.values()];
+    for (const thread of this.threads.values()) all.push({ metrics: thread.metrics, jobName: thread.deployment.jobName, vertexName: thread.deployment.vertexName });
     return all;
   }
 
@@ -325,6 +345,7 @@ export class TaskExecutor {
     await Promise.all([this.pool.close(), ...[...this.threads.values()].map((t) => t.terminate('CANCELED'))]);
     this.router.close();
     this.localChannels.close();
+    await this.metricsEndpoint?.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }
 }
