@@ -67,7 +67,20 @@ function subtaskToMessage(view: SubtaskView): Subtask {
     source: view.splits !== undefined,
     splits: (view.splits ?? []).map(splitToMessage),
     counters: view.counters ?? {},
+    ...rates(view),
   };
+}
+
+/** The optional time and rate fields, copied where set (the same names in the view and the message). */
+const RATE_FIELDS = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'idleTimeMsPerSecond', 'recordsInPerSecond', 'recordsOutPerSecond'] as const;
+
+function rates(from: Partial<Record<(typeof RATE_FIELDS)[number], number | null>>): Partial<Record<(typeof RATE_FIELDS)[number], number>> {
+  const out: Partial<Record<(typeof RATE_FIELDS)[number], number>> = {};
+  for (const field of RATE_FIELDS) {
+    const value = from[field];
+    if (typeof value === 'number') out[field] = value;
+  }
+  return out;
 }
 
 function subtaskFromMessage(message: Subtask__Output): SubtaskView {
@@ -83,6 +96,7 @@ function subtaskFromMessage(message: Subtask__Output): SubtaskView {
   if (message.eventTime) view.inputWatermark = message.inputWatermarkMs ?? null;
   if (message.source) view.splits = message.splits.map(splitFromMessage);
   if (Object.keys(message.counters).length > 0) view.counters = message.counters;
+  Object.assign(view, rates(message));
   return view;
 }
 

@@ -42,9 +42,23 @@ export interface Subtask {
    * named counters of the chain's operators, e.g. lateRecordsDropped
    */
   'counters'?: ({[key: string]: number | string});
+  /**
+   * Where the subtask's time goes, ms per second over the last seconds (Flink's busyTimeMsPerSecond and
+   * siblings); absent when the worker does not account it.
+   */
+  'busyTimeMsPerSecond'?: (number | string);
+  'backPressuredTimeMsPerSecond'?: (number | string);
+  'idleTimeMsPerSecond'?: (number | string);
+  'recordsInPerSecond'?: (number | string);
+  'recordsOutPerSecond'?: (number | string);
   '_workerId'?: "workerId";
   '_error'?: "error";
   '_inputWatermarkMs'?: "inputWatermarkMs";
+  '_busyTimeMsPerSecond'?: "busyTimeMsPerSecond";
+  '_backPressuredTimeMsPerSecond'?: "backPressuredTimeMsPerSecond";
+  '_idleTimeMsPerSecond'?: "idleTimeMsPerSecond";
+  '_recordsInPerSecond'?: "recordsInPerSecond";
+  '_recordsOutPerSecond'?: "recordsOutPerSecond";
 }
 
 /**
@@ -84,7 +98,21 @@ export interface Subtask__Output {
    * named counters of the chain's operators, e.g. lateRecordsDropped
    */
   'counters': ({[key: string]: number});
+  /**
+   * Where the subtask's time goes, ms per second over the last seconds (Flink's busyTimeMsPerSecond and
+   * siblings); absent when the worker does not account it.
+   */
+  'busyTimeMsPerSecond'?: (number);
+  'backPressuredTimeMsPerSecond'?: (number);
+  'idleTimeMsPerSecond'?: (number);
+  'recordsInPerSecond'?: (number);
+  'recordsOutPerSecond'?: (number);
   '_workerId'?: "workerId";
   '_error'?: "error";
   '_inputWatermarkMs'?: "inputWatermarkMs";
+  '_busyTimeMsPerSecond'?: "busyTimeMsPerSecond";
+  '_backPressuredTimeMsPerSecond'?: "backPressuredTimeMsPerSecond";
+  '_idleTimeMsPerSecond'?: "idleTimeMsPerSecond";
+  '_recordsInPerSecond'?: "recordsInPerSecond";
+  '_recordsOutPerSecond'?: "recordsOutPerSecond";
 }
