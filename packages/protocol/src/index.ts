@@ -16,6 +16,7 @@ export * from './env-names.ts';
 export * from './execution-state.ts';
 export * from './frame.ts';
 export * from './logger.ts';
+export * from './repeated-warning.ts';
 export * from './not-leader.ts';
 export * from './rpc.ts';
 export type * from './rpc-messages.ts';
