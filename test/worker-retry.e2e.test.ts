@@ -156,8 +156,9 @@ describe('a worker started before its coordinator', () => {
     workerId = (await stdoutMatch(worker, /weir worker (\S+) listening on /, 'the worker to start'))[1]!;
     const warning = `cannot reach the coordinator at ${address}`;
     const retries = (): LogLine[] => logs(worker).filter((l) => l.msg.includes(warning));
-    // Backoff starts at 200 ms and doubles: three attempts fail within ~1 s.
-    await eventually(async () => (retries().length >= 3 ? true : undefined), 10_000, `three '${warning}' warnings\n${worker.stderr}`);
+    // Backoff starts at 200 ms and doubles (attempts at 0, 0.2, 0.6, 1.4, 3, 6.2 s); the warning is
+    // rate-limited (1 s, then 2 s, ... apart), so the attempts at 0, 1.4 and 6.2 s are logged.
+    await eventually(async () => (retries().length >= 3 ? true : undefined), 15_000, `three '${warning}' warnings\n${worker.stderr}`);
 
     const attempts = retries();
     expect(attempts.length).toBeGreaterThanOrEqual(3);
@@ -170,16 +171,20 @@ describe('a worker started before its coordinator', () => {
       expect(typeof line.reason).toBe('string');
       expect(line.reason).toMatch(/ECONNREFUSED/);
       expect(line.msg).toContain(line.reason as string);
-      expect(line.msg).toMatch(/retrying$/);
+      expect(line.msg).toMatch(/retrying( \(\d+ more since\))?$/);
       expect(typeof line.retryInMs).toBe('number');
     }
-    // Exponential backoff: each delay doubles (up to the 5 s cap), and the next
-    // attempt really waited that long.
+    // Exponential backoff: each delay doubles (up to the 5 s cap) once per
+    // attempt, logged or held back, and the next attempt really waited that long.
     const delays = attempts.map((l) => l.retryInMs as number);
     expect(delays[0]).toBe(200);
+    expect(attempts[0]!.suppressed).toBeUndefined();
     for (let i = 1; i < attempts.length; i++) {
-      expect(delays[i], `delays ${delays.join(', ')}`).toBe(Math.min(5000, delays[i - 1]! * 2));
-      expect(attempts[i]!.time - attempts[i - 1]!.time, `attempt ${i} came too early`).toBeGreaterThanOrEqual(delays[i - 1]! - 5);
+      const heldBack = attempts[i]!.suppressed as number;
+      expect(heldBack, `line ${i}: ${attempts[i]!.msg}`).toBeGreaterThan(0);
+      expect(attempts[i]!.msg).toContain(`(${heldBack} more since)`);
+      expect(delays[i], `delays ${delays.join(', ')}`).toBe(Math.min(5000, delays[i - 1]! * 2 ** (heldBack + 1)));
+      expect(attempts[i]!.time - attempts[i - 1]!.time, `attempt ${i} came too early`).toBeGreaterThanOrEqual(1000 * 2 ** (i - 1) - 5);
     }
   }, 30_000);
 

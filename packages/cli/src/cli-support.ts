@@ -4,7 +4,12 @@ import { DEFAULT_COORDINATOR_ADDRESS, WeirClient } from '@weir/client';
 import { WEIR_ENV } from '@weir/protocol';
 
 /** Exit codes of the weir command. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** How the user invoked weir: `npx weir` when npm ran it (npx, npm exec), else `weir`. */
+export function weirCommandName(env: NodeJS.ProcessEnv = process.env): string {
+  return env['npm_command'] === 'exec' ? 'npx weir' : 'weir';
+}
 
 /** A problem with how a command was called: one line, exit code 2. */
 export class UsageError extends WeirError {
@@ -33,6 +38,14 @@ export function withClientFlags(command: Command): Command {
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): find the leading coordinator there').env(WEIR_ENV.etcd))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (the coordinators\' --cluster-id)').env(WEIR_ENV.clusterId).default('default'))
     .option('--json', 'print machine-readable JSON');
+}
+
+/** The `weir cancel` command line that reaches the same coordinator (or etcd cluster) as `flags`. */
+export function cancelCommandLine(jobId: string, flags: ClientFlags): string {
+  const words = [weirCommandName(), 'cancel', jobId, '--coordinator', flags.coordinator];
+  if (flags.etcd) words.push('--etcd', flags.etcd);
+  if (flags.etcd && flags.clusterId && flags.clusterId !== 'default') words.push('--cluster-id', flags.clusterId);
+  return words.join(' ');
 }
 
 /** Splits a comma-separated list of etcd URLs. */

@@ -29,6 +29,8 @@ export const WEIR_ENV = {
   config: 'WEIR_CONFIG',
   /** Log level of every Weir process (pino levels: trace, debug, info, warn, error). */
   logLevel: 'WEIR_LOG_LEVEL',
+  /** Format of every Weir process's log lines: json or pretty (default: pretty when stderr is a terminal). */
+  logFormat: 'WEIR_LOG_FORMAT',
 } as const;
 
 /** The name of one of Weir's environment variables. */

@@ -20,6 +20,7 @@ export * from './frame.ts';
 export * from './health-and-reflection.ts';
 export * from './logger.ts';
 export * from './metrics-http.ts';
+export * from './repeated-warning.ts';
 export * from './not-leader.ts';
 export * from './rpc.ts';
 export * from './status-messages/index.ts';

@@ -7,6 +7,7 @@ import { wholeNumber } from '../cli-support.ts';
 import { COMMAND_FLAG_KEYS, coordinatorOptionsOf, layerCommand, workerOptionsOf } from '../config/resolve-config.ts';
 import { configOption } from '../config/config-option.ts';
 import { connectorOption, DEFAULT_CONNECTOR_MODULES } from '../connector-flags.ts';
+import { applyLogFormat, logFormatOption } from '../log-format-flag.ts';
 
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
@@ -34,8 +35,10 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(WEIR_ENV.etcd))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(WEIR_ENV.clusterId).default('default'))
     .option('--lease-ttl <seconds>', 'lease TTL of the leader key: a dead leader is replaced after about this long', wholeNumber('--lease-ttl', 2), 5)
+    .addOption(logFormatOption())
     .addOption(configOption())
     .action(async (_flags: unknown, command: Command) => {
+      applyLogFormat(command);
       const options = coordinatorOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.coordinator));
       const running = await startCoordinator(options);
       process.stdout.write(`weir coordinator ${running.coordinatorId} metrics at ${running.metricsUrl}\n`);
@@ -63,8 +66,10 @@ export function workerCommand(): Command {
         .argParser(wholeNumber('--spare-threads')),
     )
     .addOption(connectorOption())
+    .addOption(logFormatOption())
     .addOption(configOption())
     .action(async (_flags: unknown, command: Command) => {
+      applyLogFormat(command);
       const values = await layerCommand(command, COMMAND_FLAG_KEYS.worker);
       // Unless a flag, WEIR_CONNECTORS or the file names connectors, workers load the Kafka connector.
       if (!values.has('worker.connectorModules')) values.set('worker.connectorModules', DEFAULT_CONNECTOR_MODULES);

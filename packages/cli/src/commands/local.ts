@@ -1,8 +1,11 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { LocalCluster } from '../local-cluster.ts';
-import { wholeNumber } from '../cli-support.ts';
+import { DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
+import { WEIR_ENV } from '@weir/protocol';
+import { weirCommandName, wholeNumber } from '../cli-support.ts';
 import { connectorOption } from '../connector-flags.ts';
+import { applyLogFormat, logFormatOption } from '../log-format-flag.ts';
 import { configOption } from '../config/config-option.ts';
 import { COMMAND_FLAG_KEYS, layerCommand, localOptionsOf } from '../config/resolve-config.ts';
 
@@ -15,13 +18,16 @@ export function localCommand(): Command {
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
     .addOption(connectorOption())
+    .addOption(logFormatOption())
     .addOption(configOption())
     .action(async (_flags: unknown, command: Command) => {
+      // The members' stderr is this process's: they log in the format decided here, from this terminal.
+      const logFormat = applyLogFormat(command);
       const { connectors, ...flags } = localOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.local));
       const say = (line: string): void => void process.stdout.write(line + '\n');
       // Each worker applies the default connectors itself unless --connector (or the file) names others.
       const workerArgs = (connectors ?? []).flatMap((module) => ['--connector', module]);
-      const cluster = new LocalCluster({ ...flags, workerArgs, say }, resolve(flags.dataDir), false);
+      const cluster = new LocalCluster({ ...flags, workerArgs, say, env: { [WEIR_ENV.logFormat]: logFormat } }, resolve(flags.dataDir), false);
       let stopping = false;
       const stop = (): void => {
         if (stopping) return;
@@ -37,8 +43,19 @@ export function localCommand(): Command {
         await cluster.stop();
         throw error;
       }
-      process.stdout.write(
-        `weir local: ready: coordinator at ${cluster.address}, ${flags.workers} workers x ${flags.slots} slots. Submit with: npx weir run <job.ts> --coordinator ${cluster.address}. Ctrl-C stops.\n`,
-      );
+      process.stdout.write(readyText(cluster.address, flags.workers, flags.slots));
     });
+}
+
+/** What `weir local` prints once every worker has registered: where it is, how to submit a job, how to stop it. */
+function readyText(address: string, workers: number, slots: number): string {
+  const weir = weirCommandName();
+  const coordinator = address === DEFAULT_COORDINATOR_ADDRESS ? '' : ` --coordinator ${address}`;
+  return [
+    `weir local: ready: coordinator at ${address}, ${workers} worker${workers === 1 ? '' : 's'} x ${slots} slots (pid ${process.pid})`,
+    `  run a job:  ${weir} run examples/wordcount.ts${coordinator} -- --input README.md --output /tmp/wordcount`,
+    `  see jobs:   ${weir} list${coordinator}`,
+    `  stop:       Ctrl-C here (or kill ${process.pid}); the coordinator and the workers stop with it`,
+    '',
+  ].join('\n');
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { CHECKPOINT_MODES, type CheckpointMode } from '@weir/common';
 import { isTerminalJobStatus } from '@weir/protocol';
 import { prepareJob } from '@weir/client';
-import { EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { cancelCommandLine, EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatJobStatus } from '../format-status.ts';
 
 interface RunFlags extends ClientFlags {
@@ -13,6 +13,8 @@ interface RunFlags extends ClientFlags {
   checkpointMode?: CheckpointMode;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
+  /** False with --no-typecheck. */
+  typecheck: boolean;
 }
 
 export function runCommand(): Command {
@@ -26,8 +28,14 @@ export function runCommand(): Command {
       .option('--checkpoint-interval <ms>', "take a checkpoint every <ms> (overrides the job's setting; 0 disables)", wholeNumber('--checkpoint-interval'))
       .addOption(new Option('--checkpoint-mode <mode>', 'exactly-once (aligned barriers) or at-least-once').choices([...CHECKPOINT_MODES]))
       .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
-      .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)'),
+      .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)')
+      .option('--no-typecheck', 'bundle without type-checking the job first (the check uses the tsconfig.json nearest the job)'),
   ).action(async (job: string, args: string[], flags: RunFlags) => {
+    if (flags.typecheck) {
+      // Loaded only here: the compiler takes a while to load.
+      const { typecheckJob } = await import('../typecheck-job.ts');
+      typecheckJob(job);
+    }
     const prepared = await prepareJob(job, args, flags.parallelism);
     const checkpoint = prepared.graph.config.checkpoint;
     if (flags.checkpointInterval !== undefined) checkpoint.intervalMs = flags.checkpointInterval;
@@ -43,6 +51,10 @@ export function runCommand(): Command {
         return;
       }
       if (!flags.json) process.stderr.write(`Submitted job ${jobId} '${prepared.graph.name}'; waiting for it to end (Ctrl-C leaves it running)\n`);
+      process.once('SIGINT', () => {
+        process.stderr.write(`\nweir: job ${jobId} keeps running; cancel it with: ${cancelCommandLine(jobId, flags)}\n`);
+        process.exit(EXIT.interrupted);
+      });
       let last = '';
       const view = await client.waitForTerminal(jobId, 250, (v) => {
         if (!flags.json && v.status !== last && !isTerminalJobStatus(v.status)) process.stderr.write(`  ${v.status}\n`);

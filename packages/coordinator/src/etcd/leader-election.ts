@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { ClientClosedError, EtcdLeaseInvalidError, isRecoverableError, type Campaign, type Election } from 'etcd3';
 import { ValidationError } from '@weir/common';
-import { backoffDelayMs, createLogger, sleep, type Logger } from '@weir/protocol';
+import { backoffDelayMs, createLogger, RepeatedWarning, sleep, type Logger } from '@weir/protocol';
 import { campaignLeaseId, DEFAULT_LEADER_TTL_SECONDS, LEADER_ELECTION_NAME, observeLeader, type EtcdClient, type EtcdKeys } from '@weir/protocol/etcd';
 import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import { holdTerm, renewLease, waitElected, type WonTerm, type TermTiming } from './won-term.ts';
@@ -151,6 +151,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
 
   private async campaign(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    const failing = new RepeatedWarning(this.logger, 'campaign failed; campaigning again');
     while (!signal.aborted) {
       const campaign = this.election.campaign(this.address);
       let campaignError: Error | undefined;
@@ -167,6 +168,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
         if (campaignError) throw campaignError;
         this.term = term;
         failures = 0;
+        failing.reset();
         this.logger.info({ key: term.fence.key, createRevision: term.fence.createRevision, ttlSeconds: this.ttlSeconds }, 'elected leader');
         this.emit('elected', term.fence);
         reason = await holdTerm(this.client, term, campaign, signal, this.timing, this.logger);
@@ -178,7 +180,7 @@ export class LeaderElection extends EventEmitter<LeaderElectionEvents> {
           return;
         }
         failures++;
-        this.logger.warn({ err: reason, failures }, 'campaign failed; campaigning again');
+        failing.warn({ err: reason, failures });
       } finally {
         this.stepDown(reason);
         if (signal.aborted) {

@@ -2,7 +2,7 @@
 // etcd stops confirming it, watching the leader key; and waiting for a
 // campaign to be elected.
 import type { Campaign, Watcher } from 'etcd3';
-import type { Logger } from '@weir/protocol';
+import { RepeatedWarning, type Logger } from '@weir/protocol';
 import type { EtcdClient } from '@weir/protocol/etcd';
 import type { LeaderFence } from './etcd-errors.ts';
 
@@ -52,6 +52,8 @@ export function holdTerm(client: EtcdClient, term: WonTerm, campaign: Campaign, 
     let ended = false;
     let renewing = false;
     let deadline: NodeJS.Timeout | undefined;
+    const renewFailed = new RepeatedWarning(logger, 'could not renew the leader lease');
+    const watchFailed = new RepeatedWarning(logger, 'watching the leader key failed; relying on lease renewals');
     const renewer = setInterval(() => void renew(), timing.renewIntervalMs);
     const watcher: Watcher = client.watch().key(term.fence.key).startRevision(term.fence.createRevision).only('delete').watcher();
     const end = (reason: string): void => {
@@ -83,15 +85,16 @@ export function holdTerm(client: EtcdClient, term: WonTerm, campaign: Campaign, 
         const ttl = await renewLease(client, term.leaseId, timing);
         if (ttl <= 0) return end('etcd says the leader lease expired');
         term.validUntil = Math.max(term.validUntil, sentAt + ttl * 1000 - timing.safetyMarginMs);
+        renewFailed.reset();
         armDeadline();
       } catch (error) {
-        if (!ended) logger.warn({ err: (error as Error).message, msLeft: Math.round(term.validUntil - performance.now()) }, 'could not renew the leader lease');
+        if (!ended) renewFailed.warn({ err: (error as Error).message, msLeft: Math.round(term.validUntil - performance.now()) });
       } finally {
         renewing = false;
       }
     };
     watcher.on('delete', () => end('the leader key was deleted'));
-    watcher.on('error', (error) => logger.warn({ err: error.message }, 'watching the leader key failed; relying on lease renewals'));
+    watcher.on('error', (error) => watchFailed.warn({ err: error.message }));
     signal.addEventListener('abort', onAbort, { once: true });
     campaign.on('error', onCampaignError);
     armDeadline();

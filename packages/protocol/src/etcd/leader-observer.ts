@@ -4,6 +4,7 @@
 import { ClientClosedError, type Watcher } from 'etcd3';
 import { sleep } from '../backoff.ts';
 import type { Logger } from '../logger.ts';
+import { RepeatedWarning } from '../repeated-warning.ts';
 import type { EtcdClient } from './etcd-client.ts';
 import type { CoordinatorCandidateView } from '../views.ts';
 import type { EtcdKeys } from './etcd-keys.ts';
@@ -58,8 +59,10 @@ export interface ObserveLeaderOptions {
  */
 export async function observeLeader(options: ObserveLeaderOptions): Promise<void> {
   const { client, keys, signal, logger } = options;
+  const failing = new RepeatedWarning(logger, 'observing the leader failed; observing again');
   const read = async (): Promise<string> => {
     const { address, revision } = await readLeader(client, keys);
+    failing.reset();
     options.onLeader(address);
     return revision;
   };
@@ -97,7 +100,7 @@ export async function observeLeader(options: ObserveLeaderOptions): Promise<void
         logger.warn({ err: error.message }, 'the etcd client was closed: no longer observing the leader');
         return;
       }
-      if (!signal.aborted) logger.warn({ err: (error as Error).message }, 'observing the leader failed; observing again');
+      if (!signal.aborted) failing.warn({ err: (error as Error).message });
     } finally {
       const done: Watcher | undefined = watcher;
       if (done) {

@@ -2,6 +2,7 @@ import type { grpc } from '@weir/protocol';
 import {
   backoffDelayMs,
   jobManagerClient,
+  RepeatedWarning,
   type CoordinatorMessage__Output,
   type JobManagerClient,
   type Logger,
@@ -56,6 +57,8 @@ export class CoordinatorSession {
   private stopHeartbeat: () => void = () => undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private epoch = 0;
+  /** While the coordinator stays unreachable, its warning is logged less and less often. */
+  private readonly unreachable: RepeatedWarning;
 
   constructor(options: {
     coordinator: string;
@@ -73,6 +76,7 @@ export class CoordinatorSession {
     this.leaderSource = options.leader;
     this.registration = options.registration;
     this.logger = options.logger;
+    this.unreachable = new RepeatedWarning(options.logger, 'cannot reach the coordinator; retrying');
     this.heartbeatIntervalMs = options.heartbeatIntervalMs;
     this.metrics = options.metrics;
     this.onLost = options.onLost;
@@ -180,7 +184,7 @@ export class CoordinatorSession {
       } else if (wasConnected) {
         this.logger.warn({ coordinator: address, reason }, 'lost the session with the leader; tasks keep running until a leader takes them over');
       } else {
-        this.logger.warn({ coordinator: address, reason, retryInMs: delay }, `cannot reach the coordinator at ${address} (${reason}); retrying`);
+        this.unreachable.warn({ coordinator: address, reason, retryInMs: delay }, `cannot reach the coordinator at ${address} (${reason}); retrying`);
       }
       if (this.call === undefined) this.reconnect = setTimeout(() => this.connect(), delay);
     };
@@ -188,6 +192,7 @@ export class CoordinatorSession {
       if (message.registered && this.call === call) {
         this.connected = true;
         this.failures = 0;
+        this.unreachable.reset();
         this.epoch = Number(message.registered.leaderEpoch ?? 0);
         this.logger.info({ coordinator: address, coordinatorId: message.registered.coordinatorId, leaderEpoch: this.epoch }, 'registered with the coordinator');
         this.onRegistered(this.epoch);

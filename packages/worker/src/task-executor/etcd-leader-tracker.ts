@@ -3,7 +3,7 @@
 // Keys, records and the client are those of @weir/protocol/etcd.
 import { EventEmitter } from 'node:events';
 import type { Lease, Watcher } from 'etcd3';
-import { sleep, type Logger } from '@weir/protocol';
+import { RepeatedWarning, sleep, type Logger } from '@weir/protocol';
 import {
   createEtcdClient,
   encodeEtcdRecord,
@@ -102,6 +102,8 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
   private async register(record: EtcdWorkerRecord): Promise<void> {
     const signal = this.stopping.signal;
     const key = this.keys.worker(record.workerId);
+    // A flapping etcd loses the registration again and again: say so less and less often.
+    const registrationLost = new RepeatedWarning(this.logger, 'the worker registration in etcd was lost; registering again');
     while (!signal.aborted) {
       const lease = this.client.lease(WORKER_LEASE_TTL_SECONDS, { autoKeepAlive: true });
       this.lease = lease;
@@ -110,7 +112,7 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
         await lease.put(key).value(encodeEtcdRecord(record));
         const reason = await Promise.race([lost, new Promise<string>((resolve) => signal.addEventListener('abort', () => resolve('stopping'), { once: true }))]);
         if (signal.aborted) return;
-        this.logger.warn({ reason }, 'the worker registration in etcd was lost; registering again');
+        registrationLost.warn({ reason });
       } catch (error) {
         if (signal.aborted) return;
         this.logger.debug({ err: (error as Error).message }, 'cannot register the worker in etcd; trying again');
