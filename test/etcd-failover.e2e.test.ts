@@ -110,6 +110,7 @@ describe('coordinators with etcd', () => {
     await runningWithCheckpoint(jobId);
     const old = await cluster.leader();
     const epochBefore = Number((await cluster.cluster()).leadership!.epoch);
+    const completedBefore = (await cluster.completedCheckpoints(jobId)).map((c) => c.checkpointId);
     const killedAt = performance.now();
     old.process.kill('SIGKILL');
     const { leader, at } = await nextLeader(old, (TTL_SECONDS + 5) * 1000);
@@ -123,6 +124,10 @@ describe('coordinators with etcd', () => {
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
     // The new leader resumed the job (a later attempt), it did not start it over from nothing.
     expect(end.attempt).toBeGreaterThan(0);
+    // It lists the checkpoints the old leader completed (the history is in etcd; the newest may have completed as it died).
+    const completedAfter = (await cluster.completedCheckpoints(jobId)).map((c) => c.checkpointId);
+    expect(completedAfter).toEqual(expect.arrayContaining(completedBefore.slice(0, -1)));
+    expect(completedBefore.length).toBeGreaterThan(0);
     // weir status names the leader that serves the job now.
     const text = await cluster.run(['status', jobId]);
     expect(text.stdout).toContain(`Leader ${leader.address} (epoch ${view.leadership!.epoch})`);
