@@ -3,7 +3,7 @@
 // parallelism, relocated savepoints, incompatible savepoints, corrupt checkpoints.
 import { cp, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKPOINT_METADATA_FILE, type CheckpointView } from '@weir/protocol';
 import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
@@ -132,10 +132,13 @@ describe('savepoints', () => {
     const first = join(work, 'sp-first');
     const jobId = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', String(events), '--keys', String(keys), '--rate', '15000', '--checkpoint-interval', '500', '--output', first]);
     await eventually(async () => ((await cluster.completedCheckpoints(jobId)).length >= 2 ? true : undefined), 30_000, 'two checkpoints');
-    const savepoint = join(work, 'savepoint');
-    const stop = await cluster.run(['stop', jobId, '--savepoint-path', savepoint, '--json']);
+    const target = join(work, 'savepoint');
+    const stop = await cluster.run(['stop', jobId, '--savepoint-path', target, '--json']);
     expect({ code: stop.code, stderr: stop.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(stop.stdout)).toMatchObject({ path: savepoint, status: 'FINISHED' });
+    const { path: savepoint, status } = JSON.parse(stop.stdout) as { path: string; status: string };
+    expect(status).toBe('FINISHED');
+    // A new directory under the one given.
+    expect(dirname(savepoint)).toBe(target);
     const firstRecords = await readJsonLines<{ key: string; count: number }>(first);
     expect(firstRecords.length).toBeGreaterThan(0);
     expect(firstRecords.length).toBeLessThan(events);
@@ -156,8 +159,9 @@ describe('savepoints', () => {
   it('refuses a savepoint whose state does not fit the job, naming the operator, and starts nothing', async () => {
     const running = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '1000000', '--keys', '4', '--rate', '5000', '--checkpoint-interval', '500', '--output', join(work, 'variant-src')]);
     await eventually(async () => ((await cluster.completedCheckpoints(running)).length >= 1 ? true : undefined), 30_000, 'a checkpoint');
-    const savepoint = join(work, 'variant-savepoint');
-    expect((await cluster.run(['stop', running, '--savepoint-path', savepoint])).code).toBe(0);
+    const stopped = await cluster.run(['stop', running, '--savepoint-path', join(work, 'variant-savepoint'), '--json']);
+    expect(stopped.code).toBe(0);
+    const savepoint = (JSON.parse(stopped.stdout) as { path: string }).path;
     const jobsBefore = JSON.parse((await cluster.run(['list', '--json'])).stdout).length;
 
     const renamed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--', '--events', '10', '--keys', '4', '--output', join(work, 'x'), '--count-uid', 'other']);

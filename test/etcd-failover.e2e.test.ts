@@ -110,6 +110,11 @@ describe('coordinators with etcd', () => {
     await runningWithCheckpoint(jobId);
     const old = await cluster.leader();
     const epochBefore = Number((await cluster.cluster()).leadership!.epoch);
+    // Two at least, so that one completed before the newest is expected to be listed by the next leader.
+    const completedBefore = await eventually(async () => {
+      const ids = (await cluster.completedCheckpoints(jobId)).map((c) => c.checkpointId);
+      return ids.length >= 2 ? ids : undefined;
+    }, 30_000, 'two checkpoints');
     const killedAt = performance.now();
     old.process.kill('SIGKILL');
     const { leader, at } = await nextLeader(old, (TTL_SECONDS + 5) * 1000);
@@ -123,6 +128,9 @@ describe('coordinators with etcd', () => {
     expect(checkExactCounts(await readJsonLines(output), expectedCounts(events, keys))).toEqual([]);
     // The new leader resumed the job (a later attempt), it did not start it over from nothing.
     expect(end.attempt).toBeGreaterThan(0);
+    // It lists the checkpoints the old leader completed (the history is in etcd; the newest may have completed as it died).
+    const completedAfter = (await cluster.completedCheckpoints(jobId)).map((c) => c.checkpointId);
+    expect(completedAfter).toEqual(expect.arrayContaining(completedBefore.slice(0, -1)));
     // weir status names the leader that serves the job now.
     const text = await cluster.run(['status', jobId]);
     expect(text.stdout).toContain(`Leader ${leader.address} (epoch ${view.leadership!.epoch})`);

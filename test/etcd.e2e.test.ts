@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JobGraph } from '@weir/common';
+import type { CheckpointView } from '@weir/protocol';
 import { EtcdMetadataStore, LeaderElection, NotLeaderError, type LeaderFence } from '@weir/coordinator';
 import { createEtcdClient, EtcdKeys, readLeaderAddress, type EtcdClient } from '@weir/protocol/etcd';
 import type { StoredJob } from '../packages/coordinator/src/store/metadata-store.ts';
@@ -255,12 +256,20 @@ describe('etcd metadata store', () => {
     const concurrent = await Promise.all(Array.from({ length: 20 }, () => a.store.nextCheckpointId('early')));
     expect([...concurrent].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     await a.store.putLatestCheckpoint('late', { checkpointId: 10, directory: '/ckpt/late/chk-10', completedAtMs: 5 });
+    const history: CheckpointView[] = [
+      { checkpointId: 9, status: 'FAILED', savepoint: true, triggeredAtMs: 1, durationMs: 2, bytes: 0, incrementalBytes: 0, alignmentMsMax: 0, syncMsMax: 0, asyncMsMax: 0, path: null, failure: "EACCES: permission denied, mkdir '/sp/savepoint-late-0123456789ab'" },
+      { checkpointId: 10, status: 'COMPLETED', savepoint: false, triggeredAtMs: 3, durationMs: 2, bytes: 7, incrementalBytes: 7, alignmentMsMax: 0, syncMsMax: 1, asyncMsMax: 1, path: '/ckpt/late/chk-10', failure: null },
+    ];
+    await a.store.putCheckpointHistory('late', history);
 
     await a.election.resign();
     await until(() => (b.election.isLeader ? true : undefined), 3_000, 'b to lead');
     expect(await b.store.nextCheckpointId('late')).toBe(11);
     expect(await b.store.getLatestCheckpoint('late')).toEqual({ checkpointId: 10, directory: '/ckpt/late/chk-10', completedAtMs: 5 });
     expect(await b.store.getLatestCheckpoint('early')).toBeNull();
+    expect(await b.store.getCheckpointHistory('late')).toEqual(history);
+    expect(await b.store.getCheckpointHistory('early')).toEqual([]);
+    await expect(a.store.putCheckpointHistory('late', [])).rejects.toBeInstanceOf(NotLeaderError);
     await expect(a.store.nextCheckpointId('late')).rejects.toBeInstanceOf(NotLeaderError);
     expect(group.overlaps).toEqual([]);
   });
@@ -272,6 +281,7 @@ describe('etcd metadata store', () => {
     expect(keys.assignment('j')).toBe('/weir/c1/assignments/j');
     expect(keys.checkpointCounter('j')).toBe('/weir/c1/checkpoints/j/counter');
     expect(keys.latestCheckpoint('j')).toBe('/weir/c1/checkpoints/j/latest');
+    expect(keys.checkpointHistory('j')).toBe('/weir/c1/checkpoints/j/history');
     expect(keys.leaderCandidatesPrefix).toBe('/weir/c1/leader/election/coordinator/');
     expect(() => keys.job('a/b')).toThrow(/must not contain/);
     expect(() => new EtcdKeys('')).toThrow(/non-empty/);

@@ -207,9 +207,9 @@ describe('unbounded reads with checkpoints', () => {
     const jobId = await submit(['-p', '2', '--', ...args, '--output', first]);
     await settle(jobId, first, 5000, 1);
     await produce('saved', 5000, 7000, 3);
-    const savepoint = join(work, 'savepoint');
-    const stop = await cluster.run(['stop', jobId, '--savepoint-path', savepoint, '--json']);
+    const stop = await cluster.run(['stop', jobId, '--savepoint-path', join(work, 'savepoint'), '--json']);
     expect({ code: stop.code, stderr: stop.stderr }).toEqual({ code: 0, stderr: '' });
+    const savepoint = (JSON.parse(stop.stdout) as { path: string }).path;
     const before = await readLines(first);
     await produce('saved', 7000, 10_000, 3);
     const second = join(work, 'saved-second');

@@ -11,8 +11,12 @@
 //       _incremental/<attempt>-<token>/<vertex>-<i>/   staging of incremental snapshot files
 //   <worker dataDir>/state/<jobId>/<token>-<vertex>-<i>/  a subtask's local RocksDB
 //
-// Savepoints are a checkpoint's layout in a directory of the user's choosing
-// (by default `savepoints/savepoint-<job>-<time>`).
+// Savepoints are a checkpoint's layout in a new directory the coordinator
+// creates (exclusively: never one that exists) under a directory of the user's
+// choosing (by default `savepoints`):
+//
+//   <target>/savepoint-<first 6 of the job id>-<12 random hex>/   one savepoint
+//     _metadata, keyed-*.state          as in a checkpoint, paths relative
 
 /** The metadata file of a checkpoint or savepoint directory. */
 export const CHECKPOINT_METADATA_FILE = '_metadata';
@@ -87,7 +91,14 @@ export function localStateDirectoryName(attemptToken: string, vertexId: string, 
   return `${attemptToken}-${subtaskFileStem(vertexId, subtaskIndex)}`;
 }
 
-/** `savepoint-<first 8 of the job id>-<ISO time, ':' as '-'>`: the default name of a savepoint directory. */
-export function defaultSavepointDirectoryName(jobId: string, at: Date): string {
-  return `savepoint-${jobId.slice(0, 8)}-${at.toISOString().replaceAll(':', '-')}`;
+/**
+ * `savepoint-<first 6 of the job id>-<random>` (Flink's naming): the name of a
+ * new savepoint directory under the target the user gave. `random` is 12 hex
+ * digits (6 random bytes), so two savepoints never pick the same name in practice;
+ * the directory is still created exclusively, so a collision fails rather than overwrites.
+ */
+export function savepointDirectoryName(jobId: string, random: string): string {
+  if (!/^[0-9a-f]{12}$/.test(random)) throw new Error(`a savepoint directory name needs 12 random hex digits, got ${JSON.stringify(random)}`);
+  return `savepoint-${jobId.slice(0, 6)}-${random}`;
 }
+

@@ -89,3 +89,21 @@ export interface CheckpointView {
   path: string | null;
   failure: string | null;
 }
+
+/**
+ * Reads a stored checkpoint history (JSON: an array of `CheckpointView`, as the
+ * metadata store keeps it). Entries that are not finished checkpoints are left out.
+ * @throws Error naming `where` when the text is not a JSON array.
+ */
+export function parseCheckpointHistory(where: string, text: string): CheckpointView[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`the checkpoint history at ${where} is not JSON (${(error as Error).message}); delete it to start a new one`, { cause: error });
+  }
+  if (!Array.isArray(value)) throw new Error(`the checkpoint history at ${where} is not a list; delete it to start a new one`);
+  return (value as Partial<CheckpointView>[]).filter(
+    (v): v is CheckpointView => v !== null && typeof v === 'object' && Number.isSafeInteger(v.checkpointId) && (v.status === 'COMPLETED' || v.status === 'FAILED'),
+  );
+}

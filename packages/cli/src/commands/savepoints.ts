@@ -1,11 +1,14 @@
-import { join, resolve } from 'node:path';
+// `weir savepoint`, `weir stop` and `weir checkpoints`: savepoints into a new
+// directory `savepoint-<job>-<random>` under the one given, and the checkpoint history.
+import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_SAVEPOINTS_DIRECTORY, defaultSavepointDirectoryName } from '@weir/protocol';
+import { DEFAULT_SAVEPOINTS_DIRECTORY } from '@weir/protocol';
 import { printJson, UsageError, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatCheckpoints } from '../format-status.ts';
 
-function defaultSavepointDir(jobId: string): string {
-  return resolve(join(DEFAULT_SAVEPOINTS_DIRECTORY, defaultSavepointDirectoryName(jobId, new Date())));
+/** The directory a savepoint goes under: the one given, else `./savepoints`. */
+function savepointTarget(dir: string | undefined): string {
+  return resolve(dir ?? DEFAULT_SAVEPOINTS_DIRECTORY);
 }
 
 export function savepointCommand(): Command {
@@ -13,10 +16,10 @@ export function savepointCommand(): Command {
     new Command('savepoint')
       .description("take a savepoint of a running job: a self-contained copy of its state that 'weir run --from-savepoint' starts from")
       .argument('<jobId>')
-      .argument('[dir]', 'where to write it (default: ./savepoints/savepoint-<job>-<time>)'),
+      .argument('[dir]', 'the directory to write it under, as a new savepoint-<job>-<random> (default: ./savepoints)'),
   ).action(async (jobId: string, dir: string | undefined, flags: ClientFlags) => {
     await withClient(flags, async (client) => {
-      const path = await client.savepoint(jobId, resolve(dir ?? defaultSavepointDir(jobId)), false);
+      const path = await client.savepoint(jobId, savepointTarget(dir), false);
       if (flags.json) printJson({ jobId, path });
       else process.stdout.write(`Savepoint of job ${jobId} written to ${path}\n`);
     });
@@ -28,11 +31,12 @@ export function stopCommand(): Command {
     new Command('stop')
       .description('stop a job with a savepoint: sources stop, sinks commit, the job ends FINISHED')
       .argument('<jobId>')
-      .option('--savepoint-path <dir>', 'where to write the savepoint'),
+      .option('--savepoint-path <dir>', 'the directory to write the savepoint under, as a new savepoint-<job>-<random> (default: ./savepoints)'),
   ).action(async (jobId: string, flags: ClientFlags & { savepointPath?: string }) => {
     if (flags.savepointPath === '') throw new UsageError('--savepoint-path needs a directory');
     await withClient(flags, async (client) => {
-      const path = await client.savepoint(jobId, resolve(flags.savepointPath ?? defaultSavepointDir(jobId)), true);
+      // A failed savepoint rejects here (exit code 1) and the job keeps running.
+      const path = await client.savepoint(jobId, savepointTarget(flags.savepointPath), true);
       const view = await client.waitForTerminal(jobId);
       if (flags.json) printJson({ jobId, path, status: view.status });
       else process.stdout.write(`Job ${jobId} stopped (${view.status}) with a savepoint at ${path}\n`);

@@ -1,10 +1,12 @@
 // The CheckpointCoordinator of one job: triggers checkpoints and savepoints,
 // collects the subtasks' acknowledgements, completes or fails each checkpoint
 // and keeps the latest completed one to restore from.
-import { cp, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CheckpointConfig, JobGraph } from '@weir/common';
-import { subtaskId, type CheckpointMetadata, type CheckpointPointer, type CheckpointView, type Logger, type OperatorSubtaskState, type SubtaskCheckpointAck } from '@weir/protocol';
+import { savepointDirectoryName, subtaskId, type CheckpointMetadata, type CheckpointPointer, type CheckpointView, type Logger, type SubtaskCheckpointAck } from '@weir/protocol';
+import { assembleMetadata, carryStates, type CompletedStates } from './checkpoint-assembly.ts';
+import { CheckpointHistory, type SaveCheckpointHistory } from './checkpoint-history.ts';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
 import type { Execution } from '../scheduler/execution-graph.ts';
 
@@ -23,6 +25,8 @@ export interface CheckpointHost {
   recordCompleted?(pointer: CheckpointPointer): Promise<void>;
   /** etcd mode: the job's latest completed checkpoint as recorded. */
   latestPointer?(): Promise<CheckpointPointer | null>;
+  /** Stores the job's checkpoint history (the metadata store), so it outlives this coordinator. */
+  saveHistory?: SaveCheckpointHistory;
 }
 
 interface Pending {
@@ -31,7 +35,8 @@ interface Pending {
   triggeredAtMs: number;
   expected: Set<string>;
   acks: Map<string, SubtaskCheckpointAck>;
-  savepoint: { directory: string; stop: boolean } | null;
+  /** A savepoint: the new directory it goes into, whether this coordinator created it (so may remove it), whether sources stop after it. */
+  savepoint: { directory: string; created: boolean; stop: boolean } | null;
   timer: NodeJS.Timeout;
   waiters: { resolve: (path: string) => void; reject: (error: Error) => void }[];
 }
@@ -41,8 +46,6 @@ export interface CompletedCheckpoint {
   metadata: CheckpointMetadata;
   directory: string;
 }
-
-const HISTORY = 50;
 
 /**
  * Drives a job's checkpoints (Flink's CheckpointCoordinator): triggers the
@@ -61,12 +64,12 @@ export class CheckpointCoordinator {
   private readonly host: CheckpointHost;
   private readonly logger: Logger;
   private readonly pending = new Map<number, Pending>();
-  private readonly history: CheckpointView[] = [];
+  private readonly history: CheckpointHistory;
   /** Checkpoints completed and failed since this coordinator took the job (the history keeps only the latest). */
   completedCount = 0;
   failedCount = 0;
   /** Each subtask's state in the latest completed checkpoint (kept for subtasks that have finished). */
-  private lastStates = new Map<string, { operators: Record<string, OperatorSubtaskState>; directory: string }>();
+  private lastStates: CompletedStates = new Map();
   private nextId = 1;
   private periodic: NodeJS.Timeout | undefined;
   private running = false;
@@ -82,6 +85,12 @@ export class CheckpointCoordinator {
     this.storage = options.storage;
     this.host = options.host;
     this.logger = options.logger.child({ component: 'checkpoint-coordinator' });
+    this.history = new CheckpointHistory(options.host.saveHistory, this.logger);
+  }
+
+  /** The history an earlier coordinator stored for the job. */
+  restoreHistory(views: readonly CheckpointView[]): void {
+    this.history.restore(views);
   }
 
   /**
@@ -108,7 +117,7 @@ export class CheckpointCoordinator {
     if (this.host.reserveId) this.nextId = (await this.host.reserveId(this.nextId)) + 1;
     const { found, skipped } = recorded ? { found: recorded, skipped: [] } : await this.storage.latestValid(this.jobId);
     for (const s of skipped) {
-      if (this.history.some((h) => h.checkpointId === s.checkpointId && h.status === 'FAILED')) continue;
+      if (this.history.has(s.checkpointId, 'FAILED')) continue;
       this.logger.warn({ checkpointId: s.checkpointId, reason: s.reason }, 'skipping a checkpoint that cannot be restored; falling back to an earlier one');
       this.record({ checkpointId: s.checkpointId, status: 'FAILED', savepoint: false, triggeredAtMs: 0, durationMs: null, bytes: 0, incrementalBytes: 0, alignmentMsMax: 0, syncMsMax: 0, asyncMsMax: 0, path: s.directory, failure: s.reason });
     }
@@ -159,16 +168,33 @@ export class CheckpointCoordinator {
       path: null,
       failure: null,
     }));
-    return [...this.history, ...inFlight];
+    return [...this.history.all(), ...inFlight];
   }
 
-  /** Takes a savepoint into `directory`; with `stop`, sources emit nothing after it. Resolves with its path. */
-  savepoint(directory: string, stop: boolean): Promise<string> {
+  /**
+   * Takes a savepoint into a new directory `savepoint-<job>-<random>` under
+   * `target` (created exclusively before any source is triggered: it never
+   * overwrites); with `stop`, sources emit nothing after it. Resolves with the
+   * new directory's path; rejects with the reason as soon as any part fails.
+   */
+  savepoint(target: string, stop: boolean): Promise<string> {
+    const directory = join(target, savepointDirectoryName(this.jobId, randomBytes(6).toString('hex')));
     return new Promise((resolve, reject) => {
-      const pending = this.trigger({ directory, stop });
+      const pending = this.trigger({ directory, created: false, stop });
       if (typeof pending === 'string') reject(new Error(pending));
       else pending.waiters.push({ resolve, reject });
     });
+  }
+
+  /**
+   * After a stop-with-savepoint failed: takes a checkpoint at once (not held
+   * back by the minimum pause or the limit in flight) without stopping sources,
+   * which makes sources that stopped at the savepoint's barrier emit again.
+   * Should this one not be taken, the next periodic checkpoint does the same.
+   */
+  resumeSources(): void {
+    const result = this.trigger(null, true);
+    if (typeof result === 'string') this.logger.warn({ reason: result }, 'could not trigger the checkpoint that resumes the sources; the next periodic one will');
   }
 
   onAck(ack: SubtaskCheckpointAck): void {
@@ -196,10 +222,12 @@ export class CheckpointCoordinator {
     this.periodic.unref();
   }
 
-  private trigger(savepoint: Pending['savepoint']): Pending | string {
+  private trigger(savepoint: Pending['savepoint'], resume = false): Pending | string {
     const current = this.host.attempt();
     if (!current || !this.running) return 'the job is not running';
-    if (savepoint === null) {
+    // A checkpoint without stop would make stopped sources emit again before a stop-with-savepoint completes or fails.
+    if ([...this.pending.values()].some((p) => p.savepoint?.stop)) return 'a stop-with-savepoint is in flight';
+    if (savepoint === null && !resume) {
       if (this.pending.size >= this.config.maxConcurrent) return 'too many checkpoints in flight';
       if (Date.now() - this.lastCompletedAtMs < this.config.minPauseMs) return 'within the minimum pause';
     }
@@ -225,42 +253,52 @@ export class CheckpointCoordinator {
         this.host.trigger(workerId, current.attempt, id, savepoint?.stop ?? false).catch((error: Error) => this.fail(pending, `triggering worker ${workerId} failed: ${error.message}`, true));
       }
     };
-    if (!this.host.reserveId) {
+    if (!this.host.reserveId && !savepoint) {
       triggerSources();
       return pending;
     }
-    // etcd mode: the id is handed out by the counter in etcd (a guarded write) before any source sees it.
-    this.host.reserveId(id).then(
-      (reserved) => {
-        if (reserved === id) return triggerSources();
-        this.nextId = Math.max(this.nextId, reserved + 1);
-        this.fail(pending, `the checkpoint counter in etcd was already at ${reserved - 1}`, false);
-      },
-      (error: Error) => this.fail(pending, `reserving its id failed: ${error.message}`, true),
-    );
+    void this.prepare(pending).then((ready) => {
+      if (ready) triggerSources();
+    });
     return pending;
+  }
+
+  /**
+   * Before any source sees the id: a savepoint's directory is created (a
+   * failure fails the savepoint at once), and in etcd mode the id is handed
+   * out by the counter in etcd (a guarded write). Resolves whether to trigger.
+   */
+  private async prepare(p: Pending): Promise<boolean> {
+    if (p.savepoint) {
+      try {
+        await this.storage.createSavepointDirectory(p.savepoint.directory);
+        p.savepoint.created = true;
+      } catch (error) {
+        this.fail(p, `cannot create the savepoint directory: ${(error as Error).message}`, false);
+        return false;
+      }
+    }
+    if (!this.host.reserveId) return this.pending.has(p.id);
+    let reserved: number;
+    try {
+      reserved = await this.host.reserveId(p.id);
+    } catch (error) {
+      this.fail(p, `reserving its id failed: ${(error as Error).message}`, true);
+      return false;
+    }
+    if (reserved === p.id) return this.pending.has(p.id);
+    this.nextId = Math.max(this.nextId, reserved + 1);
+    this.fail(p, `the checkpoint counter in etcd was already at ${reserved - 1}`, false);
+    return false;
   }
 
   private async complete(p: Pending): Promise<void> {
     clearTimeout(p.timer);
     const directory = this.storage.checkpointDirectory(this.jobId, p.id);
+    let completed: { metadata: CheckpointMetadata; states: CompletedStates };
     try {
-      const states = new Map<string, { operators: Record<string, OperatorSubtaskState>; directory: string }>();
-      for (const [key, ack] of p.acks) states.set(key, { operators: ack.operators, directory });
-      // Subtasks that finished earlier keep the state of their last checkpoint.
-      for (const [key, last] of this.lastStates) {
-        if (states.has(key)) continue;
-        const copied: Record<string, OperatorSubtaskState> = {};
-        for (const [opId, state] of Object.entries(last.operators)) {
-          for (const handle of state.keyedState) {
-            await mkdir(directory, { recursive: true });
-            await cp(join(last.directory, handle.file), join(directory, handle.file));
-          }
-          copied[opId] = state;
-        }
-        states.set(key, { operators: copied, directory });
-      }
-      const metadata: CheckpointMetadata = {
+      const states = await carryStates(p.acks, this.lastStates, directory);
+      const metadata = assembleMetadata(this.graph, states, {
         format: 'weir-checkpoint',
         version: 1,
         jobId: this.jobId,
@@ -269,55 +307,43 @@ export class CheckpointCoordinator {
         savepoint: p.savepoint !== null,
         triggeredAtMs: p.triggeredAtMs,
         completedAtMs: Date.now(),
-        operators: {},
-      };
-      for (const vertex of this.graph.vertices) {
-        for (const op of vertex.operators) {
-          const subtasks: CheckpointMetadata['operators'][string]['subtasks'] = [];
-          for (let i = 0; i < vertex.parallelism; i++) {
-            const state = states.get(subtaskId(vertex.id, i))?.operators[op.id];
-            if (state) subtasks.push({ index: i, ...state });
-          }
-          metadata.operators[op.id] = { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, subtasks };
-        }
-      }
-      await this.storage.writeMetadata(directory, metadata);
-      // etcd mode: the completion is recorded by a guarded write before anything commits; a deposed leader fails here.
-      if (this.host.recordCompleted) {
-        if (!this.pending.has(p.id)) throw new Error('it was abandoned while its metadata was written');
-        await this.host.recordCompleted({ checkpointId: p.id, directory, completedAtMs: metadata.completedAtMs });
-      }
-      this.pending.delete(p.id);
-      this.latest = { metadata, directory };
-      this.lastStates = states;
-      this.consecutiveFailures = 0;
-      this.lastCompletedAtMs = Date.now();
-      const bytes = [...p.acks.values()].reduce((n, a) => n + a.bytes, 0);
-      this.record({
-        checkpointId: p.id,
-        status: 'COMPLETED',
-        savepoint: p.savepoint !== null,
-        triggeredAtMs: p.triggeredAtMs,
-        durationMs: metadata.completedAtMs - p.triggeredAtMs,
-        ...ackTotals(p.acks.values()),
-        path: p.savepoint?.directory ?? directory,
-        failure: null,
       });
-      this.logger.info({ checkpointId: p.id, durationMs: metadata.completedAtMs - p.triggeredAtMs, bytes }, 'checkpoint completed');
-      const workers = [...new Set((this.host.attempt()?.executions ?? []).map((e) => e.workerId).filter((w): w is string => w !== null))];
-      if (p.savepoint) await this.storage.copy(directory, p.savepoint.directory);
-      await this.host.notifyComplete(workers, p.attempt, p.id);
-      for (const w of p.waiters) w.resolve(p.savepoint?.directory ?? directory);
-      await this.storage.retain(this.jobId, this.config.retained, p.id).catch((error: Error) => this.logger.warn({ err: error.message }, 'could not delete old checkpoints'));
+      await this.storage.writeMetadata(directory, metadata);
+      // A savepoint is whole (metadata last) before it counts as completed.
+      if (p.savepoint) await this.storage.copy(directory, p.savepoint.directory).catch((error: Error) => Promise.reject(new Error(`writing the savepoint to ${p.savepoint!.directory} failed: ${error.message}`)));
+      // etcd mode: the completion is recorded by a guarded write before anything commits; a deposed leader fails here.
+      if (!this.pending.has(p.id)) throw new Error('it was abandoned while its metadata was written');
+      if (this.host.recordCompleted) await this.host.recordCompleted({ checkpointId: p.id, directory, completedAtMs: metadata.completedAtMs });
+      if (!this.pending.has(p.id)) throw new Error('it was abandoned while its completion was recorded');
+      completed = { metadata, states };
     } catch (error) {
+      // Failed while it was written (timed out, the attempt ended): what the write left behind goes too.
+      if (!this.pending.has(p.id)) this.discard(p);
       this.fail(p, `completing failed: ${(error as Error).message}`, true);
+      return;
     }
+    const { metadata, states } = completed;
+    this.pending.delete(p.id);
+    this.latest = { metadata, directory };
+    this.lastStates = states;
+    this.consecutiveFailures = 0;
+    this.lastCompletedAtMs = Date.now();
+    const durationMs = metadata.completedAtMs - p.triggeredAtMs;
+    const totals = ackTotals(p.acks.values());
+    this.record({ checkpointId: p.id, status: 'COMPLETED', savepoint: p.savepoint !== null, triggeredAtMs: p.triggeredAtMs, durationMs, ...totals, path: p.savepoint?.directory ?? directory, failure: null });
+    this.logger.info({ checkpointId: p.id, durationMs, bytes: totals.bytes, ...(p.savepoint ? { savepoint: p.savepoint.directory } : {}) }, 'checkpoint completed');
+    const workers = [...new Set((this.host.attempt()?.executions ?? []).map((e) => e.workerId).filter((w): w is string => w !== null))];
+    await this.host.notifyComplete(workers, p.attempt, p.id).catch((error: Error) => this.logger.warn({ checkpointId: p.id, err: error.message }, 'could not tell every worker the checkpoint completed'));
+    if (p.waiters.length > 0) await this.history.flushed();
+    for (const w of p.waiters) w.resolve(p.savepoint?.directory ?? directory);
+    await this.storage.retain(this.jobId, this.config.retained, p.id).catch((error: Error) => this.logger.warn({ err: error.message }, 'could not delete old checkpoints'));
   }
 
+  /** Fails a pending checkpoint; savepoint failures never count toward failing the job over. */
   private fail(p: Pending, reason: string, countsAsFailure: boolean): void {
     if (!this.pending.delete(p.id)) return;
     clearTimeout(p.timer);
-    this.logger.warn({ checkpointId: p.id, reason }, 'checkpoint failed');
+    this.logger.warn({ checkpointId: p.id, reason, ...(p.savepoint ? { savepoint: p.savepoint.directory } : {}) }, p.savepoint ? 'savepoint failed' : 'checkpoint failed');
     this.record({
       checkpointId: p.id,
       status: 'FAILED',
@@ -332,14 +358,25 @@ export class CheckpointCoordinator {
       path: null,
       failure: reason,
     });
-    void this.storage.removeCheckpoint(this.jobId, p.id).catch(() => {});
-    for (const w of p.waiters) w.reject(new Error(`savepoint ${p.id} failed: ${reason}`));
-    if (!countsAsFailure) return;
+    this.discard(p);
+    if (p.waiters.length > 0) {
+      const error = new Error(`savepoint ${p.id} failed: ${reason}`);
+      void this.history.flushed().then(() => {
+        for (const w of p.waiters) w.reject(error);
+      });
+    }
+    if (!countsAsFailure || p.savepoint) return;
     this.consecutiveFailures++;
     if (this.consecutiveFailures > this.config.tolerableFailures) {
       this.consecutiveFailures = 0;
       this.host.failJob(`${this.config.tolerableFailures + 1} checkpoints failed in a row; the last: checkpoint ${p.id} ${reason}`);
     }
+  }
+
+  /** Removes what a failed checkpoint wrote; of a savepoint, only a directory this coordinator created (never one that was there). */
+  private discard(p: Pending): void {
+    void this.storage.removeCheckpoint(this.jobId, p.id).catch(() => {});
+    if (p.savepoint?.created) void this.storage.removeSavepoint(p.savepoint.directory).catch(() => {});
   }
 
   private missing(p: Pending): string {
@@ -350,8 +387,7 @@ export class CheckpointCoordinator {
   private record(view: CheckpointView): void {
     if (view.status === 'COMPLETED') this.completedCount++;
     else if (view.status === 'FAILED') this.failedCount++;
-    this.history.push(view);
-    if (this.history.length > HISTORY) this.history.shift();
+    this.history.add(view);
   }
 }
 

@@ -3,7 +3,7 @@
 // finding the latest valid checkpoint.
 import { createHash } from 'node:crypto';
 import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   CHECKPOINT_METADATA_FILE,
   checkpointDirectoryName,
@@ -25,8 +25,8 @@ export interface SkippedCheckpoint {
  * directory per job, one per checkpoint (`chk-<id>`), and in it the state
  * files the subtasks wrote and `_metadata`, written last (temporary name,
  * fsync, rename) with a checksum. A directory without valid metadata is not
- * a checkpoint. Savepoints are the same layout in a directory of the user's
- * choosing; every path in them is relative, so they can be moved.
+ * a checkpoint. Savepoints are the same layout in a new directory under one of
+ * the user's choosing; every path in them is relative, so they can be moved.
  */
 export class CheckpointStorage {
   readonly root: string;
@@ -142,9 +142,23 @@ export class CheckpointStorage {
     await rm(this.jobDirectory(jobId), { recursive: true, force: true });
   }
 
-  /** Copies a completed checkpoint into a savepoint directory (self-contained: relative paths only). */
+  /**
+   * Creates a new savepoint directory: its parent as needed, the directory
+   * itself exclusively (an existing one fails with EEXIST, never overwritten).
+   * Errors carry the OS error and the path (`EACCES: permission denied, mkdir '...'`).
+   */
+  async createSavepointDirectory(directory: string): Promise<void> {
+    await mkdir(dirname(directory), { recursive: true });
+    await mkdir(directory);
+  }
+
+  /** Removes a savepoint directory (one that failed while it was written). */
+  async removeSavepoint(directory: string): Promise<void> {
+    await rm(directory, { recursive: true, force: true });
+  }
+
+  /** Copies a completed checkpoint into a savepoint directory created by `createSavepointDirectory` (self-contained: relative paths only). */
   async copy(from: string, to: string): Promise<void> {
-    await mkdir(to, { recursive: true });
     const entries = await readdir(from);
     for (const name of entries) if (name !== CHECKPOINT_METADATA_FILE) await cp(join(from, name), join(to, name), { recursive: true });
     // Metadata last, so an interrupted copy is not a savepoint.

@@ -124,6 +124,12 @@ export class Dispatcher {
         lastAttempt + 1,
         stored.artifactPath ?? null,
       );
+      try {
+        job.restoreCheckpointHistory(await term.store.getCheckpointHistory(stored.jobId));
+      } catch (error) {
+        this.logger.warn({ jobId: stored.jobId, err: (error as Error).message }, 'the checkpoint history of the job cannot be read; it starts empty');
+      }
+      if (this.options.currentTerm() !== term) return;
       if (isTerminalJobStatus(stored.status)) {
         job.markEnded(stored.status, stored.endTimeMs);
         continue;
@@ -157,6 +163,7 @@ export class Dispatcher {
       epoch: term.epoch,
       initialAttempt,
       onStatus: (j) => this.persist(term, j),
+      saveCheckpointHistory: (views) => guarded(term, () => term.store.putCheckpointHistory(record.jobId, views)),
     };
     if (store) {
       deps.beforeDeploy = (assignment) => guarded(term, () => store.putAssignment(assignment));

@@ -1,7 +1,7 @@
 // The coordinator's metadata store in etcd (high availability): job records,
-// assignments, checkpoint counters and pointers, every write guarded by the
-// leader key.
-import { createLogger, type Logger } from '@weir/protocol';
+// assignments, checkpoint counters, pointers and histories, every write
+// guarded by the leader key.
+import { createLogger, parseCheckpointHistory, type CheckpointView, type Logger } from '@weir/protocol';
 import {
   encodeEtcdRecord,
   parseCheckpointCounter,
@@ -133,6 +133,21 @@ export class EtcdMetadataStore implements MetadataStore {
     const key = this.keys.latestCheckpoint(jobId);
     const text = await this.client.call(`reading the latest checkpoint of job ${jobId}`, () => this.client.get(key).string());
     return text === null ? null : parseCheckpointPointer(key, text);
+  }
+
+  /**
+   * Replaces the job's checkpoint history (bounded by the caller).
+   * @throws NotLeaderError when this coordinator no longer leads.
+   */
+  async putCheckpointHistory(jobId: string, views: readonly CheckpointView[]): Promise<void> {
+    await this.guardedPut(this.keys.checkpointHistory(jobId), encodeEtcdRecord(views), `storing the checkpoint history of job ${jobId}`);
+  }
+
+  /** The job's stored checkpoint history, oldest first; empty when none was stored. */
+  async getCheckpointHistory(jobId: string): Promise<CheckpointView[]> {
+    const key = this.keys.checkpointHistory(jobId);
+    const text = await this.client.call(`reading the checkpoint history of job ${jobId}`, () => this.client.get(key).string());
+    return text === null ? [] : parseCheckpointHistory(key, text);
   }
 
   /**

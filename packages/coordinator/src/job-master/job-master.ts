@@ -44,6 +44,8 @@ export interface JobMasterDeps {
   beforeDeploy?: (assignment: JobAssignment) => Promise<void>;
   /** etcd mode: the checkpoint id counter and latest-checkpoint pointer (guarded writes). */
   checkpointRecords?: CheckpointRecords;
+  /** Stores the job's checkpoint history in the metadata store (etcd mode: a guarded write). */
+  saveCheckpointHistory?: (views: CheckpointView[]) => Promise<void>;
 }
 
 /**
@@ -115,18 +117,30 @@ export class JobMaster {
     return this.halted;
   }
 
-  /** Takes a savepoint into `directory`; with `stop`, the job then ends (FINISHED). Resolves with the savepoint's path. */
-  async savepoint(directory: string, stop: boolean): Promise<string> {
+  /**
+   * Takes a savepoint into a new directory under `target`; with `stop`, the
+   * job then ends (FINISHED). Resolves with the savepoint's path. When it
+   * fails, a stopping job goes on running: its sources resume.
+   */
+  async savepoint(target: string, stop: boolean): Promise<string> {
     if (this.status !== 'RUNNING') throw new Error(`job ${this.record.jobId} is ${this.status}; only a running job can take a savepoint`);
     if (stop) this.stopping = true;
     try {
-      const path = await this.checkpoints.savepoint(directory, stop);
+      const path = await this.checkpoints.savepoint(target, stop);
       if (stop) this.stopAfterSavepoint();
       return path;
     } catch (error) {
+      if (!stop) throw error;
       this.stopping = false;
-      throw error;
+      if (this.status !== 'RUNNING' || this.halted) throw error;
+      this.checkpoints.resumeSources();
+      throw new Error(`${(error as Error).message}; job ${this.record.jobId} was not stopped and keeps running`, { cause: error });
     }
+  }
+
+  /** The checkpoint history an earlier coordinator stored for this job. */
+  restoreCheckpointHistory(views: readonly CheckpointView[]): void {
+    this.checkpoints.restoreHistory(views);
   }
 
   checkpointViews(): CheckpointView[] {
@@ -154,6 +168,7 @@ export class JobMaster {
       notifyComplete: (workerIds, attempt, checkpointId) => this.gateway.notifyCheckpointComplete(workerIds, attempt, checkpointId),
       failJob: (reason) => this.failAttempt(reason),
       ...jobCheckpointRecords(this.deps.checkpointRecords, this.record.jobId),
+      ...(this.deps.saveCheckpointHistory ? { saveHistory: this.deps.saveCheckpointHistory } : {}),
     };
   }
 

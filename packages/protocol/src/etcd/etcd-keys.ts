@@ -22,6 +22,7 @@ export const LEADER_ELECTION_NAME = 'coordinator';
  * assignments/<jobId>            subtask and split assignment of a job
  * checkpoints/<jobId>/counter    last checkpoint id handed out (decimal)
  * checkpoints/<jobId>/latest     pointer to the latest completed checkpoint
+ * checkpoints/<jobId>/history    the newest finished checkpoints (CheckpointView[] as JSON)
  * ```
  *
  * Ids must be non-empty and free of `/` so that prefix listings stay exact.
@@ -78,6 +79,11 @@ export class EtcdKeys {
   /** A job's pointer to its latest completed checkpoint. */
   latestCheckpoint(jobId: string): string {
     return `${this.checkpointsPrefix}${segment('job id', jobId)}/latest`;
+  }
+
+  /** A job's bounded checkpoint history (what `weir checkpoints` lists). */
+  checkpointHistory(jobId: string): string {
+    return `${this.checkpointsPrefix}${segment('job id', jobId)}/history`;
   }
 }
 

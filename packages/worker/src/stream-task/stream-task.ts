@@ -190,7 +190,8 @@ export class StreamTask {
         const trigger = this.pendingTrigger;
         this.pendingTrigger = undefined;
         await this.checkpoint(trigger.checkpointId, 0);
-        if (trigger.stopSources) this.sourceStopped = true;
+        // Stopped with a savepoint; a later checkpoint without stop (the savepoint failed) resumes.
+        this.sourceStopped = trigger.stopSources;
         continue;
       }
       if (this.sourceStopped) {

@@ -12,7 +12,7 @@ export type MainToSlot =
   | { type: 'credit'; channel: string; credits: number }
   | { type: 'cancel' }
   | { type: 'fail'; reason: string }
-  /** To source subtasks: take checkpoint `checkpointId`; with stopSources, emit nothing after it. */
+  /** To source subtasks: take checkpoint `checkpointId`; with stopSources, emit nothing after it (until a checkpoint without it). */
   | { type: 'trigger-checkpoint'; checkpointId: number; stopSources: boolean }
   | { type: 'checkpoint-complete'; checkpointId: number };
 

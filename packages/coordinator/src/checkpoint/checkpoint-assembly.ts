@@ -1,0 +1,49 @@
+// Putting a completed checkpoint together: each subtask's state (from its
+// acknowledgement, or carried over for a subtask that finished earlier) and
+// the metadata that names them, operator by operator.
+import { cp, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobGraph } from '@weir/common';
+import { subtaskId, type CheckpointMetadata, type OperatorSubtaskState, type SubtaskCheckpointAck } from '@weir/protocol';
+
+/** Each subtask's operator states in a completed checkpoint, and the directory their files are in. */
+export type CompletedStates = Map<string, { operators: Record<string, OperatorSubtaskState>; directory: string }>;
+
+/**
+ * The states of a checkpoint in `directory`: those the subtasks acknowledged,
+ * and for subtasks that finished earlier, the state of their last checkpoint
+ * (its keyed-state files copied into `directory`, so the checkpoint is self-contained).
+ */
+export async function carryStates(acks: ReadonlyMap<string, SubtaskCheckpointAck>, last: CompletedStates, directory: string): Promise<CompletedStates> {
+  const states: CompletedStates = new Map();
+  for (const [key, ack] of acks) states.set(key, { operators: ack.operators, directory });
+  for (const [key, previous] of last) {
+    if (states.has(key)) continue;
+    const copied: Record<string, OperatorSubtaskState> = {};
+    for (const [opId, state] of Object.entries(previous.operators)) {
+      for (const handle of state.keyedState) {
+        await mkdir(directory, { recursive: true });
+        await cp(join(previous.directory, handle.file), join(directory, handle.file));
+      }
+      copied[opId] = state;
+    }
+    states.set(key, { operators: copied, directory });
+  }
+  return states;
+}
+
+/** The metadata of a checkpoint: `header`, and per operator of `graph` the states of its subtasks. */
+export function assembleMetadata(graph: JobGraph, states: CompletedStates, header: Omit<CheckpointMetadata, 'operators'>): CheckpointMetadata {
+  const metadata: CheckpointMetadata = { ...header, operators: {} };
+  for (const vertex of graph.vertices) {
+    for (const op of vertex.operators) {
+      const subtasks: CheckpointMetadata['operators'][string]['subtasks'] = [];
+      for (let i = 0; i < vertex.parallelism; i++) {
+        const state = states.get(subtaskId(vertex.id, i))?.operators[op.id];
+        if (state) subtasks.push({ index: i, ...state });
+      }
+      metadata.operators[op.id] = { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, subtasks };
+    }
+  }
+  return metadata;
+}
