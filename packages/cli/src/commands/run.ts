@@ -50,11 +50,12 @@ export function runCommand(): Command {
         else process.stdout.write(`Submitted job ${jobId} '${prepared.graph.name}'\n`);
         return;
       }
-      if (!flags.json) process.stderr.write(`Submitted job ${jobId} '${prepared.graph.name}'; waiting for it to end (Ctrl-C leaves it running)\n`);
+      // The handler goes in before the line that tells the user Ctrl-C is safe, so a Ctrl-C right after it is caught.
       process.once('SIGINT', () => {
         process.stderr.write(`\nweir: job ${jobId} keeps running; cancel it with: ${cancelCommandLine(jobId, flags)}\n`);
         process.exit(EXIT.interrupted);
       });
+      if (!flags.json) process.stderr.write(`Submitted job ${jobId} '${prepared.graph.name}'; waiting for it to end (Ctrl-C leaves it running)\n`);
       let last = '';
       const view = await client.waitForTerminal(jobId, 250, (v) => {
         if (!flags.json && v.status !== last && !isTerminalJobStatus(v.status)) process.stderr.write(`  ${v.status}\n`);
