@@ -1,5 +1,5 @@
-// A deterministic Nexmark event generator (our own code, after the public
-// definition summarized in the team's guide, docs: /work/shared/guide/nexmark.md).
+// A deterministic Nexmark event generator (our own code, after Nexmark's
+// public definition of persons, auctions and bids).
 //
 // Event n is a pure function of (n, config): its kind follows from n mod 50
 // (0 a person, 1-3 an auction, 4-49 a bid), its ids from n, and its random

@@ -35,7 +35,7 @@ const events = Number(values.events);
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 
-/** Targets per core used (issue #5) and Flink 1.13's published numbers per core (8 TMs, RocksDB). */
+/** Weir's own targets per core used, and Flink 1.13's published numbers per core (8 TMs, RocksDB; other hardware). */
 const TARGET: Partial<Record<string, number>> = { q0: 200_000, q1: 200_000, q2: 200_000, q5: 30_000, q7: 20_000, q8: 150_000 };
 const FLINK: Partial<Record<string, number>> = { q0: 155_000, q1: 158_000, q2: 175_000, q3: 152_000, q4: 34_000, q5: 22_000, q7: 12_000, q8: 146_000, q11: 40_000 };
 

@@ -125,7 +125,7 @@ export class Dispatcher {
         stored.artifactPath ?? null,
       );
       try {
-        job.restoreCheckpointHistory(await term.store.getCheckpointHistory(stored.jobId));
+        job.checkpoints.restoreHistory(await term.store.getCheckpointHistory(stored.jobId));
       } catch (error) {
         this.logger.warn({ jobId: stored.jobId, err: (error as Error).message }, 'the checkpoint history of the job cannot be read; it starts empty');
       }

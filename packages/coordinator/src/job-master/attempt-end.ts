@@ -1,7 +1,8 @@
 // Failover: waits until every subtask of a failed attempt is confirmed gone
 // (a worker terminates threads that ignore cancellation) before the next
 // attempt starts, so an old sink never writes beside a new one.
-import { attemptKeyPrefix } from '@weir/protocol';
+import { attemptKeyPrefix, isTerminalExecutionState } from '@weir/protocol';
+import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
 import type { WorkerRegistry } from '../resource-manager/worker-registry.ts';
 
 /** Waits for the end of a failed attempt's subtasks; woken at once by each confirmation. */
@@ -34,4 +35,16 @@ export class AttemptEndWatch {
       this.ended = undefined;
     }
   }
+}
+
+/** Resolves once every execution of `graph` is in a terminal state, or at `deadline` (epoch ms); checks every 50 ms. */
+export function whenAllTerminal(graph: ExecutionGraph, deadline: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      if (graph.all().every((e) => isTerminalExecutionState(e.state)) || Date.now() > deadline) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 50);
+  });
 }

@@ -10,17 +10,17 @@ import {
   type CheckpointView,
   type JobStatusView,
   type Logger,
-  type SubtaskCheckpointAck,
   type TaskStateUpdate__Output,
 } from '@weir/protocol';
 import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
 import type { JobAssignment } from '../store/metadata-store.ts';
-import { ExecutionGraph, type Execution } from '../scheduler/execution-graph.ts';
+import { ExecutionGraph } from '../scheduler/execution-graph.ts';
 import { requestSlots } from '../scheduler/slot-request.ts';
 import type { RegisteredWorker, WorkerRegistry } from '../resource-manager/worker-registry.ts';
 import { AssignmentRecorder } from './assignment-recorder.ts';
-import { AttemptEndWatch } from './attempt-end.ts';
+import { AttemptEndWatch, whenAllTerminal } from './attempt-end.ts';
+import { applyFinalMetrics, applyHeartbeatMetrics } from './execution-metrics.ts';
 import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
 import { jobStatusView } from './job-status-view.ts';
 import { restartDelayMs } from './restart-strategy.ts';
@@ -72,7 +72,8 @@ export class JobMaster {
   private readonly oldAttemptEnd = new AttemptEndWatch();
   private cancelTimer: NodeJS.Timeout | undefined;
   private readonly waiters: (() => void)[] = [];
-  private readonly checkpoints: CheckpointCoordinator;
+  /** The job's CheckpointCoordinator: history, counts, acknowledgements and declines go straight to it. */
+  readonly checkpoints: CheckpointCoordinator;
   private checkpointsStarted = false;
   private stopping = false;
   /** Set when this coordinator stopped leading: the job is left alone (no orders, no writes) for the next leader. */
@@ -138,28 +139,6 @@ export class JobMaster {
     }
   }
 
-  /** The checkpoint history an earlier coordinator stored for this job. */
-  restoreCheckpointHistory(views: readonly CheckpointView[]): void {
-    this.checkpoints.restoreHistory(views);
-  }
-
-  checkpointViews(): CheckpointView[] {
-    return this.checkpoints.views();
-  }
-
-  /** Checkpoints completed and failed since this coordinator took the job, for the metrics. */
-  checkpointCounts(): { completed: number; failed: number } {
-    return { completed: this.checkpoints.completedCount, failed: this.checkpoints.failedCount };
-  }
-
-  onCheckpointAck(ack: SubtaskCheckpointAck): void {
-    this.checkpoints.onAck(ack);
-  }
-
-  onCheckpointDeclined(checkpointId: number, attempt: number, subtask: string, reason: string): void {
-    this.checkpoints.onDecline(checkpointId, attempt, subtask, reason);
-  }
-
   private checkpointHost(): CheckpointHost {
     return {
       attempt: () => (this.status === 'RUNNING' && !this.halted ? { attempt: this.graph.attempt, executions: this.graph.all() } : undefined),
@@ -177,13 +156,7 @@ export class JobMaster {
     this.checkpoints.stop('the job was stopped with a savepoint');
     this.transition('CANCELLING');
     this.cancelAttempt(this.graph);
-    const deadline = Date.now() + this.deps.cancelTimeoutMs;
-    const check = setInterval(() => {
-      if (this.graph.all().every((e) => isTerminalExecutionState(e.state)) || Date.now() > deadline) {
-        clearInterval(check);
-        this.finish('FINISHED');
-      }
-    }, 50);
+    void whenAllTerminal(this.graph, Date.now() + this.deps.cancelTimeoutMs).then(() => this.finish('FINISHED'));
   }
 
   get jobStatus(): JobStatus {
@@ -214,9 +187,7 @@ export class JobMaster {
     if (!execution || isTerminalExecutionState(execution.state)) return;
     execution.state = state;
     if (update.metricsJson) {
-      const final = JSON.parse(update.metricsJson) as { metrics: Execution['metrics']; deadLetterDir: string | null };
-      execution.metrics = final.metrics;
-      execution.deadLetterDir = final.deadLetterDir;
+      applyFinalMetrics(execution, update.metricsJson);
       // A subtask may end between two heartbeats: its last report still names the splits it read.
       this.recordSplits();
     }
@@ -237,14 +208,7 @@ export class JobMaster {
 
   /** Copies a worker's latest metrics into this job's executions. */
   onHeartbeat(worker: RegisteredWorker): void {
-    for (const execution of this.graph.all()) {
-      if (execution.workerId !== worker.workerId || isTerminalExecutionState(execution.state)) continue;
-      const entry = worker.metrics.get(execution.key);
-      if (entry) {
-        execution.metrics = entry.metrics;
-        execution.deadLetterDir = entry.deadLetterDir;
-      }
-    }
+    applyHeartbeatMetrics(this.graph, worker);
     this.recordSplits();
   }
 

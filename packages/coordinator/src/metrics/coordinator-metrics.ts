@@ -46,13 +46,13 @@ export class CoordinatorMetrics {
       this.restarts.inc(labels, view.restarts);
       this.running.set({ ...labels, status: view.status }, 1);
       if (!isTerminalJobStatus(view.status)) this.uptime.set(labels, now - view.startTimeMs);
-      const checkpoints = job.checkpointViews();
+      const checkpoints = job.checkpoints.views();
       const last = checkpoints.findLast((c) => c.status === 'COMPLETED');
       if (last) {
         this.lastDuration.set(labels, last.durationMs ?? 0);
         this.lastSize.set(labels, last.bytes);
       }
-      const counts = job.checkpointCounts();
+      const counts = { completed: job.checkpoints.completedCount, failed: job.checkpoints.failedCount };
       this.completed.inc(labels, counts.completed);
       this.failed.inc(labels, counts.failed);
       this.inProgress.set(labels, checkpoints.filter((c) => c.status === 'IN_PROGRESS').length);

@@ -34,7 +34,7 @@ export function jobHandlers({ unary, dispatcher, leadingTerm }: JobHandlerHost):
       job.cancel();
       return { status: job.jobStatus };
     }),
-    ListCheckpoints: unary(async (req) => ({ checkpoints: dispatcher.job(req.jobId).checkpointViews().map(checkpointToMessage) })),
+    ListCheckpoints: unary(async (req) => ({ checkpoints: dispatcher.job(req.jobId).checkpoints.views().map(checkpointToMessage) })),
     TriggerSavepoint: unary(async (req) => {
       if (!req.directory) throw new Error('a savepoint needs a target directory: weir savepoint <jobId> <dir>');
       return { path: await dispatcher.job(req.jobId).savepoint(resolve(req.directory), req.stop) };

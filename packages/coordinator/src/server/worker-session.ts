@@ -105,11 +105,11 @@ export class WorkerSessions {
           json = undefined;
         }
         const parsed = subtaskCheckpointAckSchema.safeParse(json);
-        if (parsed.success) host.dispatcher.get(parsed.data.jobId)?.onCheckpointAck(parsed.data);
+        if (parsed.success) host.dispatcher.get(parsed.data.jobId)?.checkpoints.onAck(parsed.data);
         else host.logger.warn({ workerId: live.workerId }, 'malformed checkpoint acknowledgement ignored');
       } else if (message.checkpointDeclined) {
         const d = message.checkpointDeclined;
-        host.dispatcher.get(d.jobId)?.onCheckpointDeclined(d.checkpointId, d.attempt, subtaskId(d.vertexId, d.subtaskIndex), d.reason);
+        host.dispatcher.get(d.jobId)?.checkpoints.onDecline(d.checkpointId, d.attempt, subtaskId(d.vertexId, d.subtaskIndex), d.reason);
       }
     });
     call.on('end', () => {
