@@ -28,11 +28,6 @@ export interface TaskTimeRates {
 /** How far back the rates look (Flink's metric views update every 5 s too). */
 const DEFAULT_WINDOW_MS = 5000;
 
-interface Sample {
-  at: number;
-  totals: [number, number, number];
-}
-
 /**
  * The time accounting of one subtask. `mark(state)` closes the interval of
  * the current state; it costs one clock read, and nothing when the state
@@ -41,19 +36,21 @@ interface Sample {
 export class TaskTime {
   readonly enabled: boolean;
   private readonly now: () => number;
-  private readonly windowMs: number;
   private state: TaskTimeState = BUSY;
   private since: number;
   private readonly totals: [number, number, number] = [0, 0, 0];
-  private readonly samples: Sample[] = [];
+  private readonly startedAt: number;
+  /** The totals' growth per second over the window is the ms-per-second rate of each state. */
+  private readonly window: CounterRates;
 
   /** `now`: a monotonic clock in ms (performance.now by default). */
   constructor(options: { enabled?: boolean; now?: () => number; windowMs?: number } = {}) {
     this.enabled = options.enabled ?? true;
     this.now = options.now ?? (() => performance.now());
-    this.windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+    this.window = new CounterRates(options.windowMs ?? DEFAULT_WINDOW_MS);
     this.since = this.now();
-    this.samples.push({ at: this.since, totals: [0, 0, 0] });
+    this.startedAt = this.since;
+    this.window.sample(this.since, [0, 0, 0]);
   }
 
   /** The task now does `state`. */
@@ -78,15 +75,9 @@ export class TaskTime {
    * when disabled or when no time has passed.
    */
   rates(t: number = this.now()): TaskTimeRates | undefined {
-    if (!this.enabled) return undefined;
-    const totals = this.totalsAt(t);
-    while (this.samples.length > 1 && t - this.samples[1]!.at >= this.windowMs) this.samples.shift();
-    const oldest = this.samples[0]!;
-    this.samples.push({ at: t, totals });
-    const elapsed = t - oldest.at;
-    if (elapsed <= 0) return undefined;
-    const per = (i: 0 | 1 | 2): number => Math.round(((totals[i] - oldest.totals[i]) / elapsed) * 1000);
-    return { busyTimeMsPerSecond: per(0), backPressuredTimeMsPerSecond: per(1), idleTimeMsPerSecond: per(2) };
+    if (!this.enabled || t <= this.startedAt) return undefined;
+    const [busy, backPressured, idle] = this.window.sample(t, this.totalsAt(t)).map(Math.round) as [number, number, number];
+    return { busyTimeMsPerSecond: busy, backPressuredTimeMsPerSecond: backPressured, idleTimeMsPerSecond: idle };
   }
 }
 
