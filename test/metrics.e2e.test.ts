@@ -114,6 +114,26 @@ describe('metrics', () => {
     expect(ended.status).toBe('CANCELED');
   });
 
+  it('accounts a rate-limited source as idle while it waits for its rate, not busy', async () => {
+    const output = `${cluster.dataDir}/rate-limited-counts`;
+    const submit = await cluster.run(['run', 'examples/keyed-counts.ts', '-p', '2', '-d', '--json', '--', '--events', '100000000', '--keys', '10', '--rate', '2000', '--output', output]);
+    expect(submit.code, submit.stderr).toBe(0);
+    const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
+    const idle = (s: SubtaskView): number => s.idleTimeMsPerSecond ?? 0;
+    const source = await eventually(async () => {
+      const v = await cluster.status(jobId);
+      const first = v.vertices[0]!;
+      return v.status === 'RUNNING' && first.subtasks.every((s) => (s.recordsOutPerSecond ?? 0) > 0 && idle(s) > 0) ? first : undefined;
+    }, 60_000, 'the rate-limited source to report its rates');
+    // 1000 records/s per subtask take a few ms of each second: the rest is waiting.
+    for (const s of source.subtasks) {
+      expect(idle(s)).toBeGreaterThan(500);
+      expect(busy(s)).toBeLessThan(500);
+    }
+    expect((await cluster.run(['cancel', jobId])).code).toBe(0);
+    expect((await cluster.waitForEnd(jobId)).status).toBe('CANCELED');
+  });
+
   it('refuses a metrics port already in use, naming the port and the flag', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

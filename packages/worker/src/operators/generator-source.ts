@@ -45,7 +45,7 @@ export function generatorSource(ctx: OperatorContext, next: Emit): SourceOperato
       if (ratePerSubtask > 0) {
         const allowed = Math.floor(((performance.now() - startedAt) / 1000) * ratePerSubtask) - emitted;
         if (allowed <= 0) {
-          await sleep(Math.min(100, Math.max(1, 1000 / ratePerSubtask)));
+          await ctx.waitIdle(sleep(Math.min(100, Math.max(1, 1000 / ratePerSubtask))));
           return live().length > 0;
         }
         budget = Math.min(budget, allowed);

@@ -108,4 +108,9 @@ export interface OperatorContext {
   readonly restoredCheckpointId: number | undefined;
   /** True when the job takes checkpoints: sinks then commit on checkpoint completion. */
   readonly checkpointing: boolean;
+  /**
+   * Awaits `wait` with the subtask's time accounted idle, not busy: a source
+   * waiting for data or for its rate limit (Flink's idleTimeMsPerSecond).
+   */
+  waitIdle<T>(wait: Promise<T>): Promise<T>;
 }

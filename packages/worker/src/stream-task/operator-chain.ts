@@ -24,6 +24,8 @@ export interface ChainEnvironment {
   /** The task's keyed state backend (undefined: the head does not follow a keyBy). */
   keyedState(): KeyedStateBackend | undefined;
   cancelled(): boolean;
+  /** Awaits with the task's time accounted idle (see OperatorContext.waitIdle). */
+  waitIdle<T>(wait: Promise<T>): Promise<T>;
 }
 
 /**
@@ -105,6 +107,7 @@ export class OperatorChain {
         restoredState: d.restore?.operators[descriptor.id]?.operatorState,
         restoredCheckpointId: d.restore?.checkpointId,
         checkpointing: env.checkpointing,
+        waitIdle: (wait) => env.waitIdle(wait),
       };
       if (i === 0 && descriptor.kind.startsWith('source.')) {
         const emit = next;

@@ -151,7 +151,14 @@ export class StreamTask {
       const opened = await openKeyedState(this.deployment, this.dataDir, this.checkpointing);
       this.state = opened?.backend;
       this.stateDirectory = opened?.workingDirectory;
-      this.chain.build({ output: this.output, dataDir: this.dataDir, checkpointing: this.checkpointing, keyedState: () => this.state, cancelled: () => this.cancelled });
+      this.chain.build({
+        output: this.output,
+        dataDir: this.dataDir,
+        checkpointing: this.checkpointing,
+        keyedState: () => this.state,
+        cancelled: () => this.cancelled,
+        waitIdle: (wait) => this.waitIdle(wait),
+      });
       if (this.state) await restoreKeyedState(this.deployment, this.state, this.chain.headId, this.chain.head);
       await this.chain.open();
       this.post({ type: 'state', state: 'RUNNING' });
@@ -180,6 +187,15 @@ export class StreamTask {
       // What was sent on them is delivered before the other end sees them close.
       for (const { port } of this.localChannels) port.close();
       await this.closeAll();
+    }
+  }
+
+  private async waitIdle<T>(wait: Promise<T>): Promise<T> {
+    this.time.mark(IDLE);
+    try {
+      return await wait;
+    } finally {
+      this.time.mark(BUSY);
     }
   }
 

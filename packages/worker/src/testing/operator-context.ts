@@ -75,5 +75,6 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
     restoredState: options.restoredState,
     restoredCheckpointId: options.restoredCheckpointId,
     checkpointing: options.checkpointing ?? false,
+    waitIdle: (wait) => wait,
   };
 }

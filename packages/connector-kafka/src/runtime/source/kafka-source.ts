@@ -140,7 +140,7 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
       const chunks = ahead.chunks;
       if (chunks.length === 0) {
         if (finished()) return false;
-        await ahead.waitForData();
+        await ctx.waitIdle(ahead.waitForData());
         if (failure) throw failure;
       }
       let budget = max;
