@@ -1,12 +1,11 @@
-import type { JobStatusView, SplitStatus } from '@weir/protocol';
+import type { JobStatusView, SplitStatus, VertexView } from '@weir/protocol';
 import { table } from './format-table.ts';
+import { formatInstant, vertexLabel } from './format-vertices.ts';
 
-function time(ms: number | null | undefined): string {
-  if (ms === undefined) return '-';
-  if (ms === null) return 'none yet';
-  if (ms === Number.POSITIVE_INFINITY) return 'end';
-  return new Date(ms).toISOString();
-}
+/** How wide a source label may be in the narrow view. */
+const LABEL_WIDTH = 40;
+/** A split whose watermark trails the highest by this much is named as the one holding event time back. */
+const HELD_BACK_MS = 10_000;
 
 /**
  * The source splits of a job (file ranges, generator splits, Kafka
@@ -14,17 +13,18 @@ function time(ms: number | null | undefined): string {
  * not advance, the split that holds it back: the active split with the
  * lowest watermark (Flink users' most common "why is there no output").
  */
-export function formatSources(view: JobStatusView): string[] {
-  const splits: { vertex: string; subtask: number; split: SplitStatus }[] = [];
+export function formatSources(view: JobStatusView, wide = false): string[] {
+  const time = (ms: number | null | undefined): string => formatInstant(ms, wide);
+  const splits: { vertex: VertexView; subtask: number; split: SplitStatus }[] = [];
   for (const v of view.vertices) {
-    for (const s of v.subtasks) for (const split of s.splits ?? []) splits.push({ vertex: `${v.name} (${v.id})`, subtask: s.index, split });
+    for (const s of v.subtasks) for (const split of s.splits ?? []) splits.push({ vertex: v, subtask: s.index, split });
   }
   if (splits.length === 0) return [];
   const eventTime = splits.some((s) => s.split.watermark !== undefined);
   const rows = [['SOURCE', 'SUBTASK', 'SPLIT', 'POSITION', 'CHECKPOINTED', 'LAG', ...(eventTime ? ['WATERMARK', 'IDLE'] : []), 'WAITING']];
   for (const { vertex, subtask, split } of splits) {
     rows.push([
-      vertex,
+      vertexLabel(vertex, wide ? undefined : LABEL_WIDTH),
       String(subtask),
       split.id,
       split.position ?? '-',
@@ -41,10 +41,11 @@ export function formatSources(view: JobStatusView): string[] {
       const rank = (w: number | null | undefined): number => (w === null || w === undefined ? Number.NEGATIVE_INFINITY : w);
       const lowest = active.reduce((a, b) => (rank(b.split.watermark) < rank(a.split.watermark) ? b : a));
       const highest = Math.max(...active.map((s) => rank(s.split.watermark)));
-      if (rank(lowest.split.watermark) < highest) {
+      // Splits of a healthy job differ by moments; only one far behind (or with none yet) holds event time back.
+      if (highest - rank(lowest.split.watermark) >= HELD_BACK_MS) {
         lines.push(
           '',
-          `Watermark held back by ${lowest.vertex} subtask ${lowest.subtask} split ${lowest.split.id} (watermark ${time(lowest.split.watermark)}).`,
+          `Watermark held back by ${vertexLabel(lowest.vertex)} subtask ${lowest.subtask} split ${lowest.split.id} (watermark ${time(lowest.split.watermark)}).`,
           '  If that split has no data for a while, give its WatermarkStrategy .withIdleness(ms) so it stops holding event time back.',
         );
       }

@@ -1,46 +1,32 @@
 import type { CheckpointView, ClusterView, JobStatusView, JobSummary__Output } from '@weir/protocol';
 import { formatCounters, formatSources } from './format-sources.ts';
 import { table } from './format-table.ts';
+import { formatSubtaskTable, formatVertexTable } from './format-vertices.ts';
 
 function duration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.floor(ms / 1000);
+  const [h, m] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60)];
+  return h > 0 ? `${h}h ${m}m ${s % 60}s` : `${m}m ${s % 60}s`;
 }
 
-/** Busy, backpressured and idle time in % (of each second), e.g. `12/85/3`; `-` when not reported. */
-function timeShares(s: JobStatusView['vertices'][number]['subtasks'][number]): string {
-  if (s.busyTimeMsPerSecond === undefined || s.backPressuredTimeMsPerSecond === undefined || s.idleTimeMsPerSecond === undefined) return '-';
-  const pct = (ms: number): number => Math.round(ms / 10);
-  return `${pct(s.busyTimeMsPerSecond)}/${pct(s.backPressuredTimeMsPerSecond)}/${pct(s.idleTimeMsPerSecond)}`;
+/** How `weir status` lays a job out. */
+export interface JobStatusFormat {
+  /** One row per subtask with worker, exact counts and full timestamps (`--wide`); else one row per vertex, within 120 columns. */
+  wide?: boolean;
 }
 
-/** A job's status as text: per vertex and subtask, state, worker and record counts. */
-export function formatJobStatus(view: JobStatusView): string {
+/** A job's status as text: its vertices (or, wide, every subtask), its sources, counters, dead letters and any failure. */
+export function formatJobStatus(view: JobStatusView, format: JobStatusFormat = {}): string {
+  const wide = format.wide ?? false;
   const end = view.endTimeMs ?? Date.now();
   const lines = [
     `Job ${view.jobId} '${view.name}': ${view.status}`,
     `  attempt ${view.attempt}, restarts ${view.restarts}, running time ${duration(end - view.startTimeMs)}`,
     '',
   ];
-  const eventTime = view.vertices.some((v) => v.subtasks.some((s) => s.inputWatermark !== undefined));
-  const rows = [['VERTEX', 'PARALLELISM', 'SUBTASK', 'STATE', 'WORKER', 'RECORDS IN', 'RECORDS OUT', 'BUSY/BP/IDLE', 'DEAD LETTERS', ...(eventTime ? ['WATERMARK'] : [])]];
-  for (const v of view.vertices) {
-    for (const s of v.subtasks) {
-      const watermark = s.inputWatermark === undefined ? '-' : s.inputWatermark === null ? 'none yet' : new Date(s.inputWatermark).toISOString();
-      rows.push([
-        s.index === 0 ? v.name : '',
-        s.index === 0 ? String(v.parallelism) : '',
-        String(s.index),
-        s.state,
-        s.workerId ?? '-',
-        String(s.recordsIn),
-        String(s.recordsOut),
-        timeShares(s),
-        String(s.deadLetters),
-        ...(eventTime ? [watermark] : []),
-      ]);
-    }
-  }
-  lines.push(table(rows), ...formatSources(view), ...formatCounters(view));
+  lines.push(wide ? formatSubtaskTable(view) : formatVertexTable(view), ...formatSources(view, wide), ...formatCounters(view));
   if (view.deadLetters > 0) lines.push('', `Dead letters: ${view.deadLetters}${view.deadLetterDir ? ` (in ${view.deadLetterDir})` : ''}`);
   if (view.error) lines.push('', view.status === 'FAILED' ? 'Failure:' : 'Latest failure:', ...view.error.split('\n').map((l) => `  ${l}`));
   return lines.join('\n');

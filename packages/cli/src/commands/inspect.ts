@@ -15,9 +15,10 @@ export function listCommand(): Command {
 export function statusCommand(): Command {
   return withClientFlags(
     new Command('status')
-      .description("a job's status: per vertex its parallelism, each subtask's state, worker, record counts and watermark, its source splits, any failure, and (with etcd) the leader")
-      .argument('<jobId>'),
-  ).action(async (jobId: string, flags: ClientFlags) => {
+      .description("a job's status: per vertex its parallelism, state, records and rates, busy/backpressured/idle time and watermark (per subtask with --wide), its source splits, any failure, and (with etcd) the leader")
+      .argument('<jobId>')
+      .option('--wide', 'one row per subtask, with its worker, exact counts and full timestamps'),
+  ).action(async (jobId: string, flags: ClientFlags & { wide?: boolean }) => {
     await withClient(flags, async (client) => {
       const view = await client.status(jobId);
       if (flags.json) {
@@ -29,7 +30,7 @@ export function statusCommand(): Command {
       const header = leadership
         ? `Leader ${leadership.leader.address} (epoch ${leadership.epoch}); standbys: ${leadership.standbys.map((s) => s.address).join(', ') || 'none'}\n`
         : '';
-      process.stdout.write(header + formatJobStatus(view) + '\n');
+      process.stdout.write(header + formatJobStatus(view, { wide: flags.wide }) + '\n');
     });
   });
 }
