@@ -63,6 +63,15 @@ describe('weir CLI', () => {
     expect(JSON.parse((await cluster.run(['list', '--json'])).stdout)).toHaveLength(0);
   });
 
+  it("names the job's own source lines when building the graph throws, not the bundle's", async () => {
+    const result = await cluster.run(['run', 'test/fixtures/bad-graph-job.ts', '--no-typecheck']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('weir: building the job graph failed: Error: bad-graph-job needs an argument');
+    expect(result.stderr).toContain(`at checkArgs (${join(REPO_ROOT, 'test/fixtures/bad-graph-job.ts')}:4:`);
+    expect(result.stderr).not.toContain('job.mjs');
+    expect(result.stderr).not.toContain('bundle-job');
+  });
+
   it('type-checks a job before it bundles it: a type error is rejected with the compiler\'s message, and nothing is submitted', async () => {
     const before = JSON.parse((await cluster.run(['list', '--json'])).stdout) as unknown[];
     const result = await cluster.run(['run', 'test/fixtures/type-error-job.ts']);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startCluster, type TestCluster, logOnFailure } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
+import { REPO_ROOT } from './helpers/weir-cli.ts';
 
 let cluster: TestCluster;
 let work: string;
@@ -31,8 +32,12 @@ describe('user code that throws', () => {
 
     const status = await cluster.run(['status', jobId]);
     expect(status.stdout).toContain('record 500 is poisoned');
-    // The stack names the user's source file and function (source maps from the bundle).
-    expect(status.stdout).toMatch(/checkRecord .*throwing-job\.ts:\d+/);
+    // The stack names the user's source file where it was submitted from, and function (source maps from the bundle),
+    // once, with none of the runtime's frames.
+    expect(status.stdout).toContain(`at checkRecord (${join(REPO_ROOT, 'test/fixtures/throwing-job.ts')}:`);
+    expect(status.stdout.split('at checkRecord')).toHaveLength(2);
+    expect(status.stdout).not.toContain('.slot-cache');
+    expect(status.stdout).not.toContain('Caused by');
     const view = await cluster.status(jobId);
     expect(view.status).toBe('FAILED');
     expect(view.restarts).toBe(1);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Message } from 'esbuild';
-import { InvalidJobError, isJobArtifactModule, type JobGraph } from '@weir/common';
+import { InvalidJobError, isJobArtifactModule, userStack, type JobGraph } from '@weir/common';
 
 /**
  * The packages a job imports, resolved from this client's installation, so a
@@ -49,6 +49,8 @@ export async function prepareJob(entry: string, args: readonly string[], paralle
       format: 'esm',
       target: 'node24',
       sourcemap: 'inline',
+      // Source paths in the map are relative to this directory: stack traces name the job's own files wherever it runs.
+      sourceRoot: `${pathToFileURL(process.cwd()).href}/`,
       write: false,
       logLevel: 'silent',
       alias: jobPackageAliases(),
@@ -64,7 +66,17 @@ export async function prepareJob(entry: string, args: readonly string[], paralle
   return { artifact: code, graph };
 }
 
+/** The user's part of an error thrown by job code, with its source-mapped frames. */
+function describeJobError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const catchSite: { stack?: string } = {};
+  Error.captureStackTrace(catchSite, describeJobError);
+  return userStack(error, catchSite.stack ?? '');
+}
+
 async function buildGraph(code: Uint8Array, args: readonly string[], parallelism: number | undefined): Promise<JobGraph> {
+  // Stack traces of the job's code name its source lines (the bundle carries an inline source map).
+  process.setSourceMapsEnabled(true);
   const dir = await mkdtemp(join(tmpdir(), 'weir-job-'));
   const file = join(dir, 'job.mjs');
   try {
@@ -73,7 +85,7 @@ async function buildGraph(code: Uint8Array, args: readonly string[], parallelism
     try {
       module = (await import(pathToFileURL(file).href)) as { default?: unknown };
     } catch (error) {
-      throw new InvalidJobError(`the job module threw while loading: ${(error as Error).stack ?? String(error)}`, { cause: error });
+      throw new InvalidJobError(`the job module threw while loading: ${describeJobError(error)}`, { cause: error });
     }
     if (!isJobArtifactModule(module.default)) {
       throw new InvalidJobError('the job module must default-export a job: export default defineJob((env, args) => { ... })');
@@ -82,7 +94,7 @@ async function buildGraph(code: Uint8Array, args: readonly string[], parallelism
       return module.default.build(args, parallelism === undefined ? {} : { defaultParallelism: parallelism }).graph;
     } catch (error) {
       if (error instanceof Error && error.name === 'InvalidJobError') throw error;
-      throw new InvalidJobError(`building the job graph failed: ${(error as Error).stack ?? String(error)}`, { cause: error });
+      throw new InvalidJobError(`building the job graph failed: ${describeJobError(error)}`, { cause: error });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -31,7 +31,9 @@ export class ValidationError extends WeirError {
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     let text = error.stack ?? `${error.name}: ${error.message}`;
-    if (error.cause !== undefined) text += `\nCaused by: ${describeError(error.cause)}`;
+    // An error that embeds its cause's stack (a user function's failure) says it once.
+    const causeInStack = (error as { causeInStack?: boolean }).causeInStack === true;
+    if (error.cause !== undefined && !causeInStack) text += `\nCaused by: ${describeError(error.cause)}`;
     return text;
   }
   return String(error);

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export * from './errors.ts';
+export * from './user-stack.ts';
 export * from './job-artifact.ts';
 export * from './job-graph.ts';
 export * from './key-groups.ts';

@@ -4,6 +4,7 @@
  * does not load zod.
  */
 export * from './errors.ts';
+export * from './user-stack.ts';
 export * from './job-artifact.ts';
 export type * from './job-graph.ts';
 export * from './key-groups.ts';

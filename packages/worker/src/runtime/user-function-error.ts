@@ -1,11 +1,20 @@
-import type { OperatorDescriptor } from '@weir/common/runtime';
+import { userStack, type OperatorDescriptor } from '@weir/common/runtime';
 
-/** A user function threw: names the operator and keeps the user's stack. */
+/** A user function threw: names the operator and keeps the user's stack (its own frames only, said once). */
 export class UserFunctionError extends Error {
+  /** The stack already holds the cause's: error descriptions do not repeat it as "Caused by". */
+  readonly causeInStack: boolean;
+
   constructor(descriptor: OperatorDescriptor, subtaskIndex: number, cause: unknown) {
     const message = cause instanceof Error ? cause.message : String(cause);
     super(`user function of operator '${descriptor.name}' (${descriptor.id}), subtask ${subtaskIndex}, threw: ${message}`, { cause });
     this.name = 'UserFunctionError';
-    if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${this.message}\n--- user stack ---\n${cause.stack}`;
+    this.causeInStack = cause instanceof Error && cause.stack !== undefined;
+    if (cause instanceof Error && cause.stack) {
+      // Where the operator caught the failure: the stack above this constructor.
+      const catchSite: { stack?: string } = {};
+      Error.captureStackTrace(catchSite, UserFunctionError);
+      this.stack = `${this.name}: ${this.message}\n--- user stack ---\n${userStack(cause, catchSite.stack ?? '')}`;
+    }
   }
 }
