@@ -1,4 +1,5 @@
 import { ValidationError, type Collector, type KeyedProcessFunction, type OperatorKind, type Partitioning } from '@weir/common';
+import { fileSinkConfig, type FileSinkOptions } from './file-sink-options.ts';
 import type { Sink } from './connector.ts';
 import type { JobBuilder } from './job-builder.ts';
 import type { OutputTag } from './output-tag.ts';
@@ -159,10 +160,14 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
 
   /**
    * Writes records as JSON lines (or text, for strings with `format: 'text'`)
-   * to part files `part-<subtask>.jsonl` in `directory`.
+   * to part files in `directory`: `<prefix>-<subtask>-<n><suffix>`
+   * (`part-0-0.jsonl`) without checkpoints; with checkpoints, exactly once,
+   * `<prefix>-<subtask>-<attempt>-<n>-cp<checkpoint><suffix>`, renamed into
+   * `directory` when the checkpoint completes. Parts roll over by size, by
+   * age and at every checkpoint (see RollingPolicy).
    */
-  writeToFile(directory: string, options: { format?: 'jsonl' | 'text' } = {}): DataStreamSink<T> {
-    return this.sink('sink.file', 'FileSink', undefined, { directory, format: options.format ?? 'jsonl' });
+  writeToFile(directory: string, options: FileSinkOptions = {}): DataStreamSink<T> {
+    return this.sink('sink.file', 'FileSink', undefined, fileSinkConfig(directory, options));
   }
 
   /** Prints records as JSON lines on the worker's stdout. */

@@ -19,6 +19,7 @@ export {
   type ForEachFunction,
 } from './data-stream.ts';
 export type { Source, Sink } from './connector.ts';
+export { DEFAULT_MAX_PART_SIZE_BYTES, type FileSinkOptions, type RollingPolicy } from './file-sink-options.ts';
 export { WatermarkStrategy } from './watermark-strategy.ts';
 export { OutputTag } from './output-tag.ts';
 export {

@@ -1,6 +1,7 @@
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChainedOperator, OperatorContext } from '../runtime/operator.ts';
+import { OpenPart, partFileConfig, transactionalPartName } from './part-files.ts';
 
 /** A part file pre-committed for a checkpoint, waiting for it to complete. */
 interface PendingFile {
@@ -12,27 +13,29 @@ interface PendingFile {
 
 const IN_PROGRESS = '.in-progress';
 const PENDING = '.pending';
-const NAME = /^part-\d+-([0-9a-z]+)-(?:\d+|cp(\d+))\.(jsonl|txt)$/;
 
 /**
  * The exactly-once file sink (two-phase commit on checkpoints):
- * - records go to an in-progress file `<dir>/.in-progress/part-<subtask>-<attempt>-<n>`;
- * - on a checkpoint's barrier it is closed and moved to `<dir>/.pending/`
- *   (pre-commit), and the list of pending files is the operator's state;
+ * - records go to an in-progress file `<dir>/.in-progress/<prefix>-<subtask>-<attempt>-<n><suffix>`,
+ *   rolled over to the next one by size or age (the closed ones wait there);
+ * - on a checkpoint's barrier the current part is closed, and every closed
+ *   part is moved to `<dir>/.pending/` as `...-<n>-cp<checkpoint><suffix>`
+ *   (pre-commit); the list of pending files is the operator's state;
  * - when the checkpoint completes, pending files are renamed into `<dir>`
  *   (commit: atomic, so readers see whole files or nothing);
  * - on restore, the pending files in the restored state belong to a completed
  *   checkpoint and are committed; leftovers of other attempts are deleted.
  */
 export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
-  const directory = ctx.descriptor.config.directory as string;
-  const text = ctx.descriptor.config.format === 'text';
-  const extension = text ? 'txt' : 'jsonl';
+  const config = partFileConfig(ctx.descriptor.config);
+  const { directory } = config;
+  const names = transactionalPartName(config);
   const { subtaskIndex } = ctx.runtime;
   const token = ctx.deployment.attemptToken;
   let pending: PendingFile[] = ctx.restoredState ? (ctx.restoredState as PendingFile[]).map((p) => ({ ...p })) : [];
-  let handle: FileHandle | undefined;
-  let currentName: string | undefined;
+  let part: OpenPart | undefined;
+  /** Parts rolled over since the last checkpoint: closed, in progress, pre-committed with the next checkpoint. */
+  let closed: string[] = [];
   let sequence = 0;
   let lines: string[] = [];
 
@@ -46,15 +49,24 @@ export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
     }
   }
 
+  async function closePart(): Promise<void> {
+    if (!part) return;
+    await part.handle.sync();
+    await part.handle.close();
+    closed.push(part.name);
+    part = undefined;
+  }
+
   async function writeLines(): Promise<void> {
     if (lines.length === 0) return;
-    if (!handle) {
-      currentName = `part-${subtaskIndex}-${token}-${sequence++}.${extension}`;
-      handle = await open(join(directory, IN_PROGRESS, currentName), 'w');
-    }
     const chunk = lines.join('\n') + '\n';
     lines = [];
-    await handle.write(chunk);
+    if (part?.shouldRoll(config)) await closePart();
+    if (!part) {
+      const name = names.inProgress(subtaskIndex, token, sequence++);
+      part = new OpenPart(name, await open(join(directory, IN_PROGRESS, name), 'w'));
+    }
+    await part.write(chunk);
   }
 
   return {
@@ -69,7 +81,7 @@ export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
       const restored = ctx.restoredCheckpointId ?? 0;
       for (const sub of [IN_PROGRESS, PENDING]) {
         for (const name of await readdir(join(directory, sub))) {
-          const match = NAME.exec(name);
+          const match = names.pattern.exec(name);
           if (!match || match[1] === token) continue;
           const checkpointId = match[2] === undefined ? undefined : Number(match[2]);
           if (sub === IN_PROGRESS || checkpointId === undefined || checkpointId > restored) await unlink(join(directory, sub, name)).catch(() => {});
@@ -77,20 +89,18 @@ export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
       }
     },
     process(record) {
-      lines.push(text ? String(record) : JSON.stringify(record));
+      lines.push(config.text ? String(record) : JSON.stringify(record));
     },
     endBatch: writeLines,
     async snapshotState(checkpointId) {
       await writeLines();
-      if (handle && currentName) {
-        await handle.sync();
-        await handle.close();
-        handle = undefined;
-        const name = currentName.replace(/-\d+\.(jsonl|txt)$/, `-cp${checkpointId}.$1`);
-        await rename(join(directory, IN_PROGRESS, currentName), join(directory, PENDING, name));
+      await closePart();
+      for (const inProgress of closed) {
+        const name = names.preCommitted(inProgress, checkpointId);
+        await rename(join(directory, IN_PROGRESS, inProgress), join(directory, PENDING, name));
         pending.push({ directory, name, checkpointId });
-        currentName = undefined;
       }
+      closed = [];
       return pending.map((p) => ({ ...p }));
     },
     async notifyCheckpointComplete(checkpointId) {
@@ -99,8 +109,8 @@ export function transactionalFileSink(ctx: OperatorContext): ChainedOperator {
       pending = pending.filter((p) => p.checkpointId > checkpointId);
     },
     async close() {
-      await handle?.close();
-      handle = undefined;
+      await part?.handle.close();
+      part = undefined;
     },
   };
 }
