@@ -54,6 +54,7 @@ beforeAll(async () => {
     [
       'coordinator:',
       `  port: ${port}`,
+      '  restPort: 0',
       `  dataDir: ${join(dir, 'coordinator')}`,
       `  checkpointDir: ${join(dir, 'checkpoints')}`,
       'worker:',

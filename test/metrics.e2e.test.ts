@@ -142,7 +142,7 @@ describe('metrics', () => {
       const worker = await weir(['worker', '--coordinator', cluster.address, '--metrics-port', String(port), '--data-dir', `${cluster.dataDir}/blocked-worker`], { timeoutMs: 30_000 });
       expect(worker.code).not.toBe(0);
       expect(worker.stderr).toContain(`the metrics port ${port} on 127.0.0.1 is already in use (--metrics-port)`);
-      const coordinator = await weir(['coordinator', '--port', '0', '--metrics-port', String(port), '--data-dir', `${cluster.dataDir}/blocked-coordinator`], { timeoutMs: 30_000 });
+      const coordinator = await weir(['coordinator', '--port', '0', '--rest-port', '0', '--metrics-port', String(port), '--data-dir', `${cluster.dataDir}/blocked-coordinator`], { timeoutMs: 30_000 });
       expect(coordinator.code).not.toBe(0);
       expect(coordinator.stderr).toContain(`the metrics port ${port} on 127.0.0.1 is already in use (--metrics-port)`);
     } finally {

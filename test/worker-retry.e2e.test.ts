@@ -122,7 +122,7 @@ async function clusterWithWorker(): Promise<{ view: ClusterView; worker: WorkerV
 }
 
 async function startCoordinator(): Promise<{ proc: WeirProcess; coordinatorId: string }> {
-  const proc = startWeir(['coordinator', '--port', String(port), '--data-dir', coordinatorDir]);
+  const proc = startWeir(['coordinator', '--port', String(port), '--rest-port', '0', '--data-dir', coordinatorDir]);
   const match = await stdoutMatch(proc, /weir coordinator (\S+) listening on (\S+)/, 'the coordinator to listen');
   expect(match[2]).toBe(address);
   return { proc, coordinatorId: match[1]! };

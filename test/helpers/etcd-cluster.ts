@@ -14,6 +14,8 @@ export interface HaMember {
   readonly name: string;
   /** The coordinator's address (workers: empty). */
   readonly address: string;
+  /** A coordinator's REST API (`http://host:port`; workers: empty). */
+  readonly restUrl: string;
   readonly process: ChildProcess;
   /** Everything it wrote to stderr (pino JSON lines at info level), kept for assertions. */
   log(): string;
@@ -72,11 +74,13 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     });
     return new Promise<HaMember>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${log}`)), 30_000);
+      let restUrl = '';
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        restUrl ||= /REST API and dashboard at (\S+)/.exec(line)?.[1] ?? '';
         const match = ready.exec(line);
         if (!match) return;
         clearTimeout(timer);
-        const member: HaMember = { name, address: match[1] ?? '', process: child, log: () => log, alive: () => child.exitCode === null && child.signalCode === null };
+        const member: HaMember = { name, address: match[1] ?? '', restUrl, process: child, log: () => log, alive: () => child.exitCode === null && child.signalCode === null };
         members.push(member);
         resolve(member);
       });
@@ -91,7 +95,7 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
     const i = coordinators.length;
     const member = await launch(
       `coordinator ${i}`,
-      ['coordinator', '--port', '0', ...etcdArgs, '--lease-ttl', ttl, '--data-dir', join(dataDir, `coordinator-${i}`), '--checkpoint-dir', join(dataDir, 'checkpoints')],
+      ['coordinator', '--port', '0', '--rest-port', '0', ...etcdArgs, '--lease-ttl', ttl, '--data-dir', join(dataDir, `coordinator-${i}`), '--checkpoint-dir', join(dataDir, 'checkpoints')],
       /listening on (\S+)/,
     );
     coordinators.push(member);

@@ -6,6 +6,8 @@ import { weir, weirJson, type CliResult } from './weir-cli.ts';
 /** A real local cluster (the launcher behind `weir local`) on a free loopback port, for one test file. */
 export interface TestCluster {
   readonly address: string;
+  /** The coordinator's REST API and dashboard, `http://127.0.0.1:port`. */
+  readonly restUrl: string;
   readonly dataDir: string;
   /** The launcher: its members, kill and restart. A member that dies is started again. */
   readonly launcher: LocalCluster;
@@ -44,6 +46,7 @@ export async function startCluster(options: { workers?: number; slots?: number }
   };
   const cluster: TestCluster = {
     address,
+    restUrl: launcher.restUrl,
     dataDir: launcher.dataDir,
     launcher,
     run: (args) => weir(withAddress(args)),

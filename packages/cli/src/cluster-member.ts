@@ -39,6 +39,8 @@ export class ClusterMember {
   address = '';
   /** Where the member serves its Prometheus metrics (`http://host:port/metrics`), from its start-up line. */
   metricsUrl = '';
+  /** The coordinator's REST API and dashboard (`http://host:port`), from its start-up line; empty for a worker. */
+  restUrl = '';
   spec: MemberSpec;
   private child: ChildProcess | undefined;
   private exit: Promise<void> = Promise.resolve();
@@ -85,8 +87,11 @@ export class ClusterMember {
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const match = ready ? null : /listening on (\S+)/.exec(line);
         const metrics = ready ? null : /metrics at (\S+)/.exec(line);
+        const rest = ready ? null : /REST API and dashboard at (\S+)/.exec(line);
         if (metrics) {
           this.metricsUrl = metrics[1]!;
+        } else if (rest) {
+          this.restUrl = rest[1]!;
         } else if (match) {
           ready = true;
           clearTimeout(timer);

@@ -28,6 +28,8 @@ export interface LocalClusterOptions {
   slots?: number;
   /** Coordinator port; 0 (the default) picks a free one. Restarts of the coordinator keep it. */
   port?: number;
+  /** The coordinator's REST API and dashboard port; 0 (the default) picks a free one. Restarts of the coordinator keep it. */
+  restPort?: number;
   /**
    * Where the members keep artifacts, checkpoints and dead letters. Default: a
    * fresh temporary directory, deleted by `stop()`; a given one is kept.
@@ -58,6 +60,11 @@ export class LocalCluster {
   address = '';
   /** The cluster's data directory (absolute). */
   readonly dataDir: string;
+  /** The coordinator's REST API and dashboard (`http://127.0.0.1:port`), once started. */
+  get restUrl(): string {
+    return this.coordinator.restUrl;
+  }
+
   /** The coordinator process. */
   readonly coordinator: ClusterMember;
   /** The worker processes; worker i registers as `local-worker-<i>`. */
@@ -80,7 +87,7 @@ export class LocalCluster {
       onOutput: options.onOutput,
       readyTimeoutMs: options.readyTimeoutMs ?? 60_000,
     });
-    this.coordinator = new ClusterMember('coordinator', 0, spec([], this.coordinatorArgs(options.port ?? 0)));
+    this.coordinator = new ClusterMember('coordinator', 0, spec([], this.coordinatorArgs(options.port ?? 0, options.restPort ?? 0)));
     const workers: ClusterMember[] = [];
     for (let i = 0; i < (options.workers ?? 2); i++) workers.push(new ClusterMember('worker', i, spec([WORKER_NODE_FLAGS], [])));
     this.workers = workers;
@@ -95,7 +102,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     this.address = await this.launch(this.coordinator);
     // Restarts of the coordinator keep its port, so workers find it again.
-    this.coordinator.spec.args = this.coordinatorArgs(Number(this.address.split(':').pop()));
+    this.coordinator.spec.args = this.coordinatorArgs(Number(this.address.split(':').pop()), Number(new URL(this.coordinator.restUrl).port));
     for (const worker of this.workers) {
       worker.spec.args = this.workerArgs(worker.index);
       await this.launch(worker);
@@ -158,8 +165,8 @@ export class LocalCluster {
     }
   }
 
-  private coordinatorArgs(port: number): string[] {
-    return ['coordinator', '--port', String(port), '--data-dir', join(this.dataDir, 'coordinator'), '--checkpoint-dir', join(this.dataDir, 'checkpoints')];
+  private coordinatorArgs(port: number, restPort: number): string[] {
+    return ['coordinator', '--port', String(port), '--rest-port', String(restPort), '--data-dir', join(this.dataDir, 'coordinator'), '--checkpoint-dir', join(this.dataDir, 'checkpoints')];
   }
 
   private workerArgs(index: number): string[] {
@@ -197,7 +204,7 @@ export class LocalCluster {
       this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) exited (${how}); starting it again`);
       void this.relaunch(member);
     });
-    this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) listening on ${address}, metrics at ${member.metricsUrl}`);
+    this.options.say?.(`weir local: ${member.name} (pid ${member.pid}) listening on ${address}, metrics at ${member.metricsUrl}${member.restUrl ? `, REST API and dashboard at ${member.restUrl}` : ''}`);
     return address;
   }
 

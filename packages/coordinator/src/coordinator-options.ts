@@ -11,12 +11,17 @@ export const DEFAULT_CLUSTER_ID = 'default';
 /** The coordinator's default port (Flink's JobManager RPC port). */
 export const DEFAULT_COORDINATOR_PORT = 6123;
 
+/** The REST API's and dashboard's default port (Flink's rest.port). */
+export const DEFAULT_REST_PORT = 8081;
+
 export interface CoordinatorOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   /** Port of the Prometheus endpoint (GET /metrics, on `host`); 0 (the default) picks a free one. */
   metricsPort?: number;
+  /** Port of the REST API and web dashboard (HTTP, on `host`); 0 picks a free one. */
+  restPort?: number;
   /** Host name clients and workers use to reach this coordinator. */
   advertisedHost?: string;
   /** Where job artifacts are kept. */
@@ -56,6 +61,7 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     host,
     port: options.port ?? Number(env[WEIR_ENV.coordinatorPort] ?? DEFAULT_COORDINATOR_PORT),
     metricsPort: options.metricsPort ?? 0,
+    restPort: options.restPort ?? DEFAULT_REST_PORT,
     advertisedHost: options.advertisedHost ?? host,
     dataDir: resolve(options.dataDir ?? env[WEIR_ENV.dataDir] ?? '.weir/coordinator'),
     checkpointDir: resolve(options.checkpointDir ?? env[WEIR_ENV.checkpointDir] ?? '.weir/checkpoints'),

@@ -30,11 +30,12 @@ import { CoordinatorMetrics } from './metrics/coordinator-metrics.ts';
 import type { Term } from './leader-term.ts';
 import { WorkerRegistry } from './resource-manager/worker-registry.ts';
 import { artifactHandlers } from './server/artifact-handlers.ts';
-import { clusterHandlers } from './server/cluster-handlers.ts';
+import { clusterHandlers, clusterView } from './server/cluster-handlers.ts';
 import { CoordinatorHealth } from './server/coordinator-health.ts';
 import { jobHandlers } from './server/job-handlers.ts';
 import { unaryFactory } from './server/unary-handler.ts';
 import { WorkerSessions } from './server/worker-session.ts';
+import { serveRest, type RestEndpoint } from './rest/rest-server.ts';
 
 /** A running coordinator. */
 export interface RunningCoordinator {
@@ -42,6 +43,8 @@ export interface RunningCoordinator {
   readonly address: string;
   /** Where its Prometheus metrics are served (`http://host:port/metrics`). */
   readonly metricsUrl: string;
+  /** Where its REST API and dashboard are served (`http://host:port`). */
+  readonly restUrl: string;
   stop(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export class Coordinator {
   private recovered = false;
   address = '';
   private metricsEndpoint: MetricsEndpoint | undefined;
+  private restEndpoint: RestEndpoint | undefined;
 
   constructor(options: CoordinatorOptions) {
     this.options = resolveCoordinatorOptions(options);
@@ -126,9 +130,10 @@ export class Coordinator {
   async start(): Promise<RunningCoordinator> {
     const unary = unaryFactory(() => this.leadingTerm());
     const leadingTerm = (): Term => this.leadingTerm();
+    const clusterHost = { coordinatorId: this.options.coordinatorId, address: () => this.address, leadingTerm, registry: () => this.registry, leadership: this.leadership };
     addJobManagerService(this.server, {
       ...jobHandlers({ unary, dispatcher: this.dispatcher, leadingTerm }),
-      ...clusterHandlers({ unary, coordinatorId: this.options.coordinatorId, address: () => this.address, leadingTerm, registry: () => this.registry, leadership: this.leadership }),
+      ...clusterHandlers({ unary, ...clusterHost }),
       // Any coordinator serves job code (it is in shared storage in etcd mode): a worker may still talk to a standby.
       ...artifactHandlers(unary, this.artifacts),
       WorkerSession: (call: grpc.ServerDuplexStream<WorkerMessage__Output, CoordinatorMessage>) => this.sessions.serve(call),
@@ -140,7 +145,16 @@ export class Coordinator {
     const metrics = new CoordinatorMetrics(() => this.dispatcher.all());
     try {
       this.metricsEndpoint = await serveMetrics({ host: this.options.host, port: this.options.metricsPort, flag: '--metrics-port', advertisedHost: this.options.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+      this.restEndpoint = await serveRest({
+        host: this.options.host,
+        port: this.options.restPort,
+        advertisedHost: this.options.advertisedHost,
+        dispatcher: this.dispatcher,
+        requireLeader: () => void this.leadingTerm(),
+        cluster: () => clusterView(clusterHost),
+      });
     } catch (error) {
+      await this.metricsEndpoint?.close();
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       throw error;
     }
@@ -161,7 +175,7 @@ export class Coordinator {
       },
       'coordinator started',
     );
-    return { coordinatorId: this.options.coordinatorId, address: this.address, metricsUrl: this.metricsEndpoint!.url, stop: () => this.stop() };
+    return { coordinatorId: this.options.coordinatorId, address: this.address, metricsUrl: this.metricsEndpoint!.url, restUrl: this.restEndpoint!.url, stop: () => this.stop() };
   }
 
   /** Runs a guarded etcd write; a refusal while the election still believes it leads ends the term. */
@@ -229,6 +243,7 @@ export class Coordinator {
       this.registry.close();
     }
     await this.metricsEndpoint?.close();
+    await this.restEndpoint?.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
   }
 }

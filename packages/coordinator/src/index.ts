@@ -4,6 +4,7 @@ export { Coordinator, startCoordinator, type RunningCoordinator } from './coordi
 export {
   DEFAULT_CLUSTER_ID,
   DEFAULT_COORDINATOR_PORT,
+  DEFAULT_REST_PORT,
   parseEtcdEndpoints,
   resolveCoordinatorOptions,
   type CoordinatorOptions,

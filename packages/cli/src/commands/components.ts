@@ -29,6 +29,7 @@ export function coordinatorCommand(): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--metrics-port <port>', 'port of the Prometheus endpoint, GET /metrics (0 picks a free one)', wholeNumber('--metrics-port'), 0)
+    .option('--rest-port <port>', 'port of the REST API and web dashboard (0 picks a free one)', wholeNumber('--rest-port'), 8081)
     .option('--advertised-host <host>', 'host name workers and clients use to reach this coordinator')
     .option('--data-dir <dir>', 'where job artifacts are kept', '.weir/coordinator')
     .option('--checkpoint-dir <dir>', 'where checkpoints go (a directory every worker can write; with --etcd every coordinator must share it, job code goes there too)', '.weir/checkpoints')
@@ -42,6 +43,7 @@ export function coordinatorCommand(): Command {
       const options = coordinatorOptionsOf(await layerCommand(command, COMMAND_FLAG_KEYS.coordinator));
       const running = await startCoordinator(options);
       process.stdout.write(`weir coordinator ${running.coordinatorId} metrics at ${running.metricsUrl}\n`);
+      process.stdout.write(`weir coordinator ${running.coordinatorId} REST API and dashboard at ${running.restUrl}\n`);
       process.stdout.write(`weir coordinator ${running.coordinatorId} listening on ${running.address}${options.etcd.length > 0 ? ` (cluster '${options.clusterId}' in etcd: leader or standby)` : ''}\n`);
       stopOnSignals(() => running.stop());
     });

@@ -15,6 +15,7 @@ export function localCommand(): Command {
     .option('--workers <n>', 'how many worker processes', wholeNumber('--workers', 1), 2)
     .option('--slots <n>', 'slots (subtask threads) per worker', wholeNumber('--slots', 1), 4)
     .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
+    .option('--rest-port <port>', "port of the coordinator's REST API and web dashboard (0 picks a free one)", wholeNumber('--rest-port'), 8081)
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')
     .option('--spare-threads <n>', "slot threads each worker keeps ready per running job, so a failover deploys into them", wholeNumber('--spare-threads'), 0)
     .addOption(connectorOption())
@@ -43,16 +44,17 @@ export function localCommand(): Command {
         await cluster.stop();
         throw error;
       }
-      process.stdout.write(readyText(cluster.address, flags.workers, flags.slots));
+      process.stdout.write(readyText(cluster.address, cluster.coordinator.restUrl, flags.workers, flags.slots));
     });
 }
 
 /** What `weir local` prints once every worker has registered: where it is, how to submit a job, how to stop it. */
-function readyText(address: string, workers: number, slots: number): string {
+function readyText(address: string, restUrl: string, workers: number, slots: number): string {
   const weir = weirCommandName();
   const coordinator = address === DEFAULT_COORDINATOR_ADDRESS ? '' : ` --coordinator ${address}`;
   return [
     `weir local: ready: coordinator at ${address}, ${workers} worker${workers === 1 ? '' : 's'} x ${slots} slots (pid ${process.pid})`,
+    `  dashboard:  ${restUrl} (REST API: ${restUrl}/overview, ${restUrl}/jobs)`,
     `  run a job:  ${weir} run examples/wordcount.ts${coordinator} -- --input README.md --output /tmp/wordcount`,
     `  see jobs:   ${weir} list${coordinator}`,
     `  stop:       Ctrl-C here (or kill ${process.pid}); the coordinator and the workers stop with it`,

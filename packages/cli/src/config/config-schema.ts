@@ -36,6 +36,7 @@ const coordinatorSection = z.strictObject({
   host: key(text(), { description: 'interface the coordinator listens on', default: '127.0.0.1' }),
   port: key(port(), { description: 'port of the coordinator (clients and workers); 0 picks a free one', env: WEIR_ENV.coordinatorPort, default: '6123' }),
   metricsPort: key(port(), { description: 'port of the Prometheus endpoint (GET /metrics, see docs/metrics.md); 0 picks a free one', default: '0' }),
+  restPort: key(port(), { description: 'port of the REST API and web dashboard (HTTP, see docs/rest-api.md); 0 picks a free one', default: '8081' }),
   advertisedHost: key(text(), { description: 'host name workers and clients use to reach this coordinator (with etcd: written there for the leader)', default: 'the host' }),
   dataDir: key(text(), { description: 'where job artifacts are kept (relative paths: to the working directory)', env: WEIR_ENV.dataDir, default: '.weir/coordinator' }),
   checkpointDir: key(text(), { description: 'where checkpoints go: a directory every worker can write; with etcd every coordinator shares it and job code goes there too', env: WEIR_ENV.checkpointDir, default: '.weir/checkpoints' }),

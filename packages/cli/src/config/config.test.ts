@@ -37,14 +37,14 @@ function parsed(command: ReturnType<typeof coordinatorCommand>, args: string[]) 
 
 describe('configuration file', () => {
   it('reads every section', async () => {
-    const path = await file('full.yaml', ['coordinator:', '  port: 7000', '  checkpointDir: /shared/cp', 'worker:', '  slots: 8', '  advertisedHost: w-0.weir', 'etcd:', '  endpoints: [http://etcd-0:2379, http://etcd-1:2379]', '  clusterId: prod', 'local:', '  workers: 3'].join('\n'));
+    const path = await file('full.yaml', ['coordinator:', '  port: 7000', '  restPort: 9091', '  checkpointDir: /shared/cp', 'worker:', '  slots: 8', '  advertisedHost: w-0.weir', 'etcd:', '  endpoints: [http://etcd-0:2379, http://etcd-1:2379]', '  clusterId: prod', 'local:', '  workers: 3'].join('\n'));
     const config = await loadConfigFile(path);
     const values = layerConfig({ file: config, env: {}, flags: {} });
     const coordinator = coordinatorOptionsOf(values);
     expect(coordinator).toMatchObject({ port: 7000, checkpointDir: '/shared/cp', etcd: ['http://etcd-0:2379', 'http://etcd-1:2379'], clusterId: 'prod' });
     const worker = workerOptionsOf(values);
     expect(worker).toMatchObject({ slots: 8, advertisedHost: 'w-0.weir', etcd: ['http://etcd-0:2379', 'http://etcd-1:2379'], clusterId: 'prod' });
-    expect(localOptionsOf(values)).toEqual({ workers: 3, slots: 8, port: 7000, dataDir: '.weir/local', spareThreads: 0 });
+    expect(localOptionsOf(values)).toEqual({ workers: 3, slots: 8, port: 7000, restPort: 9091, dataDir: '.weir/local', spareThreads: 0 });
   });
 
   it('takes an empty file as an empty configuration', async () => {

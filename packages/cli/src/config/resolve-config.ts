@@ -14,6 +14,7 @@ export const COMMAND_FLAG_KEYS = {
     host: 'coordinator.host',
     port: 'coordinator.port',
     metricsPort: 'coordinator.metricsPort',
+    restPort: 'coordinator.restPort',
     advertisedHost: 'coordinator.advertisedHost',
     dataDir: 'coordinator.dataDir',
     checkpointDir: 'coordinator.checkpointDir',
@@ -39,6 +40,7 @@ export const COMMAND_FLAG_KEYS = {
     workers: 'local.workers',
     slots: 'worker.slots',
     port: 'coordinator.port',
+    restPort: 'coordinator.restPort',
     dataDir: 'local.dataDir',
     spareThreads: 'worker.spareThreads',
     connector: 'worker.connectorModules',
@@ -140,6 +142,8 @@ export interface LocalOptions {
   workers: number;
   slots: number;
   port: number;
+  /** The coordinator's REST API and dashboard port. */
+  restPort: number;
   dataDir: string;
   spareThreads: number;
   /** Connector modules the workers are told to load; absent: each worker's default. */
@@ -154,6 +158,7 @@ export function localOptionsOf(values: ConfigValues): LocalOptions {
     workers: (values.get('local.workers') as number | undefined) ?? 2,
     slots: worker.slots,
     port: coordinator.port,
+    restPort: coordinator.restPort,
     dataDir: (values.get('local.dataDir') as string | undefined) ?? '.weir/local',
     spareThreads: worker.spareThreads,
     ...(values.has('worker.connectorModules') ? { connectors: values.get('worker.connectorModules') as string[] } : {}),

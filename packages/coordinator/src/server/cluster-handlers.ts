@@ -25,7 +25,8 @@ export function clusterHandlers(host: ClusterHandlerHost): Pick<JobManagerHandle
   };
 }
 
-async function clusterView(host: ClusterHandlerHost): Promise<ClusterView> {
+/** The cluster view (GetCluster, and the REST API's overview and workers). Throws on a standby. */
+export async function clusterView(host: Omit<ClusterHandlerHost, 'unary'>): Promise<ClusterView> {
   const term = host.leadingTerm();
   const view: ClusterView = { coordinatorId: host.coordinatorId, address: host.address(), workers: host.registry().views() };
   if (host.leadership) {
