@@ -19,6 +19,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
 };
 
 function contentTypeOf(name: string): string {
@@ -33,7 +34,7 @@ async function bundle(): Promise<Map<string, DashboardAsset>> {
     target: 'es2022',
     platform: 'browser',
     minify: true,
-    sourcemap: 'inline',
+    sourcemap: true,
     write: false,
     outdir: '/dashboard',
     logLevel: 'silent',
@@ -48,7 +49,7 @@ let assets: Promise<Map<string, DashboardAsset>> | undefined;
 
 /**
  * The dashboard's files by name (`index.html`, `dashboard.js`,
- * `dashboard.css`), bundled on the first call; a failed build is tried
+ * `dashboard.css` and their source maps), bundled on the first call; a failed build is tried
  * again on the next call.
  */
 export function dashboardAssets(): Promise<Map<string, DashboardAsset>> {

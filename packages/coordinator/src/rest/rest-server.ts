@@ -1,9 +1,11 @@
-// The coordinator's REST API (Flink's REST endpoint) on fastify: the JSON
-// routes (job-routes.ts, cluster-routes.ts).
+// The coordinator's REST API and web dashboard (Flink's REST endpoint and web
+// UI) on fastify: the JSON routes (job-routes.ts, cluster-routes.ts) and the
+// dashboard's files at `/` (dashboard-routes.ts).
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ClusterView } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { replyWithError, validationError } from './rest-errors.ts';
 
@@ -44,6 +46,7 @@ export function restApp(options: Omit<RestServerOptions, 'host' | 'port' | 'adve
   });
   registerJobRoutes(app, options);
   registerClusterRoutes(app, options);
+  registerDashboardRoutes(app);
   return app;
 }
 
