@@ -5,7 +5,7 @@
 import dagre, { type Point } from '@dagrejs/dagre';
 import type { Job } from './api.ts';
 import { compact, time } from './dom.ts';
-import { vertexFigures } from './vertex-metrics.ts';
+import { vertexFigures } from '@weir/protocol/vertex-figures';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const NODE_WIDTH = 300;

@@ -28,4 +28,5 @@ export type * from './rpc-messages.ts';
 export * from './subtask-keys.ts';
 export * from './task-deployment.ts';
 export type * from './views.ts';
+export * from './vertex-figures.ts';
 export type * from './etcd/etcd-records.ts';

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
-import { printJson, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatCluster, formatJobList, formatJobStatus } from '../format-status.ts';
+import { watchStatus } from '../status-watch.ts';
 
 export function listCommand(): Command {
   return withClientFlags(new Command('list').description('list the jobs the coordinator knows')).action(async (flags: ClientFlags) => {
@@ -17,9 +18,16 @@ export function statusCommand(): Command {
     new Command('status')
       .description("a job's status: per vertex its parallelism, state, records and rates, busy/backpressured/idle time and watermark (per subtask with --wide), its source splits, any failure, and (with etcd) the leader")
       .argument('<jobId>')
-      .option('--wide', 'one row per subtask, with its worker, exact counts and full timestamps'),
-  ).action(async (jobId: string, flags: ClientFlags & { wide?: boolean }) => {
+      .option('--wide', 'one row per subtask, with its worker, exact counts and full timestamps')
+      .option('--watch', 'keep showing it with the latest checkpoint and restarts, refreshed in place on a terminal (plain lines otherwise, one JSON object a line with --json), until the job ends or Ctrl-C')
+      .option('--interval <ms>', 'how often --watch refreshes', wholeNumber('--interval', 100), 1000),
+  ).action(async (jobId: string, flags: ClientFlags & { wide?: boolean; watch?: boolean; interval: number }) => {
     await withClient(flags, async (client) => {
+      if (flags.watch) {
+        const stopped = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        await watchStatus(client, jobId, { intervalMs: flags.interval, out: process.stdout, json: flags.json === true, wide: flags.wide === true, stopped });
+        return;
+      }
       const view = await client.status(jobId);
       if (flags.json) {
         printJson(view);

@@ -1,7 +1,8 @@
-// A vertex's figures as the dashboard shows them, summed or taken over its
-// subtasks the way Flink's web UI does: records/s summed, backpressure the
-// worst subtask's, the watermark the lowest subtask's.
-import type { VertexView } from '@weir/protocol';
+// A vertex's figures as the dashboard shows them, taken over its subtasks the
+// way Flink's web UI does: records/s summed, backpressure the worst subtask's,
+// the watermark the lowest subtask's. No imports but types, so the
+// dashboard's browser bundle takes it (@weir/protocol/vertex-figures).
+import type { VertexView } from './views.ts';
 
 /** Flink's backpressure levels: OK up to 10% of the time, LOW up to 50%, then HIGH. */
 export type BackpressureLevel = 'OK' | 'LOW' | 'HIGH';
