@@ -159,7 +159,7 @@ interface WeirLocal {
  * foreground command, so a test can Ctrl-C the whole group.
  */
 async function spawnWeirLocal(dataDir: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; pipeStderr?: boolean; detached?: boolean } = {}): Promise<WeirLocal> {
-  const child = spawn(process.execPath, [WEIR_BIN, 'local', '--port', '0', '--workers', '2', '--slots', '1', '--data-dir', dataDir, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [WEIR_BIN, 'local', '--port', '0', '--rest-port', '0', '--workers', '2', '--slots', '1', '--data-dir', dataDir, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, [WEIR_ENV.logLevel]: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', options.pipeStderr ? 'pipe' : 'inherit'],
@@ -238,6 +238,12 @@ describe('the README\'s first commands', () => {
     try {
       expect(local.stdout()).toContain('Ctrl-C');
       expect(local.stdout()).toContain(`run examples/wordcount.ts --coordinator ${local.address} -- --input README.md --output /tmp/wordcount`);
+      // Where the dashboard is, and it answers there.
+      const dashboard = /^ {2}dashboard: {2}(http:\/\/127\.0\.0\.1:\d+) \(REST API: \1\/overview, \1\/jobs\)$/m.exec(local.stdout());
+      expect(dashboard, local.stdout()).not.toBeNull();
+      const page = await fetch(`${dashboard![1]}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Weir dashboard</title>');
       // Logs are on stderr, pretty for a person, from the coordinator and from the workers (they got the format from weir local).
       expect(local.stderr()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(\d+\): coordinator: coordinator started/m);
       expect(local.stderr()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(\d+\): worker: worker started/m);
