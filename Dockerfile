@@ -16,6 +16,7 @@ COPY packages/common/package.json packages/common/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/sdk/package.json packages/sdk/
 COPY packages/client/package.json packages/client/
+COPY packages/dashboard/package.json packages/dashboard/
 COPY packages/coordinator/package.json packages/coordinator/
 COPY packages/worker/package.json packages/worker/
 COPY packages/connector-kafka/package.json packages/connector-kafka/
@@ -43,7 +44,7 @@ ENV NODE_ENV=production \
     WEIR_LOG_LEVEL=info
 # The node user of the official image, by number so Kubernetes can check runAsNonRoot.
 USER 1000:1000
-# 6123: coordinator gRPC; 6121: worker data and control (as deploy/k8s configures them).
-EXPOSE 6123 6121
+# 6123: coordinator gRPC; 8081: coordinator REST API and dashboard; 6121: worker data and control (as deploy/k8s configures them).
+EXPOSE 6123 8081 6121
 ENTRYPOINT ["/usr/bin/tini", "--", "weir"]
 CMD ["--help"]
