@@ -210,7 +210,7 @@ describe('worker sessions on a coordinator', () => {
   async function start(heartbeatTimeoutMs: number): Promise<void> {
     rootLogger().level = 'silent';
     dataDir = await mkdtemp(join(tmpdir(), 'weir-registry-test-'));
-    coordinator = await startCoordinator({ port: 0, dataDir, heartbeatTimeoutMs });
+    coordinator = await startCoordinator({ port: 0, restPort: 0, dataDir, heartbeatTimeoutMs });
     client = jobManagerClient(coordinator.address);
   }
 
