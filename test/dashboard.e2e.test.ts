@@ -120,5 +120,5 @@ describe('the dashboard', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'job-cancelled.png'), fullPage: true });
     expect(failures).toEqual([]);
     await page.close();
-  });
+  }, 240_000);
 });

@@ -121,7 +121,7 @@ describe('the REST API', () => {
     const late = await rest<{ errors: string[] }>(`${cluster.restUrl}/jobs/${jobId}/savepoints`, 'POST', { 'target-directory': join(work, 'late') });
     expect(late.status).toBe(400);
     expect(late.body.errors[0]).toContain('only a running job can take a savepoint');
-  });
+  }, 240_000);
 
   it('cancels a job (PATCH /jobs/:id?mode=cancel)', async () => {
     const jobId = await submit(['test/fixtures/slow-sink-job.ts', '-p', '1']);
