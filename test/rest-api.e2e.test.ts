@@ -95,6 +95,17 @@ describe('the REST API', () => {
     expect(checkpoints.body.counts.completed).toBeGreaterThanOrEqual(completed.length);
     expect(checkpoints.body.latestCompleted.checkpointId).toBeGreaterThanOrEqual(completed.at(-1)!.checkpointId);
 
+    // The latest completed checkpoint's details: every subtask acknowledged it, after its trigger and within its duration.
+    const latest = checkpoints.body.latestCompleted;
+    const details = await rest<{ checkpoint: CheckpointView; subtasks: { vertexId: string; subtaskIndex: number; ackTimestampMs: number; endToEndDurationMs: number }[] }>(`${cluster.restUrl}/jobs/${jobId}/checkpoints/details/${latest.checkpointId}`);
+    expect(details.status).toBe(200);
+    expect(details.body.checkpoint).toEqual(latest);
+    expect(details.body.subtasks.map((s) => `${s.vertexId}/${s.subtaskIndex}`).sort()).toEqual(job.vertices.flatMap((v) => v.subtasks.map((s) => `${v.id}/${s.index}`)).sort());
+    for (const s of details.body.subtasks) {
+      expect(s.ackTimestampMs).toBeGreaterThanOrEqual(latest.triggeredAtMs);
+      expect(s.endToEndDurationMs).toBeLessThanOrEqual(latest.durationMs!);
+    }
+
     // No failure yet.
     expect((await rest(`${cluster.restUrl}/jobs/${jobId}/exceptions`)).body).toEqual({ rootException: null, subtasks: [] });
 
@@ -159,6 +170,12 @@ describe('the REST API', () => {
     const unknownVertex = await rest<{ errors: string[] }>(`${cluster.restUrl}/jobs/${jobId}/vertices/no-such-vertex`);
     expect(unknownVertex.status).toBe(404);
     expect(unknownVertex.body.errors[0]).toContain(`job ${jobId} has no vertex no-such-vertex`);
+    const unknownCheckpoint = await rest<{ errors: string[] }>(`${cluster.restUrl}/jobs/${jobId}/checkpoints/details/999999`);
+    expect(unknownCheckpoint.status).toBe(404);
+    expect(unknownCheckpoint.body.errors[0]).toContain(`job ${jobId} has no checkpoint 999999`);
+    const badCheckpointId = await rest<{ errors: string[] }>(`${cluster.restUrl}/jobs/${jobId}/checkpoints/details/latest`);
+    expect(badCheckpointId.status).toBe(400);
+    expect(badCheckpointId.body.errors[0]).toContain('params/cid');
     const unknownRoute = await rest<{ errors: string[] }>(`${cluster.restUrl}/jobz`);
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.body.errors[0]).toContain('no route GET /jobz');

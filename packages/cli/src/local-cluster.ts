@@ -102,7 +102,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     this.address = await this.launch(this.coordinator);
     // Restarts of the coordinator keep its port, so workers find it again.
-    this.coordinator.spec.args = this.coordinatorArgs(Number(this.address.split(':').pop()), Number(new URL(this.coordinator.restUrl).port));
+    this.coordinator.spec.args = this.coordinatorArgs(Number(this.address.split(':').pop()), this.coordinator.restUrl ? Number(new URL(this.coordinator.restUrl).port) : (this.options.restPort ?? 0));
     for (const worker of this.workers) {
       worker.spec.args = this.workerArgs(worker.index);
       await this.launch(worker);

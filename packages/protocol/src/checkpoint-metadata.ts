@@ -90,6 +90,21 @@ export interface CheckpointView {
   failure: string | null;
 }
 
+/** One subtask's acknowledgement of a checkpoint (the REST API's checkpoint details, Flink's per-subtask statistics). */
+export interface SubtaskCheckpointAckView {
+  vertexId: string;
+  subtaskIndex: number;
+  /** When the coordinator received it. */
+  ackTimestampMs: number;
+  /** From the trigger to this acknowledgement. */
+  endToEndDurationMs: number;
+  bytes: number;
+  incrementalBytes: number;
+  alignmentMs: number;
+  syncMs: number;
+  asyncMs: number;
+}
+
 /**
  * Reads a stored checkpoint history (JSON: an array of `CheckpointView`, as the
  * metadata store keeps it). Entries that are not finished checkpoints are left out.

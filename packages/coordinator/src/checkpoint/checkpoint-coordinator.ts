@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { CheckpointConfig, JobGraph } from '@weir/common';
 import { savepointDirectoryName, subtaskId, type CheckpointMetadata, type CheckpointPointer, type CheckpointView, type Logger, type SubtaskCheckpointAck } from '@weir/protocol';
 import { assembleMetadata, carryStates, type CompletedStates } from './checkpoint-assembly.ts';
+import { CheckpointAckTimes } from './checkpoint-ack-times.ts';
 import { CheckpointHistory, type SaveCheckpointHistory } from './checkpoint-history.ts';
 import type { CheckpointStorage } from './checkpoint-storage.ts';
 import type { Execution } from '../scheduler/execution-graph.ts';
@@ -65,6 +66,8 @@ export class CheckpointCoordinator {
   private readonly logger: Logger;
   private readonly pending = new Map<number, Pending>();
   private readonly history: CheckpointHistory;
+  /** Each subtask's acknowledgement of the newest checkpoints. */
+  readonly ackTimes = new CheckpointAckTimes();
   /** Checkpoints completed and failed since this coordinator took the job (the history keeps only the latest). */
   completedCount = 0;
   failedCount = 0;
@@ -203,6 +206,7 @@ export class CheckpointCoordinator {
     const key = subtaskId(ack.vertexId, ack.subtaskIndex);
     if (!p.expected.has(key)) return;
     p.acks.set(key, ack);
+    this.ackTimes.record(p.id, p.triggeredAtMs, ack);
     if (p.acks.size === p.expected.size) void this.complete(p);
   }
 

@@ -10,6 +10,8 @@ import { cancelJob, jobSummaries, triggerSavepoint } from '../server/job-handler
 import { notFound } from './rest-errors.ts';
 import {
   cancelQuery,
+  checkpointDetailsSchema,
+  checkpointParams,
   checkpointsSchema,
   errorSchema,
   exceptionsSchema,
@@ -80,6 +82,15 @@ export function registerJobRoutes(app: FastifyInstance, host: JobRoutesHost): vo
       latestCompleted: completed.at(-1) ?? null,
       history,
     };
+  });
+
+  app.get<{ Params: JobParams & { cid: string } }>('/jobs/:id/checkpoints/details/:cid', { schema: { params: checkpointParams, response: { 200: checkpointDetailsSchema, ...errors } } }, async (request) => {
+    const { id } = request.params;
+    const cid = Number(request.params.cid);
+    const checkpoints = job(id).checkpoints;
+    const checkpoint = checkpoints.views().findLast((c) => c.checkpointId === cid);
+    if (!checkpoint) throw notFound(`job ${id} has no checkpoint ${cid} in its history; GET /jobs/${id}/checkpoints lists them`);
+    return { checkpoint, subtasks: checkpoints.ackTimes.of(cid) ?? [] };
   });
 
   app.get<{ Params: JobParams }>('/jobs/:id/exceptions', { schema: { params: jobParams, response: { 200: exceptionsSchema, ...errors } } }, async (request) => exceptionsOf(job(request.params.id).view()));

@@ -103,6 +103,18 @@ export const checkpointsSchema = object({
   history: { type: 'array', items: checkpointSchema },
 });
 
+/** One checkpoint with its subtasks' acknowledgements (SubtaskCheckpointAckView). */
+export const checkpointDetailsSchema = object({
+  checkpoint: checkpointSchema,
+  subtasks: {
+    type: 'array',
+    items: object({ vertexId: str, subtaskIndex: int, ackTimestampMs: num, endToEndDurationMs: num, bytes: num, incrementalBytes: num, alignmentMs: num, syncMs: num, asyncMs: num }),
+  },
+});
+
+/** `:id` of a job and `:cid` of one of its checkpoints. */
+export const checkpointParams = object({ id: str, cid: { type: 'string', pattern: '^[0-9]+$' } });
+
 /** The job's failure and the errors of its subtasks, each with the user's stack. */
 export const exceptionsSchema = object({
   rootException: nullable(str),
