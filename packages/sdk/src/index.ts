@@ -18,6 +18,9 @@ export {
   type KeyedProcessFn,
   type ForEachFunction,
 } from './data-stream.ts';
+export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+export { IntervalJoin, IntervalJoined } from './interval-join.ts';
+export { JoinedStreams, CoGroupedStreams, JoinWindow, CoGroupWindow, type EqualTo } from './join-streams.ts';
 export type { Source, Sink } from './connector.ts';
 export { WatermarkStrategy } from './watermark-strategy.ts';
 export { OutputTag } from './output-tag.ts';
@@ -35,6 +38,18 @@ export type {
   Collector,
   JobGraph,
   KeyedProcessContext,
+  ProcessContext,
+  ProcessFunction,
+  NonKeyedTimerService,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  CoMapFunction,
+  CoFlatMapFunction,
+  ProcessJoinFunction,
+  ProcessJoinContext,
+  JoinFunction,
+  CoGroupFunction,
+  OutputTagSpec,
   OnTimerContext,
   TimeDomain,
   TimerService,
