@@ -13,4 +13,5 @@ export * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
 export type * from './user-functions.ts';
+export type * from './two-input-functions.ts';
 export * from './watermarks.ts';

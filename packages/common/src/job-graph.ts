@@ -17,6 +17,10 @@ export const OPERATOR_KINDS = [
   'keyed.reduce',
   'keyed.process',
   'keyed.window',
+  'process',
+  'co.process',
+  'keyed.coProcess',
+  'keyed.intervalJoin',
   'timestamps',
   'union',
   'sink.file',
@@ -26,6 +30,14 @@ export const OPERATOR_KINDS = [
   'sink.connector',
 ] as const;
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
+
+/** Kinds with two inputs: their input edges say which input they feed (`inputIndex` 0 or 1). */
+export const TWO_INPUT_KINDS: readonly OperatorKind[] = ['co.process', 'keyed.coProcess', 'keyed.intervalJoin'];
+
+/** True for operators with two inputs (connect, interval join). */
+export function isTwoInputKind(kind: string): boolean {
+  return (TWO_INPUT_KINDS as readonly string[]).includes(kind);
+}
 
 /** How records of an edge are distributed over the consumer's subtasks. */
 export const PARTITIONINGS = ['forward', 'hash', 'rebalance', 'broadcast'] as const;
@@ -82,6 +94,12 @@ export const jobEdgeSchema = z.object({
   keySelector: z.string().optional(),
   /** The edge carries the records a producer emits to this side output (e.g. late data), not its main output. */
   sideOutput: z.string().optional(),
+  /**
+   * Which input of the target's head operator the edge feeds: 1 for the
+   * second input of a two-input operator; absent or 0 for the first (and
+   * for every other operator).
+   */
+  inputIndex: z.number().int().min(0).max(1).optional(),
 });
 export type JobEdge = z.infer<typeof jobEdgeSchema>;
 
@@ -230,6 +248,24 @@ export function validateJobGraph(graph: JobGraph): void {
     if (head.kind.startsWith('source.') === hasInputs) {
       throw new ValidationError(`vertex '${vertex.name}': sources take no inputs and every other operator needs one`);
     }
+    checkOperatorInputs(graph, vertex);
+  }
+}
+
+/** A two-input head needs edges into both inputs; any other head takes only its first input. */
+function checkOperatorInputs(graph: JobGraph, vertex: JobVertex): void {
+  const head = vertex.operators[0]!;
+  const inputs = graph.edges.filter((e) => e.target === vertex.id).map((e) => e.inputIndex ?? 0);
+  if (isTwoInputKind(head.kind)) {
+    if (!inputs.includes(0) || !inputs.includes(1)) {
+      throw new ValidationError(`vertex '${vertex.name}': the two-input operator ${head.kind} needs edges into both its inputs (inputIndex 0 and 1)`);
+    }
+    const keyed = graph.edges.filter((e) => e.target === vertex.id).map((e) => e.partitioning === 'hash');
+    if (head.kind !== 'co.process' && keyed.includes(false)) {
+      throw new ValidationError(`vertex '${vertex.name}': ${head.kind} needs both inputs keyed; key both streams with keyBy() before connecting them`);
+    }
+  } else if (inputs.some((i) => i !== 0)) {
+    throw new ValidationError(`vertex '${vertex.name}': an edge feeds input ${inputs.find((i) => i !== 0)} of ${head.kind}, which has one input`);
   }
 }
 

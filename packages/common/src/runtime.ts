@@ -10,4 +10,5 @@ export type * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
 export type * from './user-functions.ts';
+export type * from './two-input-functions.ts';
 export type * from './watermarks.ts';

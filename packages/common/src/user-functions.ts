@@ -178,8 +178,30 @@ export interface RuntimeContext {
   readonly attempt: number;
 }
 
+/**
+ * Names a side output (the SDK's `OutputTag` is one): what a process
+ * function emits with `ctx.output(tag, value)` is read with
+ * `stream.getSideOutput(tag)`.
+ */
+export interface OutputTagSpec<T> {
+  readonly id: string;
+  /** Type-level marker of the element type; never set at runtime. */
+  readonly __outputType?: (value: T) => T;
+}
+
+/** What every process function's context offers besides state and timers. */
+export interface ProcessContextBase extends RuntimeContext {
+  /**
+   * The event time of the record being processed, or of the event-time timer
+   * firing (Flink's `ctx.timestamp()`); undefined when it has none.
+   */
+  currentTimestamp(): number | undefined;
+  /** Emits `value` to the side output `tag`, with the current timestamp. */
+  output<X>(tag: OutputTagSpec<X>, value: X): void;
+}
+
 /** What a keyed process function sees for each record. */
-export interface KeyedProcessContext<K> extends RuntimeContext {
+export interface KeyedProcessContext<K> extends ProcessContextBase {
   /** The key of the record being processed. */
   readonly currentKey: K;
   /**

@@ -10,7 +10,7 @@ const subtaskLocationSchema = z.object({
 export type SubtaskLocation = z.infer<typeof subtaskLocationSchema>;
 
 export const inputGateDeploymentSchema = z.object({
-  /** Index of this input among the vertex's inputs (union has several). */
+  /** Which input of the head operator this feeds: 1 for the second input of a two-input operator, else 0. */
   inputIndex: z.number().int().min(0),
   keySelector: z.string().optional(),
   producers: z.array(subtaskLocationSchema),

@@ -1,4 +1,7 @@
-import { ValidationError, type Collector, type KeyedProcessFunction, type OperatorKind, type Partitioning } from '@weir/common';
+import { ValidationError, type Collector, type KeyedProcessFunction, type OperatorKind, type Partitioning, type ProcessFunction } from '@weir/common';
+import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+import { IntervalJoin } from './interval-join.ts';
+import { CoGroupedStreams, JoinedStreams } from './join-streams.ts';
 import { fileSinkConfig, type FileSinkOptions } from './file-sink-options.ts';
 import type { Sink } from './connector.ts';
 import type { JobBuilder } from './job-builder.ts';
@@ -159,6 +162,43 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
   }
 
   /**
+   * Connects this stream with `other` for a two-input operator: `map(fn1,
+   * fn2)`, `flatMap(fn1, fn2)`, `process(CoProcessFunction)`, or `keyBy(k1,
+   * k2)` for keyed state and timers shared by both inputs.
+   */
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+    return new ConnectedStreams<T, T2>(this.builder, this.asInput(), other.asInput(), toStream(this.builder));
+  }
+
+  /**
+   * Runs a ProcessFunction per record (no keyed state; timers need a keyed
+   * stream, as in Flink: `keyBy(...).process(...)`); `ctx.output(tag, value)`
+   * emits to side outputs, read with `getSideOutput(tag)`.
+   */
+  process<O>(fn: ProcessFunction<T, O>): DataStream<O> {
+    if (typeof fn !== 'object' || fn === null || typeof fn.processElement !== 'function') {
+      throw new ValidationError('process() takes a ProcessFunction: an object { processElement(value, ctx, out), open?, close? }');
+    }
+    return this.then<O>('process', 'Process', fn);
+  }
+
+  /**
+   * Joins this stream with `other` per key and window (Flink's window join):
+   * `a.join(b).where(ka).equalTo(kb).window(assigner).apply(fn)`.
+   */
+  join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other);
+  }
+
+  /**
+   * Groups this stream and `other` per key and window (Flink's coGroup):
+   * `a.coGroup(b).where(ka).equalTo(kb).window(assigner).apply(fn)`.
+   */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
+  }
+
+  /**
    * Writes records as JSON lines (or text, for strings with `format: 'text'`)
    * to part files in `directory`: `<prefix>-<subtask>-<n><suffix>`
    * (`part-0-0.jsonl`) without checkpoints; with checkpoints, exactly once,
@@ -248,6 +288,28 @@ export class KeyedStream<T, K> {
   }
 
   /**
+   * Connects two keyed streams with keys of the same type: both inputs share
+   * each key's state and timers (`process(KeyedCoProcessFunction)`).
+   */
+  connect<T2>(other: KeyedStream<T2, K>): KeyedConnectedStreams<T, T2, K> {
+    return new KeyedConnectedStreams<T, T2, K>(this.builder, this.keyedInput(), other.keyedInput(), toStream(this.builder));
+  }
+
+  /**
+   * Joins this keyed stream with `other` in event time (Flink's interval
+   * join): `a.intervalJoin(b).between(lowerMs, upperMs).process(fn)` pairs
+   * records a and b of one key with `a.ts + lower <= b.ts <= a.ts + upper`.
+   */
+  intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoin<T, T2, K> {
+    return new IntervalJoin<T, T2, K>(this.connect(other));
+  }
+
+  /** @internal This stream as a keyed input edge. */
+  keyedInput(): Transformation['inputs'][number] {
+    return { node: this.source, partitioning: 'hash', keySelector: this.selector as (record: never) => unknown };
+  }
+
+  /**
    * Windows of `n` records per key, each evaluated once full:
    * `window(GlobalWindows.create()).trigger(PurgingTrigger.of(CountTrigger.of(n)))`.
    * A last window with fewer than `n` records is not evaluated.
@@ -261,6 +323,11 @@ export class KeyedStream<T, K> {
     const node = this.builder.addNode(kind, name, fn, {}, [input]);
     return new DataStream<O>(this.builder, node);
   }
+}
+
+/** Wraps a node in a DataStream: handed to the classes that must not import DataStream as a value. */
+function toStream(builder: JobBuilder) {
+  return <O>(node: Transformation) => new DataStream<O>(builder, node);
 }
 
 export type { Collector };

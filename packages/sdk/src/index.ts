@@ -18,6 +18,9 @@ export {
   type KeyedProcessFn,
   type ForEachFunction,
 } from './data-stream.ts';
+export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+export { IntervalJoin, IntervalJoined } from './interval-join.ts';
+export { JoinedStreams, CoGroupedStreams, JoinWindow, CoGroupWindow, type EqualTo } from './join-streams.ts';
 export type { Source, Sink } from './connector.ts';
 export { DEFAULT_MAX_PART_SIZE_BYTES, type FileSinkOptions, type RollingPolicy } from './file-sink-options.ts';
 export { WatermarkStrategy } from './watermark-strategy.ts';
@@ -36,6 +39,18 @@ export type {
   Collector,
   JobGraph,
   KeyedProcessContext,
+  ProcessContext,
+  ProcessFunction,
+  NonKeyedTimerService,
+  CoProcessFunction,
+  KeyedCoProcessFunction,
+  CoMapFunction,
+  CoFlatMapFunction,
+  ProcessJoinFunction,
+  ProcessJoinContext,
+  JoinFunction,
+  CoGroupFunction,
+  OutputTagSpec,
   OnTimerContext,
   TimeDomain,
   TimerService,

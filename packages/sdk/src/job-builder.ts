@@ -163,6 +163,7 @@ export class JobBuilder {
           partitioning: edgeOf(node, input),
         };
         if (input.sideOutput) edge.sideOutput = input.sideOutput;
+        if (input.inputIndex) edge.inputIndex = input.inputIndex;
         if (input.keySelector) {
           const keyFnId = `${operatorIds.get(node)}/key${node.inputs.indexOf(input)}`;
           functions.set(keyFnId, input.keySelector);

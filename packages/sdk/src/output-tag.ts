@@ -1,4 +1,4 @@
-import { ValidationError } from '@weir/common';
+import { ValidationError, type OutputTagSpec } from '@weir/common';
 
 /**
  * Names a side output of an operator (e.g. the late data of a window):
@@ -9,10 +9,14 @@ import { ValidationError } from '@weir/common';
  * const counts = bids.keyBy(...).window(...).sideOutputLateData(late).aggregate(...);
  * counts.getSideOutput(late).writeToFile(dir);
  * ```
+ *
+ * Process functions emit to one with `ctx.output(tag, value)`.
  */
-export class OutputTag<T> {
+export class OutputTag<T> implements OutputTagSpec<T> {
   readonly id: string;
   declare private readonly _type: T;
+  /** Type-level marker of the element type (for `ctx.output(tag, value)`); never set at runtime. */
+  declare readonly __outputType?: (value: T) => T;
 
   constructor(id: string) {
     if (!id) throw new ValidationError('an OutputTag needs a non-empty id');

@@ -7,6 +7,8 @@ export interface TransformationInput {
   keySelector: ((record: never) => unknown) | undefined;
   /** Read the input's side output with this tag instead of its main output. */
   sideOutput?: string;
+  /** The input of a two-input operator this edge feeds: 1 for the second; absent for the first. */
+  inputIndex?: 1;
 }
 
 /** How an operator may be chained with its neighbours. */

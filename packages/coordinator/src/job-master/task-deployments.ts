@@ -50,11 +50,11 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
         parallelism: vertex.parallelism,
         maxParallelism: vertex.maxParallelism,
         operators: vertex.operators,
-        inputs: inEdges.map((edge, inputIndex) => {
+        inputs: inEdges.map((edge) => {
           const source = g.vertices.find((v) => v.id === edge.source)!;
           const indices = edge.partitioning === 'forward' ? [i] : Array.from({ length: source.parallelism }, (_, k) => k);
           return {
-            inputIndex,
+            inputIndex: edge.inputIndex ?? 0,
             ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
             producers: indices.map((k) => location(source.id, k)),
           };

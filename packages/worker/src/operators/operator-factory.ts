@@ -7,10 +7,13 @@ import { fileSink } from './file-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';
 import { fileSource } from './file-source.ts';
 import { generatorSource } from './generator-source.ts';
+import { keyedCoProcessOperator } from './keyed-co-process.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
+import { coProcessOperator, processOperator } from './process-operators.ts';
 import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
 import { timestampsOperator } from './timestamps-operator.ts';
+import { intervalJoinOperator } from './interval-join.ts';
 import { windowOperator } from './window/window-operator.ts';
 import { filterOperator, flatMapOperator, mapOperator, passThroughOperator } from './stateless-operators.ts';
 
@@ -43,6 +46,14 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
       return keyedReduceOperator(ctx, next, state());
     case 'keyed.process':
       return keyedProcessOperator(ctx, next, state());
+    case 'process':
+      return processOperator(ctx, next);
+    case 'co.process':
+      return coProcessOperator(ctx, next);
+    case 'keyed.coProcess':
+      return keyedCoProcessOperator(ctx, next, state());
+    case 'keyed.intervalJoin':
+      return intervalJoinOperator(ctx, next, state());
     case 'sink.file':
       return ctx.checkpointing ? transactionalFileSink(ctx) : fileSink(ctx);
     case 'sink.stdout':

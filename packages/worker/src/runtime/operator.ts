@@ -13,6 +13,8 @@ export type Emit = (record: unknown) => void;
  */
 export interface ChainedOperator {
   process: Emit;
+  /** For a two-input operator at the head of its chain: a record of its second input (`process` takes the first). */
+  process2?: Emit;
   open?(): Promise<void> | void;
   /** After every input batch has passed through the chain (sinks write here). */
   endBatch?(): Promise<void> | void;
@@ -97,6 +99,10 @@ export interface OperatorContext {
   count(name: string, n?: number): void;
   /** For the head of a keyed vertex: the key selector of its input edge. */
   readonly keySelector: ((record: unknown) => unknown) | undefined;
+  /** For the head of a keyed two-input vertex: the key selector of its second input's edge. */
+  readonly secondKeySelector?: ((record: unknown) => unknown) | undefined;
+  /** The task's input watermark (-Infinity before the first), for operators that read it without timers. */
+  readonly watermark?: () => number;
   readonly runtime: RuntimeContext;
   readonly deadLetters: DeadLetterOutput;
   readonly dataDir: string;

@@ -26,6 +26,8 @@ export interface ChainEnvironment {
   cancelled(): boolean;
   /** Awaits with the task's time accounted idle (see OperatorContext.waitIdle). */
   waitIdle<T>(wait: Promise<T>): Promise<T>;
+  /** The task's input watermark (-Infinity before the first one). */
+  inputWatermark?(): number;
 }
 
 /**
@@ -79,8 +81,13 @@ export class OperatorChain {
   build(env: ChainEnvironment): void {
     const d = this.deployment;
     const runtime: RuntimeContext = { jobId: d.jobId, operatorId: d.vertexId, subtaskIndex: d.subtaskIndex, parallelism: d.parallelism, attempt: d.attempt };
-    const headKeySelector = d.inputs[0]?.keySelector;
-    const keySelector = headKeySelector ? this.userFunction<(r: unknown) => unknown>(headKeySelector) : undefined;
+    // A two-input head has one key selector per input; others take the first input's.
+    const selectorOf = (inputIndex: number) => {
+      const id = d.inputs.find((input) => input.inputIndex === inputIndex)?.keySelector;
+      return id ? this.userFunction<(r: unknown) => unknown>(id) : undefined;
+    };
+    const keySelector = selectorOf(0);
+    const secondKeySelector = selectorOf(1);
     const output = env.output;
     const time = this.time;
     let next: Emit = (record) => output.emit(record, time.timestamp);
@@ -100,6 +107,8 @@ export class OperatorChain {
         sideOutput: (tag) => (record) => output.emitSide(tag, record, time.timestamp),
         count: (name, n = 1) => this.counters.set(name, (this.counters.get(name) ?? 0) + n),
         keySelector: i === 0 ? keySelector : undefined,
+        secondKeySelector: i === 0 ? secondKeySelector : undefined,
+        watermark: () => env.inputWatermark?.() ?? Number.NEGATIVE_INFINITY,
         runtime: { ...runtime, operatorId: descriptor.id },
         deadLetters,
         dataDir: env.dataDir,

@@ -11,6 +11,7 @@ import { TaskOutput } from '../network/task-output.ts';
 import type { SourceOperator } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
+import { inputsOf } from './head-inputs.ts';
 import { openKeyedState, restoreKeyedState } from './keyed-state-initialization.ts';
 import { OperatorChain } from './operator-chain.ts';
 import { OutputWatermark } from './output-watermark.ts';
@@ -158,6 +159,7 @@ export class StreamTask {
         keyedState: () => this.state,
         cancelled: () => this.cancelled,
         waitIdle: (wait) => this.waitIdle(wait),
+        inputWatermark: () => this.valve.current,
       });
       if (this.state) await restoreKeyedState(this.deployment, this.state, this.chain.headId, this.chain.head);
       await this.chain.open();
@@ -239,8 +241,9 @@ export class StreamTask {
     const head = chain.head!;
     const state = this.state;
     const valve = this.valve;
-    const selectorId = this.deployment.inputs[0]?.keySelector;
-    const keyOf = state?.prefetch && selectorId ? chain.userFunction<(r: unknown) => unknown>(selectorId) : undefined;
+    // Per input of the head (a two-input operator has two): how records enter it and, for prefetching, their keys.
+    const inputs = inputsOf(this.deployment, head, state?.prefetch ? (id) => chain.userFunction<(r: unknown) => unknown>(id) : undefined);
+    const keyed = inputs.some((input) => input.keyOf !== undefined);
     const aligner = new BarrierAligner(this.gate, this.deployment.config.checkpoint.mode);
     const eventTime = chain.time;
     const time = this.time;
@@ -262,8 +265,8 @@ export class StreamTask {
           const { records, timestamps } = decodeRecordFrame(frame.payload);
           chain.recordsIn += records.length;
           if (valve.activate(channel)) await valve.evaluate();
+          const { process, keyOf } = inputs[channel.inputIndex]!;
           if (keyOf) await state!.prefetch!(records.map((r) => keyToString(keyOf(r))));
-          const process = head.process;
           if (timestamps) {
             for (let i = 0; i < records.length; i++) {
               eventTime.timestamp = timestamps[i]!;
@@ -312,7 +315,7 @@ export class StreamTask {
       // With in-memory state, frames resolve as microtasks while input is
       // queued; without a real yield the asynchronous part of a checkpoint
       // would starve. (A disk backend already waits on I/O every frame.)
-      if (this.checkpoints.writesInFlight > 0 && !keyOf) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.checkpoints.writesInFlight > 0 && !keyed) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

@@ -19,6 +19,10 @@ export interface TestOperatorContextOptions {
   restoredCheckpointId?: number;
   checkpointing?: boolean;
   keySelector?: (record: unknown) => unknown;
+  /** For a keyed two-input operator: the key selector of its second input. */
+  secondKeySelector?: (record: unknown) => unknown;
+  /** The input watermark the operator reads (default: -Infinity). */
+  watermark?: () => number;
   subtaskIndex?: number;
   parallelism?: number;
   /** Default: an unused directory under the temp dir (nothing is created unless written). */
@@ -68,6 +72,8 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
     },
     count: (name, n = 1) => options.counters?.set(name, (options.counters.get(name) ?? 0) + n),
     keySelector: options.keySelector,
+    secondKeySelector: options.secondKeySelector,
+    watermark: options.watermark ?? (() => Number.NEGATIVE_INFINITY),
     runtime: { jobId: 'job-1', operatorId: descriptor.id, subtaskIndex, parallelism, attempt: 0 },
     deadLetters: new DeadLetterOutput(options.deadLetterDir ?? join(tmpdir(), `weir-${descriptor.id}-unused`), descriptor.id, subtaskIndex),
     dataDir: options.dataDir ?? tmpdir(),

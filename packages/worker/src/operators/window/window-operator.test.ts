@@ -5,8 +5,8 @@ import { keyGroupRangeForSubtask, type AggregateFunction, type OperatorDescripto
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChainedOperator, OperatorContext } from '../../runtime/operator.ts';
 import { HeapKeyedStateBackend } from '../../state-backends/heap-keyed-state-backend.ts';
-import { readKeyedStateFile } from '../../state-backends/keyed-state-file.ts';
 import { UserFunctionError } from '../../runtime/user-function-error.ts';
+import { restartKeyedOperator } from '../../testing/keyed-operator-restart.ts';
 import { testOperatorContext } from '../../testing/operator-context.ts';
 import { windowOperator } from './window-operator.ts';
 
@@ -106,16 +106,7 @@ class Harness {
   async restart(directory: string, between?: () => void): Promise<void> {
     // As StreamTask.checkpoint: the operator's snapshotState, then the backend's snapshot, written while records flow.
     this.op.snapshotState?.(1);
-    const snapshot = this.state.snapshot();
-    between?.();
-    const handle = await snapshot.write(directory, 'keyed.state');
-    snapshot.release();
-    this.state = new HeapKeyedStateBackend(range, 128);
-    await this.state.restore(directory, [handle]);
-    this.op = this.build();
-    for (const [, table, key, value] of await readKeyedStateFile(directory, handle, range)) {
-      if (table.startsWith('timers/')) this.op.timers!.service.restore(table, key, value);
-    }
+    ({ state: this.state, op: this.op } = await restartKeyedOperator(this.state, range, directory, (state) => ((this.state = state), this.build()), between));
   }
 
   take(): { value: unknown; timestamp: number }[] {
