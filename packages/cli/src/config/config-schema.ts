@@ -41,7 +41,7 @@ const coordinatorSection = z.strictObject({
   checkpointDir: key(text(), { description: 'where checkpoints go: a directory every worker can write; with etcd every coordinator shares it and job code goes there too', env: WEIR_ENV.checkpointDir, default: '.weir/checkpoints' }),
   coordinatorId: key(text(), { description: 'a stable id of this coordinator', default: 'random' }),
   heartbeatTimeoutMs: key(wholeNumber(1), { description: 'a worker silent for this long is considered lost', default: '10000' }),
-  slotWaitTimeoutMs: key(wholeNumber(1), { description: 'how long a job waits for enough free slots before the attempt fails', default: '30000' }),
+  slotRequestTimeoutMs: key(wholeNumber(1), { description: "how long a job may wait while the cluster has fewer slots than it needs before it fails (Flink's slot.request.timeout; `weir run --slot-request-timeout` sets it per job)", default: '300000' }),
   cancelTimeoutMs: key(wholeNumber(1), { description: 'how long cancelled subtasks get to confirm before a job counts as cancelled', default: '10000' }),
   leaseTtlSeconds: key(wholeNumber(2), { description: 'lease TTL of the leader key in etcd: a dead leader is replaced after about this long', env: WEIR_ENV.leaseTtl, default: '5' }),
 }, MAPPING) satisfies z.ZodType<Omit<CoordinatorOptions, 'etcd' | 'clusterId'>>;
