@@ -52,7 +52,7 @@ const workerSection = z.strictObject({
   port: key(port(), { description: 'port of the data and control service; 0 picks a free one', default: '0' }),
   metricsPort: key(port(), { description: 'port of the Prometheus endpoint (GET /metrics, see docs/metrics.md); 0 picks a free one', default: '0' }),
   advertisedHost: key(text(), { description: 'host name other workers and the coordinator use to reach this one', env: WEIR_ENV.advertisedHost, default: 'the host (its host name for 0.0.0.0)' }),
-  slots: key(wholeNumber(1), { description: 'how many subtasks it runs at once, one thread each', env: WEIR_ENV.slots, default: '4' }),
+  slots: key(wholeNumber(1), { description: 'how many slots it offers: a slot runs one subtask of each operator of a slot sharing group, each in a thread of its own', env: WEIR_ENV.slots, default: '4' }),
   dataDir: key(text(), { description: 'where artifacts, dead letters and local state go', env: WEIR_ENV.dataDir, default: '.weir/worker' }),
   workerId: key(text(), { description: 'a stable id of this worker', default: 'random' }),
   heartbeatIntervalMs: key(wholeNumber(1), { description: 'how often it reports to the coordinator', default: '1000' }),
