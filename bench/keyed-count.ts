@@ -4,10 +4,14 @@
 //   one-worker:  1 worker process, records cross threads only
 //   no-chaining: 2 worker processes, every operator a task of its own
 //   two-workers-rocksdb: as two-workers, with keyed state in RocksDB (the default backend)
+//   one-slot-each: 2 worker processes x 1 slot; the two vertices share the slots (slot sharing)
+//   group-per-vertex: 2 worker processes x 2 slots, each vertex in a slot sharing group of
+//     its own, so each subtask takes a slot (the layout before slot sharing)
+// two-workers, one-slot-each and group-per-vertex run the same 4 threads, in 2 or 4 slots.
 // The first three keep keyed state in the heap, to show the runtime's own cost.
 // --time-accounting both runs each layout with the slot threads' busy/backpressured/idle
 // accounting on and off (WEIR_TIME_ACCOUNTING=off), to measure what it costs.
-// Run: npx node bench/keyed-count.ts [--seconds 20] [--layout two-workers] [--time-accounting on|off|both]
+// Run: npx node bench/keyed-count.ts [--seconds 20] [--layout two-workers[,one-slot-each,...]] [--time-accounting on|off|both]
 import { parseArgs } from 'node:util';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
 
@@ -27,7 +31,9 @@ const layouts: Layout[] = [
   { name: 'one-worker', workers: 1, slots: 4, jobArgs: ['--state', 'heap'] },
   { name: 'no-chaining', workers: 2, slots: 4, jobArgs: ['--no-chaining', '--state', 'heap'] },
   { name: 'two-workers-rocksdb', workers: 2, slots: 2, jobArgs: ['--state', 'rocksdb'] },
-].filter((l) => !values.layout || l.name === values.layout);
+  { name: 'one-slot-each', workers: 2, slots: 1, jobArgs: ['--state', 'heap'] },
+  { name: 'group-per-vertex', workers: 2, slots: 2, jobArgs: ['--group-per-vertex', '--state', 'heap'] },
+].filter((l) => !values.layout || values.layout.split(',').includes(l.name));
 const runs = layouts.flatMap((layout) => accounting.map((timeAccounting) => ({ layout, timeAccounting })));
 
 const rows: string[] = [];

@@ -14,7 +14,7 @@ interface Benchmark {
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
-  'keyed-count': { file: 'keyed-count.ts', summary: 'generator -> keyBy -> count -> discard, records/s in four layouts' },
+  'keyed-count': { file: 'keyed-count.ts', summary: 'generator -> keyBy -> count -> discard, records/s in several layouts (chaining, slot sharing, state backend)' },
   nexmark: { file: 'nexmark/run.ts', summary: 'Nexmark queries: events/s and events/s per core' },
   checkpoint: { file: 'checkpoint.ts', summary: 'checkpoint duration and throughput during it, with 1M+ keys of state' },
   recovery: { file: 'recovery.ts', summary: 'SIGKILL of a worker -> RUNNING again, -> 80% of the throughput' },

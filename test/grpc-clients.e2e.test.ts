@@ -85,8 +85,8 @@ describe('a gRPC client Weir did not write (grpcurl)', () => {
     expect(view.address).toBe(cluster.address);
     expect(view.workers.length).toBe(2);
     for (const w of view.workers) expect(w.slots).toBe(4);
-    // Four subtasks of the job hold four of the eight slots.
-    expect(view.workers.reduce((n, w) => n + w.freeSlots, 0)).toBe(4);
+    // The job's four subtasks (two vertices at parallelism 2) share two of the eight slots.
+    expect(view.workers.reduce((n, w) => n + w.freeSlots, 0)).toBe(6);
   });
 
   it('finds the coordinator and a worker SERVING with grpc.health.v1.Health/Check', async () => {

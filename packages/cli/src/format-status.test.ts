@@ -47,6 +47,7 @@ const view: JobStatusView = {
   error: null,
   deadLetters: 96,
   deadLetterDir: '/var/lib/weir/dead-letter/b821a414a943d09e2286a8b4406758a7',
+  slotRequest: null,
 };
 
 describe('weir status', () => {

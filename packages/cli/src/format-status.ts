@@ -26,10 +26,27 @@ export function formatJobStatus(view: JobStatusView, format: JobStatusFormat = {
     `  attempt ${view.attempt}, restarts ${view.restarts}, running time ${duration(end - view.startTimeMs)}`,
     '',
   ];
-  lines.push(wide ? formatSubtaskTable(view) : formatVertexTable(view), ...formatSources(view, wide), ...formatCounters(view));
+  lines.push(wide ? formatSubtaskTable(view) : formatVertexTable(view), ...formatSources(view, wide), ...formatCounters(view), ...formatSlotRequest(view));
   if (view.deadLetters > 0) lines.push('', `Dead letters: ${view.deadLetters}${view.deadLetterDir ? ` (in ${view.deadLetterDir})` : ''}`);
   if (view.error) lines.push('', view.status === 'FAILED' ? 'Failure:' : 'Latest failure:', ...view.error.split('\n').map((l) => `  ${l}`));
   return lines.join('\n');
+}
+
+/** While the job waits for slots: what it needs, what the cluster has, and whether and when it fails. */
+function formatSlotRequest(view: JobStatusView): string[] {
+  const r = view.slotRequest;
+  if (!r) return [];
+  const groups = r.groups.map((g) => `'${g.name}' ${g.slots}`).join(', ');
+  const lines = [
+    '',
+    `Waiting for slots since ${duration(Date.now() - r.waitingSinceMs)}: the job needs ${r.slotsNeeded} (per slot sharing group: ${groups}); the cluster has ${r.freeSlots} free of ${r.totalSlots} on ${r.workers} worker${r.workers === 1 ? '' : 's'}`,
+  ];
+  if (r.failsAtMs !== null) {
+    lines.push(`  the cluster has fewer slots than the job needs: the job fails in ${duration(Math.max(0, r.failsAtMs - Date.now()))} (slot request timeout ${duration(r.timeoutMs)}) unless workers join`);
+  } else {
+    lines.push('  other jobs (or the previous attempt) hold the slots it needs: it starts when they are free');
+  }
+  return lines;
 }
 
 export function formatJobList(jobs: JobSummary__Output[]): string {

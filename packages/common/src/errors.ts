@@ -19,6 +19,18 @@ export class InvalidJobError extends WeirError {
   }
 }
 
+/**
+ * The cluster cannot give a job the slots it needs (Flink's
+ * NoResourceAvailableException). Not retryable: a JobMaster fails the job
+ * with it instead of restarting.
+ */
+export class NoResourceAvailableError extends WeirError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'NoResourceAvailableError';
+  }
+}
+
 /** Input from a user or a peer that does not match what was expected. */
 export class ValidationError extends WeirError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -12,6 +12,7 @@ export * from './job-artifact.ts';
 export * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
+export * from './slot-sharing.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export * from './watermarks.ts';

@@ -81,6 +81,12 @@ export const jobVertexSchema = z.object({
   name: z.string(),
   parallelism: z.number().int().min(1),
   maxParallelism: z.number().int().min(1),
+  /**
+   * The vertex's slot sharing group (Flink's SlotSharingGroup): one subtask
+   * of each vertex of a group shares a slot. Absent: `default` (see
+   * slot-sharing.ts).
+   */
+  slotSharingGroup: id.optional(),
   /** The operator chain run by every subtask of this vertex, head first. */
   operators: z.array(operatorDescriptorSchema).min(1),
 });
@@ -157,6 +163,12 @@ export const jobConfigSchema = z.object({
   stateBackend: z.enum(STATE_BACKENDS).default('rocksdb'),
   /** How often periodic watermark generators emit (Flink's autoWatermarkInterval). */
   autoWatermarkIntervalMs: z.number().int().min(1).default(200),
+  /**
+   * How long the job may wait while the cluster has fewer slots than it
+   * needs before it fails (Flink's slot.request.timeout); absent: the
+   * coordinator's `slotRequestTimeoutMs`.
+   */
+  slotRequestTimeoutMs: z.number().int().min(1).optional(),
 });
 export type JobConfig = z.infer<typeof jobConfigSchema>;
 

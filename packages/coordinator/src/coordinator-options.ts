@@ -31,8 +31,13 @@ export interface CoordinatorOptions {
   coordinatorId?: string;
   /** A worker silent for this long is considered lost. */
   heartbeatTimeoutMs?: number;
-  /** How long a job waits for enough free slots before the attempt fails. */
-  slotWaitTimeoutMs?: number;
+  /**
+   * How long a job may wait while the cluster has fewer slots than it needs
+   * before it fails (Flink's slot.request.timeout); a job may set its own
+   * (`weir run --slot-request-timeout`). Slots that exist but are held by
+   * others are waited for without a limit.
+   */
+  slotRequestTimeoutMs?: number;
   /** How long cancelled subtasks get to confirm before a job counts as cancelled. */
   cancelTimeoutMs?: number;
   /**
@@ -67,7 +72,7 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     checkpointDir: resolve(options.checkpointDir ?? env[WEIR_ENV.checkpointDir] ?? '.weir/checkpoints'),
     coordinatorId: options.coordinatorId ?? `coordinator-${randomBytes(4).toString('hex')}`,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
-    slotWaitTimeoutMs: options.slotWaitTimeoutMs ?? 30_000,
+    slotRequestTimeoutMs: options.slotRequestTimeoutMs ?? 300_000,
     cancelTimeoutMs: options.cancelTimeoutMs ?? 10_000,
     etcd: options.etcd ?? parseEtcdEndpoints(env[WEIR_ENV.etcd]),
     clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,

@@ -84,7 +84,7 @@ export class Coordinator {
     this.storage = new CheckpointStorage(this.options.checkpointDir);
     this.dispatcher = new Dispatcher({
       logger: this.logger,
-      slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
+      slotRequestTimeoutMs: this.options.slotRequestTimeoutMs,
       cancelTimeoutMs: this.options.cancelTimeoutMs,
       storage: this.storage,
       artifacts: this.artifacts,

@@ -40,6 +40,8 @@ export const taskDeploymentSchema = z.object({
   subtaskIndex: z.number().int().min(0),
   parallelism: z.number().int().min(1),
   maxParallelism: z.number().int().min(1),
+  /** The vertex's slot sharing group: the subtask runs in the attempt's slot `attemptSlotKey(jobId, attempt, slotSharingGroup, subtaskIndex)`. */
+  slotSharingGroup: z.string().min(1).default('default'),
   operators: z.array(operatorDescriptorSchema).min(1),
   inputs: z.array(inputGateDeploymentSchema),
   outputs: z.array(resultPartitionDeploymentSchema),

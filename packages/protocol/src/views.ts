@@ -44,6 +44,25 @@ export interface JobStatusView {
   error: string | null;
   deadLetters: number;
   deadLetterDir: string | null;
+  /** While the current attempt waits for slots: what it needs and what the cluster has; null otherwise. */
+  slotRequest: SlotRequestView | null;
+}
+
+/** A job waiting for slots: what it needs (per slot sharing group) and what the cluster has. */
+export interface SlotRequestView {
+  /** Slots needed per slot sharing group (its highest parallelism). */
+  groups: { name: string; slots: number }[];
+  /** The sum over the groups. */
+  slotsNeeded: number;
+  freeSlots: number;
+  /** Slots of the registered workers, free or not. */
+  totalSlots: number;
+  workers: number;
+  waitingSinceMs: number;
+  /** How long the job may wait while the cluster has fewer slots than it needs. */
+  timeoutMs: number;
+  /** While the cluster has fewer slots in total than needed: when the job fails unless workers join; null while it only waits for slots to free. */
+  failsAtMs: number | null;
 }
 
 export interface WorkerView {

@@ -70,6 +70,22 @@ abstract class OperatorHandle<Self> {
     return this.self();
   }
 
+  /**
+   * Puts this operator in the slot sharing group `name` (Flink's
+   * slotSharingGroup): one subtask of each operator of a group shares a
+   * slot, so a job needs, per group, as many slots as the group's highest
+   * parallelism. An operator without a group takes its input's (the group of
+   * all its inputs when they agree, else `default`); sources start in
+   * `default`. Operators of different groups never chain.
+   */
+  slotSharingGroup(name: string): Self {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+      throw new ValidationError(`slotSharingGroup() takes a name of 1 to 200 characters, got ${JSON.stringify(name)}`);
+    }
+    this.node.slotSharingGroup = name;
+    return this.self();
+  }
+
   /** Start a new chain at this operator (it may still chain with what follows). */
   startNewChain(): Self {
     this.node.chaining = 'head';

@@ -1,4 +1,4 @@
-import { InvalidJobError, ValidationError, type BuiltJob, type JobGraph } from '@weir/common';
+import { InvalidJobError, slotRequirements, ValidationError, type BuiltJob, type JobGraph } from '@weir/common';
 import { defineJob, type JobDefinitionFn } from '@weir/sdk';
 import { describe, expect, it } from 'vitest';
 
@@ -353,5 +353,45 @@ describe('determinism', () => {
     strategy.build([]);
     const plain = build((env) => env.fromElements(1).discard());
     expect(plain.graph.config.restartStrategy.maxAttempts).toBe(5);
+  });
+});
+
+describe('slot sharing groups', () => {
+  it('puts every vertex in the group default unless one is set', () => {
+    const { graph } = build((env) => {
+      env.fromGenerator((i) => i).map((x) => x).keyBy((x) => x % 3).reduce((a, b) => a + b).discard();
+    }, 2);
+    expect(graph.vertices.map((v) => v.slotSharingGroup)).toEqual(['default', 'default']);
+    expect(slotRequirements(graph)).toEqual({ groups: [{ name: 'default', slots: 2 }], total: 2 });
+  });
+
+  it('an operation inherits its input group, never chains across groups, and a union of groups falls back to default', () => {
+    const { graph } = build((env) => {
+      const a = env.fromGenerator((i) => i).uid('a');
+      const b = env.fromGenerator((i) => i).uid('b').slotSharingGroup('side');
+      const mapped = b.map((x) => x).uid('b-map');
+      const heavy = a.keyBy((x) => x).process<number>((x, _ctx, out) => out.collect(x)).uid('heavy').slotSharingGroup('heavy');
+      heavy.map((x) => x).uid('heavy-map').discard().uid('heavy-sink');
+      // The map after the source runs in another group: it starts a vertex of its own.
+      a.map((x) => x).uid('a-map').slotSharingGroup('other').union(mapped).uid('union').discard().uid('union-sink');
+    }, 2);
+    const group = Object.fromEntries(graph.vertices.map((v) => [v.id, v.slotSharingGroup]));
+    expect(group).toEqual({ a: 'default', b: 'side', heavy: 'heavy', 'a-map': 'other', union: 'default' });
+    expect(graph.vertices.find((v) => v.id === 'b')!.operators.map((o) => o.id)).toEqual(['b', 'b-map']);
+    expect(graph.vertices.find((v) => v.id === 'heavy')!.operators.map((o) => o.id)).toEqual(['heavy', 'heavy-map', 'heavy-sink']);
+    expect(slotRequirements(graph)).toEqual({
+      groups: [
+        { name: 'default', slots: 2 },
+        { name: 'side', slots: 2 },
+        { name: 'heavy', slots: 2 },
+        { name: 'other', slots: 2 },
+      ],
+      total: 8,
+    });
+  });
+
+  it('refuses an empty group name', () => {
+    expect(() => build((env) => env.fromElements(1).slotSharingGroup('').discard())).toThrow(ValidationError);
+    expect(() => build((env) => env.fromElements(1).slotSharingGroup('').discard())).toThrow(/slotSharingGroup\(\) takes a name/);
   });
 });

@@ -2,6 +2,7 @@ import {
   DEFAULT_CHECKPOINT_CONFIG,
   DEFAULT_MAX_PARALLELISM,
   DEFAULT_RESTART_STRATEGY,
+  DEFAULT_SLOT_SHARING_GROUP,
   InvalidJobError,
   validateJobGraph,
   type BuiltJob,
@@ -60,6 +61,7 @@ export class JobBuilder {
       parallelism: undefined,
       maxParallelism: undefined,
       chaining: 'always',
+      slotSharingGroup: undefined,
       fn,
       config,
       inputs,
@@ -74,6 +76,7 @@ export class JobBuilder {
     const operatorIds = new Map<Transformation, string>();
     const descriptors = new Map<Transformation, OperatorDescriptor>();
     const parallelism = new Map<Transformation, number>();
+    const slotSharingGroup = new Map<Transformation, string>();
     const consumers = new Map<Transformation, Transformation[]>();
 
     for (const node of this.nodes) {
@@ -100,6 +103,7 @@ export class JobBuilder {
       }
       descriptors.set(node, descriptor);
       parallelism.set(node, node.parallelism ?? this.settings.parallelism);
+      slotSharingGroup.set(node, node.slotSharingGroup ?? inheritedSlotSharingGroup(node.inputs.map((i) => slotSharingGroup.get(i.node)!)));
       for (const input of node.inputs) {
         // A side output does not count: the producer may still chain with its main consumer.
         if (input.sideOutput) continue;
@@ -134,6 +138,7 @@ export class JobBuilder {
         node.chaining === 'always' &&
         input.node.chaining !== 'never' &&
         edgeOf(node, input) === 'forward' &&
+        slotSharingGroup.get(node) === slotSharingGroup.get(input.node) &&
         consumers.get(input.node)?.length === 1;
       chainHead.set(node, canChain ? chainHead.get(input!.node)! : node);
     }
@@ -145,7 +150,7 @@ export class JobBuilder {
       const nodeMax = node.maxParallelism ?? maxParallelism;
       let vertex = vertices.get(head);
       if (!vertex) {
-        vertex = { id: operatorIds.get(head)!, name: '', parallelism: parallelism.get(head)!, maxParallelism: nodeMax, operators: [] };
+        vertex = { id: operatorIds.get(head)!, name: '', parallelism: parallelism.get(head)!, maxParallelism: nodeMax, slotSharingGroup: slotSharingGroup.get(head)!, operators: [] };
         vertices.set(head, vertex);
       }
       vertex.operators.push(descriptors.get(node)!);
@@ -188,4 +193,13 @@ export class JobBuilder {
     }
     return { graph, functions };
   }
+}
+
+/**
+ * The slot sharing group of an operator that sets none (Flink's rule): the
+ * group of its inputs when they all agree, else `default` (sources too).
+ */
+function inheritedSlotSharingGroup(inputGroups: string[]): string {
+  const [first] = inputGroups;
+  return first !== undefined && inputGroups.every((g) => g === first) ? first : DEFAULT_SLOT_SHARING_GROUP;
 }

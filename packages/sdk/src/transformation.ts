@@ -26,6 +26,8 @@ export interface Transformation {
   parallelism: number | undefined;
   maxParallelism: number | undefined;
   chaining: ChainingStrategy;
+  /** The slot sharing group set on this operator; unset: inherited from its inputs (see JobBuilder). */
+  slotSharingGroup: string | undefined;
   readonly fn: unknown;
   /** Further user functions by role (timestamp assigner, deserializers, ...). */
   readonly functions?: Record<string, unknown>;

@@ -16,7 +16,7 @@ export interface WorkerOptions {
   metricsPort?: number;
   /** Host name other workers and the coordinator use to reach this one. */
   advertisedHost?: string;
-  /** How many subtasks this worker runs at once (one thread each). */
+  /** How many slots this worker offers: a slot runs one subtask of each vertex of a slot sharing group, each in a thread of its own. */
   slots?: number;
   /** Where artifacts and dead letters go. */
   dataDir?: string;

@@ -57,7 +57,7 @@ export function workerCommand(): Command {
     .option('--port <port>', 'port of the data and control service (0 picks a free one)', wholeNumber('--port'), 0)
     .option('--metrics-port <port>', 'port of the Prometheus endpoint, GET /metrics (0 picks a free one)', wholeNumber('--metrics-port'), 0)
     .option('--advertised-host <host>', 'host name other workers use to reach this one')
-    .option('--slots <n>', 'how many subtasks it runs at once, one thread each', wholeNumber('--slots', 1), 4)
+    .option('--slots <n>', 'how many slots it offers (a slot runs one subtask of each operator of a slot sharing group, a thread each)', wholeNumber('--slots', 1), 4)
     .option('--data-dir <dir>', 'where artifacts and dead letters go', '.weir/worker')
     .option('--worker-id <id>', 'a stable id (default: random)')
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): register there and follow the leading coordinator of --cluster-id (instead of --coordinator)').env(WEIR_ENV.etcd))

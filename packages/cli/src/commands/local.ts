@@ -13,7 +13,7 @@ export function localCommand(): Command {
   return new Command('local')
     .description('start a coordinator and N workers as processes on loopback; stays in the foreground until Ctrl-C or SIGTERM')
     .option('--workers <n>', 'how many worker processes', wholeNumber('--workers', 1), 2)
-    .option('--slots <n>', 'slots (subtask threads) per worker', wholeNumber('--slots', 1), 4)
+    .option('--slots <n>', 'slots per worker (each runs one subtask of each operator of a slot sharing group)', wholeNumber('--slots', 1), 4)
     .option('--port <port>', 'coordinator port (0 picks a free one)', wholeNumber('--port'), 6123)
     .option('--rest-port <port>', "port of the coordinator's REST API and web dashboard (0 picks a free one)", wholeNumber('--rest-port'), 8081)
     .option('--data-dir <dir>', 'where the cluster keeps artifacts and dead letters', '.weir/local')

@@ -13,6 +13,7 @@ interface RunFlags extends ClientFlags {
   checkpointMode?: CheckpointMode;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
+  slotRequestTimeout?: number;
   /** False with --no-typecheck. */
   typecheck: boolean;
 }
@@ -27,6 +28,11 @@ export function runCommand(): Command {
       .option('-d, --detached', 'submit and return at once, printing the job id')
       .option('--checkpoint-interval <ms>', "take a checkpoint every <ms> (overrides the job's setting; 0 disables)", wholeNumber('--checkpoint-interval'))
       .addOption(new Option('--checkpoint-mode <mode>', 'exactly-once (aligned barriers) or at-least-once').choices([...CHECKPOINT_MODES]))
+      .option(
+        '--slot-request-timeout <ms>',
+        "fail the job when the cluster has had fewer slots than it needs for <ms> (overrides the coordinator's slotRequestTimeoutMs, default 300000)",
+        wholeNumber('--slot-request-timeout', 1),
+      )
       .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
       .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)')
       .option('--no-typecheck', 'bundle without type-checking the job first (the check uses the tsconfig.json nearest the job)'),
@@ -40,6 +46,7 @@ export function runCommand(): Command {
     const checkpoint = prepared.graph.config.checkpoint;
     if (flags.checkpointInterval !== undefined) checkpoint.intervalMs = flags.checkpointInterval;
     if (flags.checkpointMode) checkpoint.mode = flags.checkpointMode;
+    if (flags.slotRequestTimeout !== undefined) prepared.graph.config.slotRequestTimeoutMs = flags.slotRequestTimeout;
     await withClient(flags, async (client) => {
       const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
         ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
@@ -57,9 +64,16 @@ export function runCommand(): Command {
       });
       if (!flags.json) process.stderr.write(`Submitted job ${jobId} '${prepared.graph.name}'; waiting for it to end (Ctrl-C leaves it running)\n`);
       let last = '';
+      let waitingFor = 0;
       const view = await client.waitForTerminal(jobId, 250, (v) => {
         if (!flags.json && v.status !== last && !isTerminalJobStatus(v.status)) process.stderr.write(`  ${v.status}\n`);
         last = v.status;
+        // Said once per wait: the job waits for slots (weir status shows what it needs and what there is).
+        const r = v.slotRequest;
+        if (!flags.json && r && r.waitingSinceMs !== waitingFor) {
+          process.stderr.write(`  waiting for slots: the job needs ${r.slotsNeeded}, the cluster has ${r.freeSlots} free of ${r.totalSlots} (weir status ${jobId})\n`);
+          waitingFor = r.waitingSinceMs;
+        }
       });
       if (flags.json) printJson(view);
       else process.stdout.write(formatJobStatus(view) + '\n');

@@ -42,7 +42,7 @@ const coordinatorSection = z.strictObject({
   checkpointDir: key(text(), { description: 'where checkpoints go: a directory every worker can write; with etcd every coordinator shares it and job code goes there too', env: WEIR_ENV.checkpointDir, default: '.weir/checkpoints' }),
   coordinatorId: key(text(), { description: 'a stable id of this coordinator', default: 'random' }),
   heartbeatTimeoutMs: key(wholeNumber(1), { description: 'a worker silent for this long is considered lost', default: '10000' }),
-  slotWaitTimeoutMs: key(wholeNumber(1), { description: 'how long a job waits for enough free slots before the attempt fails', default: '30000' }),
+  slotRequestTimeoutMs: key(wholeNumber(1), { description: "how long a job may wait while the cluster has fewer slots than it needs before it fails (Flink's slot.request.timeout; `weir run --slot-request-timeout` sets it per job)", default: '300000' }),
   cancelTimeoutMs: key(wholeNumber(1), { description: 'how long cancelled subtasks get to confirm before a job counts as cancelled', default: '10000' }),
   leaseTtlSeconds: key(wholeNumber(2), { description: 'lease TTL of the leader key in etcd: a dead leader is replaced after about this long', env: WEIR_ENV.leaseTtl, default: '5' }),
 }, MAPPING) satisfies z.ZodType<Omit<CoordinatorOptions, 'etcd' | 'clusterId'>>;
@@ -53,7 +53,7 @@ const workerSection = z.strictObject({
   port: key(port(), { description: 'port of the data and control service; 0 picks a free one', default: '0' }),
   metricsPort: key(port(), { description: 'port of the Prometheus endpoint (GET /metrics, see docs/metrics.md); 0 picks a free one', default: '0' }),
   advertisedHost: key(text(), { description: 'host name other workers and the coordinator use to reach this one', env: WEIR_ENV.advertisedHost, default: 'the host (its host name for 0.0.0.0)' }),
-  slots: key(wholeNumber(1), { description: 'how many subtasks it runs at once, one thread each', env: WEIR_ENV.slots, default: '4' }),
+  slots: key(wholeNumber(1), { description: 'how many slots it offers: a slot runs one subtask of each operator of a slot sharing group, each in a thread of its own', env: WEIR_ENV.slots, default: '4' }),
   dataDir: key(text(), { description: 'where artifacts, dead letters and local state go', env: WEIR_ENV.dataDir, default: '.weir/worker' }),
   workerId: key(text(), { description: 'a stable id of this worker', default: 'random' }),
   heartbeatIntervalMs: key(wholeNumber(1), { description: 'how often it reports to the coordinator', default: '1000' }),

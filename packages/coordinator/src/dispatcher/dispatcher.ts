@@ -17,7 +17,7 @@ import type { StoredJob } from '../store/metadata-store.ts';
 /** What the Dispatcher is given by the coordinator. */
 export interface DispatcherOptions {
   logger: Logger;
-  slotWaitTimeoutMs: number;
+  slotRequestTimeoutMs: number;
   cancelTimeoutMs: number;
   storage: CheckpointStorage;
   artifacts: ArtifactStore;
@@ -157,7 +157,7 @@ export class Dispatcher {
     const deps: JobMasterDeps = {
       registry: this.options.registry(),
       logger: this.logger,
-      slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
+      slotRequestTimeoutMs: this.options.slotRequestTimeoutMs,
       cancelTimeoutMs: this.options.cancelTimeoutMs,
       storage: this.options.storage,
       epoch: term.epoch,

@@ -18,7 +18,7 @@ export class AttemptEndWatch {
   /** Whether any worker still holds a slot of the job's attempt `attempt`. */
   static lingering(registry: WorkerRegistry, jobId: string, attempt: number): boolean {
     const prefix = attemptKeyPrefix(jobId, attempt);
-    return registry.all().some((w) => [...w.occupied].some((key) => key.startsWith(prefix)));
+    return registry.all().some((w) => [...w.occupied.subtasks()].some((key) => key.startsWith(prefix)));
   }
 
   /** Waits while `lingering()` holds, until `deadline` (epoch ms) or until `wanted()` turns false; checks at least every 200 ms. */

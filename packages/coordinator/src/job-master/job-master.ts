@@ -16,7 +16,7 @@ import { CheckpointCoordinator, type CheckpointHost, type CompletedCheckpoint } 
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
 import type { JobAssignment } from '../store/metadata-store.ts';
 import { ExecutionGraph } from '../scheduler/execution-graph.ts';
-import { requestSlots } from '../scheduler/slot-request.ts';
+import { SlotRequest } from '../scheduler/slot-request.ts';
 import type { RegisteredWorker, WorkerRegistry } from '../resource-manager/worker-registry.ts';
 import { AssignmentRecorder } from './assignment-recorder.ts';
 import { AttemptEndWatch, whenAllTerminal } from './attempt-end.ts';
@@ -31,7 +31,8 @@ import { TaskExecutorGateway } from './task-executor-gateway.ts';
 export interface JobMasterDeps {
   registry: WorkerRegistry;
   logger: Logger;
-  slotWaitTimeoutMs: number;
+  /** How long a job may wait while the cluster has fewer slots than it needs (the job's own setting wins). */
+  slotRequestTimeoutMs: number;
   cancelTimeoutMs: number;
   storage: CheckpointStorage;
   /** Called after every change of the job's status (to persist it). */
@@ -68,6 +69,8 @@ export class JobMaster {
   private error: string | null = null;
   private endTimeMs: number | null = null;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** The current attempt's request for slots, while it waits for them. */
+  private slotRequest: SlotRequest | undefined;
   /** A restart waits here for the failed attempt's subtasks to end. */
   private readonly oldAttemptEnd = new AttemptEndWatch();
   private cancelTimer: NodeJS.Timeout | undefined;
@@ -179,7 +182,7 @@ export class JobMaster {
     const state = update.state as ExecutionState;
     const key = attemptSubtaskKey(update.jobId, update.attempt, update.vertexId, update.subtaskIndex);
     if (isTerminalExecutionState(state)) {
-      worker?.occupied.delete(key);
+      worker?.occupied.release(key);
       if (update.attempt !== this.graph.attempt) this.oldAttemptEnd.notify();
     }
     if (update.attempt !== this.graph.attempt) return;
@@ -264,16 +267,21 @@ export class JobMaster {
   }
 
   view(): JobStatusView {
-    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error });
+    const slotRequest = this.status === 'RUNNING' ? (this.slotRequest?.view() ?? null) : null;
+    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error, slotRequest });
   }
 
   private async schedule(graph: ExecutionGraph): Promise<void> {
     for (const e of graph.all()) e.state = 'SCHEDULED';
     const wanted = (): boolean => graph === this.graph && this.status === 'RUNNING' && !this.halted;
-    const slots = await requestSlots(this.record.graph, this.deps.registry, this.deps.slotWaitTimeoutMs, wanted);
+    const request = new SlotRequest(this.record.graph, this.deps.registry, this.record.graph.config.slotRequestTimeoutMs ?? this.deps.slotRequestTimeoutMs, this.logger);
+    this.slotRequest = request;
+    const slots = await request.place(wanted);
+    if (this.slotRequest === request) this.slotRequest = undefined;
     if ('abandoned' in slots) return;
     if ('error' in slots) {
-      this.failAttempt(slots.error);
+      // The cluster has too few slots: restarting would only wait again.
+      this.failAttempt(slots.error.message, { restart: slots.error.retryable });
       return;
     }
     const { placement } = slots;
@@ -313,7 +321,8 @@ export class JobMaster {
     );
   }
 
-  private failAttempt(error: string): void {
+  /** Fails the current attempt and restarts the job under its restart strategy; with `restart: false` the job fails at once. */
+  private failAttempt(error: string, options: { restart?: boolean } = {}): void {
     if (this.status !== 'RUNNING' || this.stopping || this.halted) return;
     this.error = error;
     this.checkpoints.stop('the attempt failed');
@@ -321,9 +330,9 @@ export class JobMaster {
     const failed = this.graph;
     this.cancelAttempt(failed);
     for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
-    const delay = restartDelayMs(this.record.graph.config.restartStrategy, this.restarts);
+    const delay = options.restart === false ? null : restartDelayMs(this.record.graph.config.restartStrategy, this.restarts);
     if (delay === null) {
-      this.logger.warn({ error, restarts: this.restarts }, 'job failed; restart attempts exhausted');
+      this.logger.warn({ error, restarts: this.restarts }, options.restart === false ? 'job failed; the failure is not recoverable' : 'job failed; restart attempts exhausted');
       this.finish('FAILED');
       return;
     }

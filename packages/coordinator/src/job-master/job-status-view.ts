@@ -1,6 +1,6 @@
 // The status view of a job (what `weir status` and GetJob show): every
 // vertex with its subtasks' states, workers and metrics, and the job's totals.
-import type { JobStatus, JobStatusView, TaskMetrics } from '@weir/protocol';
+import type { JobStatus, JobStatusView, SlotRequestView, TaskMetrics } from '@weir/protocol';
 import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
 import type { JobRecord } from './job-record.ts';
 
@@ -10,6 +10,8 @@ export interface JobStatusFacts {
   restarts: number;
   endTimeMs: number | null;
   error: string | null;
+  /** What the current attempt waits for, while it waits for slots. */
+  slotRequest: SlotRequestView | null;
 }
 
 const RATES = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'idleTimeMsPerSecond', 'recordsInPerSecond', 'recordsOutPerSecond'] as const;
@@ -62,5 +64,6 @@ export function jobStatusView(record: JobRecord, graph: ExecutionGraph, facts: J
     error: facts.error,
     deadLetters,
     deadLetterDir,
+    slotRequest: facts.slotRequest,
   };
 }

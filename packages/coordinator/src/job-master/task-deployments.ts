@@ -1,7 +1,8 @@
 // Deployment of an attempt (Flink's TaskDeploymentDescriptorFactory): turns a
 // placement of subtasks on workers into one TaskDeployment per subtask, with
 // its inputs, outputs, peers and the state to restore.
-import { subtaskId, type TaskDeployment } from '@weir/protocol';
+import { slotSharingGroupOf } from '@weir/common';
+import { attemptSlotKey, subtaskId, type TaskDeployment } from '@weir/protocol';
 import type { CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { RegisteredWorker } from '../resource-manager/worker-registry.ts';
 import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
@@ -20,8 +21,8 @@ export interface AttemptDeployment {
 }
 
 /**
- * Puts every execution of the attempt on its worker (DEPLOYING, its slot
- * occupied) and builds its TaskDeployment. Returns the deployments grouped by
+ * Puts every execution of the attempt on its worker (DEPLOYING, its shared
+ * slot occupied) and builds its TaskDeployment. Returns the deployments grouped by
  * worker, as the JSON that DeployTasks carries.
  */
 export function buildTaskDeployments({ record, graph, placement, latest, checkpointDir }: AttemptDeployment): Map<RegisteredWorker, string[]> {
@@ -33,12 +34,14 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
   for (const vertex of g.vertices) {
     const inEdges = g.edges.filter((e) => e.target === vertex.id);
     const outEdges = g.edges.filter((e) => e.source === vertex.id);
+    const slotSharingGroup = slotSharingGroupOf(vertex);
     for (let i = 0; i < vertex.parallelism; i++) {
       const worker = placement.get(subtaskId(vertex.id, i))!;
       const execution = graph.get(vertex.id, i)!;
       execution.workerId = worker.workerId;
       execution.state = 'DEPLOYING';
-      worker.occupied.add(execution.key);
+      // Subtask i of every vertex of the group shares the group's i-th slot.
+      worker.occupied.occupy(execution.key, attemptSlotKey(record.jobId, graph.attempt, slotSharingGroup, i));
       const deployment: TaskDeployment = {
         jobId: record.jobId,
         jobName: record.name,
@@ -49,6 +52,7 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
         subtaskIndex: i,
         parallelism: vertex.parallelism,
         maxParallelism: vertex.maxParallelism,
+        slotSharingGroup,
         operators: vertex.operators,
         inputs: inEdges.map((edge) => {
           const source = g.vertices.find((v) => v.id === edge.source)!;

@@ -64,7 +64,7 @@ describe('WorkerRegistry', () => {
     const w = registry.register(registration('w1', 1, 3));
     expect(events).toEqual(['registered w1']);
     expect(w).toMatchObject({ workerId: 'w1', address: '127.0.0.1:1', host: 'test-host', pid: 4001, slots: 3, lastHeartbeatMs: 1_000_000 });
-    expect(w.occupied.size).toBe(0);
+    expect(w.occupied.subtaskCount).toBe(0);
     expect(w.metrics.size).toBe(0);
     expect(registry.get('w1')).toBe(w);
     expect(registry.all()).toEqual([w]);
@@ -150,7 +150,7 @@ describe('WorkerRegistry', () => {
   it('replaces the entry of a worker that registers again, emitting lost for the old one', () => {
     const events = recordEvents(registry);
     const old = registry.register(registration('w1', 1, 2));
-    old.occupied.add('job/0/src#0');
+    old.occupied.occupy('job/0/src#0', 'job/0/default@0');
     vi.advanceTimersByTime(100);
     const fresh = registry.register(registration('w1', 2, 4));
     expect(events).toEqual(['registered w1', 'lost w1: registered again', 'registered w1']);
@@ -174,12 +174,14 @@ describe('WorkerRegistry', () => {
     expect(registry.all()).toEqual([]);
   });
 
-  it('views() shows each worker with its free slots and last heartbeat', () => {
+  it('views() shows each worker with its free slots (shared slots count once) and last heartbeat', () => {
     const a = registry.register(registration('a', 1, 4));
     registry.register(registration('b', 2, 1));
-    a.occupied.add('j/0/x#0');
-    a.occupied.add('j/0/x#1');
-    a.occupied.add('j/0/x#1');
+    // Three subtasks in two shared slots: x#0 and y#0 share slot 0.
+    a.occupied.occupy('j/0/x#0', 'j/0/default@0');
+    a.occupied.occupy('j/0/y#0', 'j/0/default@0');
+    a.occupied.occupy('j/0/x#1', 'j/0/default@1');
+    a.occupied.occupy('j/0/x#1', 'j/0/default@1');
     vi.advanceTimersByTime(250);
     registry.heartbeat('b', '');
     expect(registry.views()).toEqual([

@@ -2,6 +2,7 @@
 // registered workers, their slots, heartbeats and latest metrics, and the loss
 // of a worker whose session broke or whose heartbeats stopped.
 import { EventEmitter } from 'node:events';
+import { SlotOccupancy } from './slot-occupancy.ts';
 import { attemptSubtaskKey, taskExecutorClient, type Logger, type RegisterWorker__Output, type TaskExecutorClient, type TaskMetrics, type WorkerView } from '@weir/protocol';
 
 /** A worker known to the coordinator (Flink's ResourceManager view of a TaskExecutor). */
@@ -13,8 +14,8 @@ export interface RegisteredWorker {
   readonly slots: number;
   readonly client: TaskExecutorClient;
   lastHeartbeatMs: number;
-  /** Subtasks (by key) placed on this worker and not yet terminal. */
-  readonly occupied: Set<string>;
+  /** Subtasks placed on this worker and not yet terminal, by the shared slot each runs in. */
+  readonly occupied: SlotOccupancy;
   metrics: Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>;
 }
 
@@ -49,7 +50,7 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
       slots: message.slots,
       client: taskExecutorClient(message.address),
       lastHeartbeatMs: Date.now(),
-      occupied: new Set(),
+      occupied: new SlotOccupancy(),
       metrics: new Map(),
     };
     this.workers.set(worker.workerId, worker);
@@ -95,8 +96,9 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
     return [...this.workers.values()];
   }
 
+  /** Slots of the worker that hold no subtask (negative when it re-registered with fewer slots than are in use). */
   freeSlots(worker: RegisteredWorker): number {
-    return worker.slots - worker.occupied.size;
+    return worker.slots - worker.occupied.slotsInUse;
   }
 
   /** Metrics of a subtask, wherever it ran. */

@@ -1,12 +1,13 @@
 // Tests of slot assignment.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RESTART_STRATEGY, parseJobGraph, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from '@weir/common';
-import { attemptSubtaskKey, createLogger, subtaskId } from '@weir/protocol';
+import { attemptSlotKey, attemptSubtaskKey, createLogger, subtaskId } from '@weir/protocol';
+import { slotRequirements, slotSharingGroupOf } from '@weir/common';
 import { assignSlots, totalFreeSlots } from './slot-assignment.ts';
 import { WorkerRegistry, type RegisteredWorker } from '../resource-manager/worker-registry.ts';
 
-function vertex(id: string, kind: OperatorKind, parallelism: number): JobVertex {
-  return { id, name: id.toUpperCase(), parallelism, maxParallelism: 128, operators: [{ id, name: id.toUpperCase(), kind, config: {} }] };
+function vertex(id: string, kind: OperatorKind, parallelism: number, slotSharingGroup?: string): JobVertex {
+  return { id, name: id.toUpperCase(), parallelism, maxParallelism: 128, ...(slotSharingGroup ? { slotSharingGroup } : {}), operators: [{ id, name: id.toUpperCase(), kind, config: {} }] };
 }
 
 /** A valid JobGraph, with the defaults parseJobGraph fills in. */
@@ -15,9 +16,9 @@ function graph(vertices: JobVertex[], edges: JobEdge[]): JobGraph {
   return parseJobGraph(JSON.stringify(raw));
 }
 
-/** A source of parallelism `p` followed by a sink of parallelism `q`. */
-function pipeline(p: number, q: number): JobGraph {
-  return graph([vertex('src', 'source.generator', p), vertex('sink', 'sink.discard', q)], [{ source: 'src', target: 'sink', partitioning: 'rebalance' }]);
+/** A source of parallelism `p` followed by a sink of parallelism `q`; both share slots unless the sink gets a slot sharing group of its own. */
+function pipeline(p: number, q: number, sinkGroup?: string): JobGraph {
+  return graph([vertex('src', 'source.generator', p), vertex('sink', 'sink.discard', q, sinkGroup)], [{ source: 'src', target: 'sink', partitioning: 'rebalance' }]);
 }
 
 function expectedKeys(g: JobGraph): string[] {
@@ -34,13 +35,27 @@ function perWorker(placement: Map<string, RegisteredWorker>, vertexId?: string):
   return counts;
 }
 
+/** How many shared slots of a placement each worker holds, by worker id: subtask i of a group's vertices shares the group's slot i. */
+function slotsPerWorker(placement: Map<string, RegisteredWorker>, g: JobGraph): Map<string, number> {
+  const slots = new Map<string, Set<string>>();
+  for (const v of g.vertices) {
+    for (let i = 0; i < v.parallelism; i++) {
+      const worker = placement.get(subtaskId(v.id, i))!.workerId;
+      const set = slots.get(worker) ?? new Set<string>();
+      set.add(`${slotSharingGroupOf(v)}@${i}`);
+      slots.set(worker, set);
+    }
+  }
+  return new Map([...slots].map(([w, set]) => [w, set.size]));
+}
+
 let registry: WorkerRegistry;
 let nextPort = 1;
 
 /** Registers a fake worker; its gRPC client connects lazily, so nothing listens on its port. */
 function worker(id: string, slots: number, occupied = 0): RegisteredWorker {
   const w = registry.register({ workerId: id, address: `127.0.0.1:${nextPort++}`, slots, pid: 1000 + nextPort, host: 'test-host' });
-  for (let i = 0; i < occupied; i++) w.occupied.add(attemptSubtaskKey('other-job', 0, 'x', i));
+  for (let i = 0; i < occupied; i++) w.occupied.occupy(attemptSubtaskKey('other-job', 0, 'x', i), attemptSlotKey('other-job', 0, 'default', i));
   return w;
 }
 
@@ -72,15 +87,15 @@ describe('assignSlots', () => {
     for (const w of placement.values()) expect(workers).toContain(w);
   });
 
-  it('never gives a worker more subtasks than it has free slots', () => {
-    // Exactly as many free slots as subtasks, unevenly spread and partly occupied.
+  it('never gives a worker more shared slots than it has free', () => {
+    // Exactly as many free slots as the two groups need (3 + 4), unevenly spread and partly occupied.
     const workers = [worker('w1', 4, 3), worker('w2', 2), worker('w3', 6, 2), worker('w4', 1, 1)];
-    const g = pipeline(3, 4);
+    const g = pipeline(3, 4, 'sinks');
     expect(totalFreeSlots(workers, free)).toBe(7);
     const placement = assignSlots(g, workers, free)!;
     expect(placement).toBeDefined();
     expect(placement.size).toBe(7);
-    const counts = perWorker(placement);
+    const counts = slotsPerWorker(placement, g);
     expect(counts.get('w1') ?? 0).toBeLessThanOrEqual(1);
     expect(counts.get('w2') ?? 0).toBeLessThanOrEqual(2);
     expect(counts.get('w3') ?? 0).toBeLessThanOrEqual(4);
@@ -104,19 +119,25 @@ describe('assignSlots', () => {
         const slots = 1 + random(4);
         return worker(`w${i}`, slots, random(slots + 1));
       });
-      const g = pipeline(1 + random(4), 1 + random(4));
-      const needed = g.vertices.reduce((n, v) => n + v.parallelism, 0);
+      const g = pipeline(1 + random(4), 1 + random(4), random(2) === 0 ? 'sinks' : undefined);
+      const needed = slotRequirements(g).total;
       const available = totalFreeSlots(workers, free);
       const placement = assignSlots(g, workers, free);
-      const context = `round ${round}: free ${workers.map(free).join(',')}, parallelism ${g.vertices.map((v) => v.parallelism).join(',')}`;
+      const context = `round ${round}: free ${workers.map(free).join(',')}, parallelism ${g.vertices.map((v) => `${v.parallelism} (${slotSharingGroupOf(v)})`).join(',')}`;
       if (available < needed) {
         expect(placement, context).toBeUndefined();
         continue;
       }
       expect(placement, context).toBeDefined();
       expect([...placement!.keys()].sort(), context).toEqual(expectedKeys(g));
-      const counts = perWorker(placement!);
+      const counts = slotsPerWorker(placement!, g);
       for (const w of workers) expect(counts.get(w.workerId) ?? 0, `${context}: ${w.workerId}`).toBeLessThanOrEqual(free(w));
+      // Subtask i of both vertices shares a worker when they share a group.
+      if (slotSharingGroupOf(g.vertices[1]!) === 'default') {
+        for (let i = 0; i < Math.min(g.vertices[0]!.parallelism, g.vertices[1]!.parallelism); i++) {
+          expect(placement!.get(`src#${i}`), `${context}: subtask ${i}`).toBe(placement!.get(`sink#${i}`));
+        }
+      }
     }
   });
 
@@ -150,12 +171,12 @@ describe('assignSlots', () => {
   });
 
   it('breaks ties between equally free workers in favour of one without a subtask of the same vertex', () => {
-    // Three workers with 1, 2 and 2 free slots; source p=1, sink p=2. After
-    // the source and the first sink subtask are placed every worker has one
-    // free slot, and the second sink subtask should go to a worker that does
-    // not already run a sink subtask.
+    // Three workers with 1, 2 and 2 free slots; source p=1, sink p=2 in a
+    // group of its own. After the source's slot and the first sink slot are
+    // placed every worker has one free slot, and the second sink slot should
+    // go to a worker that does not already hold a sink slot.
     const workers = [worker('w1', 2, 1), worker('w2', 2), worker('w3', 2)];
-    const g = pipeline(1, 2);
+    const g = pipeline(1, 2, 'sinks');
     const placement = assignSlots(g, workers, free)!;
     expect(placement.size).toBe(3);
     const sinkWorkers = [placement.get('sink#0')!.workerId, placement.get('sink#1')!.workerId];
@@ -165,17 +186,19 @@ describe('assignSlots', () => {
   it('returns undefined when the cluster is one slot short, and a full placement when it has exactly enough', () => {
     const workers = [worker('w1', 2), worker('w2', 3, 1)];
     expect(totalFreeSlots(workers, free)).toBe(4);
-    expect(assignSlots(pipeline(2, 3), workers, free)).toBeUndefined();
-    const exact = assignSlots(pipeline(2, 2), workers, free)!;
+    expect(assignSlots(pipeline(2, 3, 'sinks'), workers, free)).toBeUndefined();
+    const exact = assignSlots(pipeline(2, 2, 'sinks'), workers, free)!;
     expect(exact.size).toBe(4);
-    expect(Object.fromEntries(perWorker(exact))).toEqual({ w1: 2, w2: 2 });
+    expect(Object.fromEntries(slotsPerWorker(exact, pipeline(2, 2, 'sinks')))).toEqual({ w1: 2, w2: 2 });
+    // Sharing slots, the same job needs 3 slots and fits.
+    expect(assignSlots(pipeline(2, 3), workers, free)!.size).toBe(5);
   });
 
   it('returns undefined without workers, and never uses a worker with no free slot', () => {
     expect(assignSlots(pipeline(1, 1), [], free)).toBeUndefined();
     const full = worker('full', 2, 2);
     const spare = worker('spare', 2);
-    expect(assignSlots(pipeline(1, 2), [full, spare], free)).toBeUndefined();
+    expect(assignSlots(pipeline(1, 2, 'sinks'), [full, spare], free)).toBeUndefined();
     const placement = assignSlots(pipeline(1, 1), [full, spare], free)!;
     expect([...placement.values()].map((w) => w.workerId)).toEqual(['spare', 'spare']);
   });
@@ -188,14 +211,70 @@ describe('assignSlots', () => {
     expect(free(over)).toBe(-2);
     const placement = assignSlots(pipeline(1, 1), [over, ok], free)!;
     expect([...placement.values()].map((w) => w.workerId)).toEqual(['ok', 'ok']);
-    expect(assignSlots(pipeline(2, 1), [over, ok], free)).toBeUndefined();
+    expect(assignSlots(pipeline(2, 1, 'sinks'), [over, ok], free)).toBeUndefined();
   });
 
   it('does not change the workers it is given', () => {
     const workers = [worker('w1', 2), worker('w2', 2)];
     assignSlots(pipeline(2, 2), workers, free);
-    expect(workers.map((w) => w.occupied.size)).toEqual([0, 0]);
+    expect(workers.map((w) => w.occupied.subtaskCount)).toEqual([0, 0]);
     expect(workers.map(free)).toEqual([2, 2]);
+  });
+});
+
+describe('assignSlots with slot sharing', () => {
+  /** source -> map -> keyed process -> sink, each a vertex of parallelism 2 (as with chaining disabled). */
+  function threeVertices(groups: [string?, string?, string?] = []): JobGraph {
+    return graph(
+      [vertex('src', 'source.generator', 2, groups[0]), vertex('count', 'keyed.process', 2, groups[1]), vertex('sink', 'sink.discard', 2, groups[2])],
+      [
+        { source: 'src', target: 'count', partitioning: 'hash', keySelector: 'count/key0' },
+        { source: 'count', target: 'sink', partitioning: 'forward' },
+      ],
+    );
+  }
+
+  it('runs a three-vertex job at parallelism 2 on two workers with one slot each, subtask i of every vertex in slot i', () => {
+    const workers = [worker('w1', 1), worker('w2', 1)];
+    const g = threeVertices();
+    expect(slotRequirements(g)).toEqual({ groups: [{ name: 'default', slots: 2 }], total: 2 });
+    const placement = assignSlots(g, workers, free)!;
+    expect(placement.size).toBe(6);
+    for (const i of [0, 1]) {
+      expect(placement.get(`count#${i}`)).toBe(placement.get(`src#${i}`));
+      expect(placement.get(`sink#${i}`)).toBe(placement.get(`src#${i}`));
+    }
+    expect(placement.get('src#0')).not.toBe(placement.get('src#1'));
+    expect(Object.fromEntries(slotsPerWorker(placement, g))).toEqual({ w1: 1, w2: 1 });
+  });
+
+  it('needs the highest parallelism of each group, summed over the groups', () => {
+    const g = graph(
+      [vertex('src', 'source.generator', 2), vertex('count', 'keyed.process', 3), vertex('sink', 'sink.discard', 2, 'io')],
+      [
+        { source: 'src', target: 'count', partitioning: 'hash', keySelector: 'count/key0' },
+        { source: 'count', target: 'sink', partitioning: 'rebalance' },
+      ],
+    );
+    expect(slotRequirements(g)).toEqual({ groups: [{ name: 'default', slots: 3 }, { name: 'io', slots: 2 }], total: 5 });
+    expect(assignSlots(g, [worker('w1', 2), worker('w2', 2)], free)).toBeUndefined();
+    const workers = [worker('w3', 3), worker('w4', 2)];
+    const placement = assignSlots(g, workers, free)!;
+    expect(placement.size).toBe(7);
+    const counts = slotsPerWorker(placement, g);
+    expect((counts.get('w3') ?? 0) + (counts.get('w4') ?? 0)).toBe(5);
+    expect(counts.get('w3')).toBeLessThanOrEqual(3);
+    expect(counts.get('w4')).toBeLessThanOrEqual(2);
+  });
+
+  it('with a group per vertex takes a slot per subtask, as without sharing, spreading each group', () => {
+    const workers = [worker('w1', 3), worker('w2', 3)];
+    const g = threeVertices(['a', 'b', 'c']);
+    expect(slotRequirements(g).total).toBe(6);
+    const placement = assignSlots(g, workers, free)!;
+    expect(Object.fromEntries(slotsPerWorker(placement, g))).toEqual({ w1: 3, w2: 3 });
+    for (const v of ['src', 'count', 'sink']) expect(Object.fromEntries(perWorker(placement, v))).toEqual({ w1: 1, w2: 1 });
+    expect(assignSlots(g, [worker('w3', 3), worker('w4', 2)], free)).toBeUndefined();
   });
 });
 

@@ -36,6 +36,8 @@ export type * from './weir/v1/RegisterWorker.ts';
 export type * from './weir/v1/Registered.ts';
 export type * from './weir/v1/ReleaseJobRequest.ts';
 export type * from './weir/v1/ReleaseJobResponse.ts';
+export type * from './weir/v1/SlotRequest.ts';
+export type * from './weir/v1/SlotSharingGroupSlots.ts';
 export type * from './weir/v1/Split.ts';
 export type * from './weir/v1/SubmitJobRequest.ts';
 export type * from './weir/v1/SubmitJobResponse.ts';

@@ -38,6 +38,8 @@ import type { RegisterWorker as _weir_v1_RegisterWorker, RegisterWorker__Output 
 import type { Registered as _weir_v1_Registered, Registered__Output as _weir_v1_Registered__Output } from './weir/v1/Registered.ts';
 import type { ReleaseJobRequest as _weir_v1_ReleaseJobRequest, ReleaseJobRequest__Output as _weir_v1_ReleaseJobRequest__Output } from './weir/v1/ReleaseJobRequest.ts';
 import type { ReleaseJobResponse as _weir_v1_ReleaseJobResponse, ReleaseJobResponse__Output as _weir_v1_ReleaseJobResponse__Output } from './weir/v1/ReleaseJobResponse.ts';
+import type { SlotRequest as _weir_v1_SlotRequest, SlotRequest__Output as _weir_v1_SlotRequest__Output } from './weir/v1/SlotRequest.ts';
+import type { SlotSharingGroupSlots as _weir_v1_SlotSharingGroupSlots, SlotSharingGroupSlots__Output as _weir_v1_SlotSharingGroupSlots__Output } from './weir/v1/SlotSharingGroupSlots.ts';
 import type { Split as _weir_v1_Split, Split__Output as _weir_v1_Split__Output } from './weir/v1/Split.ts';
 import type { SubmitJobRequest as _weir_v1_SubmitJobRequest, SubmitJobRequest__Output as _weir_v1_SubmitJobRequest__Output } from './weir/v1/SubmitJobRequest.ts';
 import type { SubmitJobResponse as _weir_v1_SubmitJobResponse, SubmitJobResponse__Output as _weir_v1_SubmitJobResponse__Output } from './weir/v1/SubmitJobResponse.ts';
@@ -97,6 +99,8 @@ export interface ProtoGrpcType {
       Registered: MessageTypeDefinition<_weir_v1_Registered, _weir_v1_Registered__Output>
       ReleaseJobRequest: MessageTypeDefinition<_weir_v1_ReleaseJobRequest, _weir_v1_ReleaseJobRequest__Output>
       ReleaseJobResponse: MessageTypeDefinition<_weir_v1_ReleaseJobResponse, _weir_v1_ReleaseJobResponse__Output>
+      SlotRequest: MessageTypeDefinition<_weir_v1_SlotRequest, _weir_v1_SlotRequest__Output>
+      SlotSharingGroupSlots: MessageTypeDefinition<_weir_v1_SlotSharingGroupSlots, _weir_v1_SlotSharingGroupSlots__Output>
       Split: MessageTypeDefinition<_weir_v1_Split, _weir_v1_Split__Output>
       SubmitJobRequest: MessageTypeDefinition<_weir_v1_SubmitJobRequest, _weir_v1_SubmitJobRequest__Output>
       SubmitJobResponse: MessageTypeDefinition<_weir_v1_SubmitJobResponse, _weir_v1_SubmitJobResponse__Output>

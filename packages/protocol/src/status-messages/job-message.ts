@@ -5,8 +5,9 @@
 // added to the view is added to the message, and mapped both ways, here.
 import type { SplitStatus } from '../task-deployment.ts';
 import type { ExecutionState, JobStatus } from '../execution-state.ts';
-import type { JobStatusView, SubtaskView, VertexView } from '../views.ts';
+import type { JobStatusView, SlotRequestView, SubtaskView, VertexView } from '../views.ts';
 import type { Job, Job__Output } from '../generated/weir/v1/Job.ts';
+import type { SlotRequest, SlotRequest__Output } from '../generated/weir/v1/SlotRequest.ts';
 import type { Split, Split__Output } from '../generated/weir/v1/Split.ts';
 import type { Subtask, Subtask__Output } from '../generated/weir/v1/Subtask.ts';
 import type { Vertex, Vertex__Output } from '../generated/weir/v1/Vertex.ts';
@@ -25,6 +26,7 @@ export function jobToMessage(view: JobStatusView): Job {
     ...(view.error !== null ? { error: view.error } : {}),
     deadLetters: view.deadLetters,
     ...(view.deadLetterDir !== null ? { deadLetterDir: view.deadLetterDir } : {}),
+    ...(view.slotRequest !== null ? { slotRequest: slotRequestToMessage(view.slotRequest) } : {}),
   };
 }
 
@@ -42,6 +44,25 @@ export function jobFromMessage(message: Job__Output): JobStatusView {
     error: message.error ?? null,
     deadLetters: message.deadLetters,
     deadLetterDir: message.deadLetterDir ?? null,
+    slotRequest: message.slotRequest ? slotRequestFromMessage(message.slotRequest) : null,
+  };
+}
+
+function slotRequestToMessage(view: SlotRequestView): SlotRequest {
+  const { failsAtMs, ...rest } = view;
+  return { ...rest, groups: view.groups.map((g) => ({ ...g })), ...(failsAtMs !== null ? { failsAtMs } : {}) };
+}
+
+function slotRequestFromMessage(message: SlotRequest__Output): SlotRequestView {
+  return {
+    groups: message.groups.map((g) => ({ name: g.name, slots: g.slots })),
+    slotsNeeded: message.slotsNeeded,
+    freeSlots: message.freeSlots,
+    totalSlots: message.totalSlots,
+    workers: message.workers,
+    waitingSinceMs: message.waitingSinceMs,
+    timeoutMs: message.timeoutMs,
+    failsAtMs: message.failsAtMs ?? null,
   };
 }
 

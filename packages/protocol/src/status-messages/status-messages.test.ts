@@ -52,6 +52,7 @@ const job: JobStatusView = {
   error: 'Error: boom',
   deadLetters: 1,
   deadLetterDir: '/data/dead-letters',
+  slotRequest: null,
 };
 
 describe('status messages', () => {
@@ -60,6 +61,18 @@ describe('status messages', () => {
     expect(JSON.stringify(back)).toBe(JSON.stringify(job));
     const ended: JobStatusView = { ...job, status: 'FINISHED', endTimeMs: 1_760_000_009_000, error: null, deadLetterDir: null, vertices: [] };
     expect(JSON.stringify(jobFromMessage(overTheWire('GetJob', { job: jobToMessage(ended) }).job!))).toBe(JSON.stringify(ended));
+  });
+
+  it('carry what a job waiting for slots needs and what the cluster has', () => {
+    const slotRequest = { groups: [{ name: 'default', slots: 3 }, { name: 'heavy', slots: 1 }], slotsNeeded: 4, freeSlots: 2, totalSlots: 2, workers: 2, waitingSinceMs: 1_760_000_000_200, timeoutMs: 300_000, failsAtMs: 1_760_000_300_200 };
+    const waiting: JobStatusView = { ...job, slotRequest };
+    expect(JSON.stringify(jobFromMessage(overTheWire('GetJob', { job: jobToMessage(waiting) }).job!))).toBe(JSON.stringify(waiting));
+    // Enough slots in the cluster, held by others: no failure time.
+    const held: JobStatusView = { ...job, slotRequest: { ...slotRequest, totalSlots: 8, failsAtMs: null } };
+    const message = overTheWire('GetJob', { job: jobToMessage(held) }).job!;
+    expect(message.slotRequest!.failsAtMs).toBeUndefined();
+    expect(jobFromMessage(message).slotRequest).toEqual(held.slotRequest);
+    expect(overTheWire('GetJob', { job: jobToMessage(job) }).job!.slotRequest).toBeUndefined();
   });
 
   it('tell absent from zero: no end time, no watermark yet, no worker', () => {

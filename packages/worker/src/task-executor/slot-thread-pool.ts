@@ -51,6 +51,11 @@ export class SlotThreadPool {
     return n;
   }
 
+  /** The jobs that have threads waiting for a subtask of theirs. */
+  preparedJobs(): string[] {
+    return [...this.prepared.keys()];
+  }
+
   /** Threads waiting for a subtask of `jobId`. */
   preparedFor(jobId: string): number {
     return this.prepared.get(jobId)?.length ?? 0;

@@ -24,6 +24,7 @@ import { CoordinatorSession } from './coordinator-session.ts';
 import { EtcdLeaderTracker } from './etcd-leader-tracker.ts';
 import { slotThreadEntry } from './slot-thread-entry.ts';
 import { SlotThreadPool } from './slot-thread-pool.ts';
+import { WorkerSlots } from './worker-slots.ts';
 import { ChannelRouter } from '../network/channel-router.ts';
 import { LocalChannels } from '../network/local-channels.ts';
 import { SubtaskThread } from './subtask-thread.ts';
@@ -61,6 +62,8 @@ export class TaskExecutor {
   private tracker: EtcdLeaderTracker | undefined;
   /** Starts slot threads (from a bundle of the runtime, made at start), and threads ahead of a job's restart. */
   private pool!: SlotThreadPool;
+  /** Slots in use (shared by the subtasks of one slot sharing group), held by prepared threads, free. */
+  private slots!: WorkerSlots;
   /** Where each job's code is cached here, while the job has subtasks here (or may come back after a failure). */
   private readonly jobArtifacts = new Map<string, string>();
   private stopping = false;
@@ -87,6 +90,7 @@ export class TaskExecutor {
       this.logger,
       o.connectorModules,
     );
+    this.slots = new WorkerSlots(o.slots, this.pool, () => this.threads.values());
     addTaskExecutorService(this.server, {
       DeployTasks: (call, cb) => {
         if (!this.acceptOrder('DeployTasks', call.request.leaderEpoch, cb)) return;
@@ -195,10 +199,7 @@ export class TaskExecutor {
   private async deploy(request: DeployTasksRequest__Output): Promise<void> {
     if (this.retiring.size > 0) await Promise.all(this.retiring);
     const deployments: TaskDeployment[] = request.deploymentJson.map((json) => taskDeploymentSchema.parse(JSON.parse(json)));
-    const busy = [...this.threads.values()].filter((t) => !isTerminalExecutionState(t.state)).length;
-    if (busy + deployments.length > this.options.slots) {
-      throw new Error(`worker ${this.options.workerId} has ${this.options.slots - busy} free slots, asked to run ${deployments.length} subtasks`);
-    }
+    this.slots.admit(deployments, this.options.workerId);
     const byJob = new Map<string, string>();
     for (const d of deployments) {
       if (!byJob.has(d.jobId)) byJob.set(d.jobId, await this.artifacts.get(d.jobId, this.session.coordinatorClient()));
@@ -231,8 +232,10 @@ export class TaskExecutor {
     // The attempt is placed: threads prepared for a restart and not used here are not needed, and
     // threads waiting for other jobs may not outnumber the slots left. Spares wait for the next restart.
     for (const jobId of byJob.keys()) this.pool.drop(jobId);
-    this.pool.shrinkTo(this.pool.size + this.freeSlots());
-    for (const [jobId, artifactPath] of byJob) this.pool.prepare(jobId, artifactPath, Math.min(this.options.spareThreads, this.freeSlots()), Infinity);
+    this.slots.shrinkPrepared();
+    for (const [jobId, artifactPath] of byJob) {
+      this.pool.prepare(jobId, artifactPath, Math.min(this.options.spareThreads, this.slots.free() * this.slots.threadsPerSlotOf(jobId)), Infinity);
+    }
   }
 
   private onThreadState(thread: SubtaskThread, state: SubtaskThread['state'], error?: string): void {
@@ -284,14 +287,8 @@ export class TaskExecutor {
     if (this.stopping || !artifactPath) return;
     // A newer attempt is already deployed here: this was a late end of an old one.
     if ([...this.threads.values()].some((t) => t.deployment.jobId === jobId && t.deployment.attempt > attempt)) return;
-    this.pool.prepare(jobId, artifactPath, this.freeSlots() + this.pool.preparedFor(jobId));
-  }
-
-  /** Slots neither running a subtask nor holding a thread prepared for one. */
-  private freeSlots(): number {
-    let busy = 0;
-    for (const t of this.threads.values()) if (!isTerminalExecutionState(t.state)) busy++;
-    return this.options.slots - busy - this.pool.size;
+    // Every free slot, and those its prepared threads hold already, as many threads as a slot of the job holds.
+    this.pool.prepare(jobId, artifactPath, (this.slots.free() + this.slots.preparedSlotsOf(jobId)) * this.slots.threadsPerSlotOf(jobId));
   }
 
   private threadsOf(jobId: string, attempt: number): SubtaskThread[] {
@@ -318,6 +315,7 @@ export class TaskExecutor {
 
   private release(jobId: string): void {
     this.pool.drop(jobId);
+    this.slots.forget(jobId);
     this.jobArtifacts.delete(jobId);
     this.router.releaseJob(jobId);
     this.localChannels.releaseJob(jobId);

@@ -44,6 +44,7 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
     subtaskIndex,
     parallelism,
     maxParallelism: 128,
+    slotSharingGroup: 'default',
     operators: [descriptor],
     inputs: [],
     outputs: [],

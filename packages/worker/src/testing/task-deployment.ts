@@ -25,6 +25,7 @@ export function testTaskDeployment(vertexId: string, attemptToken: string, produ
     subtaskIndex: 0,
     parallelism: 1,
     maxParallelism: 128,
+    slotSharingGroup: 'default',
     operators: [{ id: vertexId, name: vertexId, kind: 'map', config: {} }],
     inputs: producers.length > 0 ? [{ inputIndex: 0, producers }] : [],
     outputs: consumers.length > 0 ? [{ partitioning: 'rebalance', maxParallelism: 128, consumers }] : [],

@@ -3,6 +3,7 @@
 // Original file: packages/protocol/proto/weir.proto
 
 import type { Vertex as _weir_v1_Vertex, Vertex__Output as _weir_v1_Vertex__Output } from '../../weir/v1/Vertex.ts';
+import type { SlotRequest as _weir_v1_SlotRequest, SlotRequest__Output as _weir_v1_SlotRequest__Output } from '../../weir/v1/SlotRequest.ts';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -35,9 +36,14 @@ export interface Job {
    */
   'deadLetters'?: (number | string | Long);
   'deadLetterDir'?: (string);
+  /**
+   * while the current attempt waits for slots; absent otherwise
+   */
+  'slotRequest'?: (_weir_v1_SlotRequest | null);
   '_endTimeMs'?: "endTimeMs";
   '_error'?: "error";
   '_deadLetterDir'?: "deadLetterDir";
+  '_slotRequest'?: "slotRequest";
 }
 
 /**
@@ -70,7 +76,12 @@ export interface Job__Output {
    */
   'deadLetters': (number);
   'deadLetterDir'?: (string);
+  /**
+   * while the current attempt waits for slots; absent otherwise
+   */
+  'slotRequest'?: (_weir_v1_SlotRequest__Output | null);
   '_endTimeMs'?: "endTimeMs";
   '_error'?: "error";
   '_deadLetterDir'?: "deadLetterDir";
+  '_slotRequest'?: "slotRequest";
 }
