@@ -11,5 +11,6 @@ export * from './job-artifact.ts';
 export * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
+export * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export * from './watermarks.ts';

@@ -82,6 +82,7 @@ export class Coordinator {
       logger: this.logger,
       slotWaitTimeoutMs: this.options.slotWaitTimeoutMs,
       cancelTimeoutMs: this.options.cancelTimeoutMs,
+      restartStrategy: this.options.restartStrategy,
       storage: this.storage,
       artifacts: this.artifacts,
       registry: () => this.registry,

@@ -52,6 +52,7 @@ export type {
   StateTtlUpdateType,
   ValueState,
 } from '@weir/common';
+export { RestartStrategies, type ExponentialDelayOptions } from './restart-strategies.ts';
 export { WindowedStream } from './windowing/windowed-stream.ts';
 export {
   WindowAssigner,

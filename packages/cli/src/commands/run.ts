@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { CHECKPOINT_MODES, type CheckpointMode } from '@weir/common';
+import { CHECKPOINT_MODES, parseRestartStrategy, ValidationError, type CheckpointMode, type RestartStrategy } from '@weir/common';
 import { isTerminalJobStatus } from '@weir/protocol';
 import { prepareJob } from '@weir/client';
-import { cancelCommandLine, EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { cancelCommandLine, EXIT, printJson, UsageError, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatJobStatus } from '../format-status.ts';
 
 interface RunFlags extends ClientFlags {
@@ -11,6 +11,7 @@ interface RunFlags extends ClientFlags {
   detached?: boolean;
   checkpointInterval?: number;
   checkpointMode?: CheckpointMode;
+  restartStrategy?: RestartStrategy;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
   /** False with --no-typecheck. */
@@ -27,6 +28,13 @@ export function runCommand(): Command {
       .option('-d, --detached', 'submit and return at once, printing the job id')
       .option('--checkpoint-interval <ms>', "take a checkpoint every <ms> (overrides the job's setting; 0 disables)", wholeNumber('--checkpoint-interval'))
       .addOption(new Option('--checkpoint-mode <mode>', 'exactly-once (aligned barriers) or at-least-once').choices([...CHECKPOINT_MODES]))
+      .option(
+        '--restart-strategy <strategy>',
+        "how failures are retried (overrides the job's and the cluster's): none, fixed-delay:attempts=3,delay=1s, " +
+          'exponential-delay:initial-backoff=500ms,max-backoff=1m,multiplier=2,reset-threshold=1h,jitter=0.1,attempts=10, ' +
+          'failure-rate:max-failures=3,interval=5m,delay=10s',
+        restartStrategyFlag,
+      )
       .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
       .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)')
       .option('--no-typecheck', 'bundle without type-checking the job first (the check uses the tsconfig.json nearest the job)'),
@@ -40,6 +48,7 @@ export function runCommand(): Command {
     const checkpoint = prepared.graph.config.checkpoint;
     if (flags.checkpointInterval !== undefined) checkpoint.intervalMs = flags.checkpointInterval;
     if (flags.checkpointMode) checkpoint.mode = flags.checkpointMode;
+    if (flags.restartStrategy) prepared.graph.config.restartStrategy = flags.restartStrategy;
     await withClient(flags, async (client) => {
       const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
         ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
@@ -66,4 +75,14 @@ export function runCommand(): Command {
       process.exitCode = view.status === 'FINISHED' ? EXIT.ok : EXIT.failed;
     });
   });
+}
+
+/** Reads `--restart-strategy`; a bad value is a usage error that shows the forms. */
+function restartStrategyFlag(value: string): RestartStrategy {
+  try {
+    return parseRestartStrategy(value);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`--restart-strategy: ${error.message}`);
+    throw error;
+  }
 }

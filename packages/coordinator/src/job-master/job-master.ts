@@ -23,7 +23,8 @@ import { AttemptEndWatch, whenAllTerminal } from './attempt-end.ts';
 import { applyFinalMetrics, applyHeartbeatMetrics } from './execution-metrics.ts';
 import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
 import { jobStatusView } from './job-status-view.ts';
-import { restartDelayMs } from './restart-strategy.ts';
+import { DEFAULT_RESTART_STRATEGY, describeRestartStrategy, type RestartStrategy } from '@weir/common';
+import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy, type StrategyClock } from './restart-strategy.ts';
 import { buildTaskDeployments } from './task-deployments.ts';
 import { TaskExecutorGateway } from './task-executor-gateway.ts';
 
@@ -33,6 +34,10 @@ export interface JobMasterDeps {
   logger: Logger;
   slotWaitTimeoutMs: number;
   cancelTimeoutMs: number;
+  /** The cluster's restart strategy, for a job that sets none (default: DEFAULT_RESTART_STRATEGY). */
+  restartStrategy?: RestartStrategy;
+  /** The clock of the restart strategy (tests). */
+  clock?: StrategyClock;
   storage: CheckpointStorage;
   /** Called after every change of the job's status (to persist it). */
   onStatus?: (job: JobMaster) => void;
@@ -60,6 +65,9 @@ export class JobMaster {
   private status: JobStatus = 'CREATED';
   private graph: ExecutionGraph;
   private restarts = 0;
+  /** The job's restart strategy: from `weir run` or the job's code, else the cluster's. */
+  readonly restartStrategy: RestartStrategy;
+  private readonly backoff: RestartBackoffTimeStrategy;
   /** etcd mode: records each attempt's assignment and the splits its sources read. */
   private readonly assignments: AssignmentRecorder | undefined;
   private readonly gateway: TaskExecutorGateway;
@@ -84,6 +92,8 @@ export class JobMaster {
     this.deps = deps;
     this.logger = deps.logger.child({ jobId: record.jobId });
     this.graph = new ExecutionGraph(record.jobId, record.graph, deps.initialAttempt ?? 0);
+    this.restartStrategy = record.graph.config.restartStrategy ?? deps.restartStrategy ?? DEFAULT_RESTART_STRATEGY;
+    this.backoff = createRestartBackoffTimeStrategy(this.restartStrategy, deps.clock);
     this.gateway = new TaskExecutorGateway({ jobId: record.jobId, registry: deps.registry, logger: this.logger, epoch: this.epoch, halted: () => this.halted });
     this.assignments = deps.beforeDeploy ? new AssignmentRecorder(deps.beforeDeploy, this.logger) : undefined;
     this.checkpoints = new CheckpointCoordinator({
@@ -321,12 +331,14 @@ export class JobMaster {
     const failed = this.graph;
     this.cancelAttempt(failed);
     for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
-    const delay = restartDelayMs(this.record.graph.config.restartStrategy, this.restarts);
-    if (delay === null) {
-      this.logger.warn({ error, restarts: this.restarts }, 'job failed; restart attempts exhausted');
+    this.backoff.notifyFailure();
+    if (!this.backoff.canRestart()) {
+      this.error = this.finalFailure(error);
+      this.logger.warn({ error, restarts: this.restarts, restartStrategy: describeRestartStrategy(this.restartStrategy) }, 'job failed; its restart strategy allows no more restarts');
       this.finish('FAILED');
       return;
     }
+    const delay = this.backoff.backoffTimeMs();
     this.restarts++;
     this.transition('RESTARTING');
     this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');
@@ -334,6 +346,14 @@ export class JobMaster {
     this.restartTimer = setTimeout(() => {
       void this.restart(failed, failedAtMs);
     }, delay);
+  }
+
+  /** Why the job failed for good: the restart strategy and the last error. */
+  private finalFailure(error: string): string {
+    const strategy = describeRestartStrategy(this.restartStrategy);
+    if (this.restartStrategy.type === 'none') return `the job failed and its restart strategy is 'none'; the error:\n${error}`;
+    const restarts = `${this.restarts} restart${this.restarts === 1 ? '' : 's'}`;
+    return `the job failed after ${restarts}: restart strategy ${strategy} allows no more; the last error:\n${error}`;
   }
 
   /**
