@@ -20,6 +20,8 @@ export {
 } from './data-stream.ts';
 export type { Source, Sink } from './connector.ts';
 export { WatermarkStrategy } from './watermark-strategy.ts';
+/** Throw it from a user function for a failure no restart can cure: the job fails at once, whatever its restart strategy. */
+export { NonRecoverableError } from '@weir/common';
 export { OutputTag } from './output-tag.ts';
 export {
   ValueStateDescriptor,

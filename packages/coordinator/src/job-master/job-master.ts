@@ -23,7 +23,7 @@ import { AttemptEndWatch, whenAllTerminal } from './attempt-end.ts';
 import { applyFinalMetrics, applyHeartbeatMetrics } from './execution-metrics.ts';
 import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
 import { jobStatusView } from './job-status-view.ts';
-import { DEFAULT_RESTART_STRATEGY, describeRestartStrategy, type RestartStrategy } from '@weir/common';
+import { DEFAULT_RESTART_STRATEGY, describeRestartStrategy, isNonRecoverable, type RestartStrategy } from '@weir/common';
 import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy, type StrategyClock } from './restart-strategy.ts';
 import { buildTaskDeployments } from './task-deployments.ts';
 import { TaskExecutorGateway } from './task-executor-gateway.ts';
@@ -208,7 +208,7 @@ export class JobMaster {
     }
     if (state === 'FAILED') {
       execution.error = update.error || 'the subtask failed without an error message';
-      this.failAttempt(`subtask ${execution.subtaskIndex} of '${this.vertexName(update.vertexId)}' failed:\n${execution.error}`);
+      this.failAttempt(`subtask ${execution.subtaskIndex} of '${this.vertexName(update.vertexId)}' failed:\n${execution.error}`, update.nonRecoverable);
     } else if (state === 'FINISHED' && this.status === 'RUNNING' && this.graph.allIn('FINISHED')) {
       this.finish('FINISHED');
     } else if (this.status === 'CANCELLING' && !this.stopping && this.graph.all().every((e) => isTerminalExecutionState(e.state))) {
@@ -292,7 +292,7 @@ export class JobMaster {
     try {
       latest = await this.checkpoints.reload(this.record.restoreFrom ?? null);
     } catch (error) {
-      this.failAttempt(`cannot read the checkpoints of the job: ${(error as Error).message}`);
+      this.failAttempt(`cannot read the checkpoints of the job: ${(error as Error).message}`, isNonRecoverable(error));
       return;
     }
     if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
@@ -323,7 +323,8 @@ export class JobMaster {
     );
   }
 
-  private failAttempt(error: string): void {
+  /** The attempt failed: restart under the restart strategy, or (`nonRecoverable`, or no restart left) fail the job. */
+  private failAttempt(error: string, nonRecoverable = false): void {
     if (this.status !== 'RUNNING' || this.stopping || this.halted) return;
     this.error = error;
     this.checkpoints.stop('the attempt failed');
@@ -331,6 +332,12 @@ export class JobMaster {
     const failed = this.graph;
     this.cancelAttempt(failed);
     for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
+    if (nonRecoverable) {
+      this.error = `the job failed with an error no restart can cure, so it was not restarted:\n${error}`;
+      this.logger.warn({ error }, 'job failed; the error is not recoverable');
+      this.finish('FAILED');
+      return;
+    }
     this.backoff.notifyFailure();
     if (!this.backoff.canRestart()) {
       this.error = this.finalFailure(error);

@@ -2,7 +2,7 @@
 // chained operators (and the source, for a source task) tail-first from the
 // deployment, and runs their lifecycle hooks in order.
 import { join } from 'node:path';
-import type { RuntimeContext } from '@weir/common/runtime';
+import { InvalidJobError, type RuntimeContext } from '@weir/common/runtime';
 import type { OperatorSubtaskState, TaskDeployment } from '@weir/protocol/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { TaskOutput } from '../network/task-output.ts';
@@ -66,7 +66,7 @@ export class OperatorChain {
   userFunction<T = unknown>(id: string): T {
     const fn = this.functions.get(id);
     if (fn === undefined) {
-      throw new Error(
+      throw new InvalidJobError(
         `the job artifact has no function '${id}': the job function built a different graph on the worker than at submit; make it depend only on its arguments`,
       );
     }
@@ -118,7 +118,7 @@ export class OperatorChain {
       } else {
         const op = createOperator(ctx, next, () => {
           const state = env.keyedState();
-          if (!state) throw new Error(`operator ${descriptor.id} needs keyed state but its input is not keyed: put it after keyBy()`);
+          if (!state) throw new InvalidJobError(`operator ${descriptor.id} needs keyed state but its input is not keyed: put it after keyBy()`);
           return state;
         });
         built.unshift({ id: descriptor.id, op });
