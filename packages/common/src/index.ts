@@ -11,6 +11,7 @@ export * from './job-artifact.ts';
 export * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
+export * from './on-error-policy.ts';
 export * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export * from './watermarks.ts';

@@ -47,6 +47,7 @@ export type {
   ListState,
   MapState,
   MapStateKeyType,
+  OnErrorPolicy,
   ReducingState,
   RestartStrategy,
   RuntimeContext,

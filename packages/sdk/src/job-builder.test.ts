@@ -251,6 +251,17 @@ describe('uids, names and parallelism', () => {
     expect(graph.config.restartStrategy).toEqual({ type: 'fixed-delay', attempts: 1, delayMs: 250 });
   });
 
+  it('carries an operator\'s error policy in its config, and rejects a wrong one', () => {
+    const { graph } = build((env) => {
+      env.fromElements(1, 2).map((x) => x).uid('parse').onError('dead-letter').filter(() => true).uid('keep').discard();
+    });
+    const operators = graph.vertices.flatMap((v) => v.operators);
+    expect(operators.find((o) => o.id === 'parse')!.config.onError).toBe('dead-letter');
+    expect(operators.find((o) => o.id === 'keep')!.config.onError).toBeUndefined();
+    expect(() => build((env) => env.fromElements(1).map((x) => x).onError('skip' as 'fail').discard())).toThrow("onError() takes 'fail' or 'dead-letter', got \"skip\"");
+    expect(() => build((env) => env.fromElements(1).onError('dead-letter').discard())).toThrow(/not to the source/);
+  });
+
   it('env.setParallelism rejects a parallelism below 1', () => {
     expect(() => build((env) => env.setParallelism(0))).toThrow(ValidationError);
   });
