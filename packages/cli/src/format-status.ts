@@ -18,7 +18,7 @@ export function formatJobStatus(view: JobStatusView): string {
   const end = view.endTimeMs ?? Date.now();
   const lines = [
     `Job ${view.jobId} '${view.name}': ${view.status}`,
-    `  attempt ${view.attempt}, restarts ${view.restarts}, running time ${duration(end - view.startTimeMs)}`,
+    `  attempt ${view.attempt}, restarts ${view.restarts}${view.restartStrategy ? ` (restart strategy ${view.restartStrategy})` : ''}, running time ${duration(end - view.startTimeMs)}`,
     '',
   ];
   const eventTime = view.vertices.some((v) => v.subtasks.some((s) => s.inputWatermark !== undefined));

@@ -7,6 +7,7 @@ import { ValidationError } from './errors.ts';
 
 const ms = z.number().int().min(0);
 
+/** The restart strategy as the JobGraph and the coordinator's options carry it, told apart by `type`. */
 export const restartStrategySchema = z.discriminatedUnion('type', [
   /** Never restart: the first failure fails the job. */
   z.object({ type: z.literal('none') }),

@@ -44,6 +44,8 @@ export interface JobStatusView {
   error: string | null;
   deadLetters: number;
   deadLetterDir: string | null;
+  /** The job's restart strategy, in the compact form `weir run --restart-strategy` reads (absent from older coordinators). */
+  restartStrategy?: string;
 }
 
 export interface WorkerView {

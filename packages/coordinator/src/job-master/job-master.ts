@@ -274,7 +274,7 @@ export class JobMaster {
   }
 
   view(): JobStatusView {
-    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error });
+    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error, restartStrategy: describeRestartStrategy(this.restartStrategy) });
   }
 
   private async schedule(graph: ExecutionGraph): Promise<void> {

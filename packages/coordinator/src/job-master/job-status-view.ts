@@ -10,6 +10,8 @@ export interface JobStatusFacts {
   restarts: number;
   endTimeMs: number | null;
   error: string | null;
+  /** The job's restart strategy in its compact form. */
+  restartStrategy: string;
 }
 
 const RATES = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'idleTimeMsPerSecond', 'recordsInPerSecond', 'recordsOutPerSecond'] as const;
@@ -62,5 +64,6 @@ export function jobStatusView(record: JobRecord, graph: ExecutionGraph, facts: J
     error: facts.error,
     deadLetters,
     deadLetterDir,
+    restartStrategy: facts.restartStrategy,
   };
 }

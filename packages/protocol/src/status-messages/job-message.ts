@@ -25,6 +25,7 @@ export function jobToMessage(view: JobStatusView): Job {
     ...(view.error !== null ? { error: view.error } : {}),
     deadLetters: view.deadLetters,
     ...(view.deadLetterDir !== null ? { deadLetterDir: view.deadLetterDir } : {}),
+    ...(view.restartStrategy !== undefined ? { restartStrategy: view.restartStrategy } : {}),
   };
 }
 
@@ -42,6 +43,7 @@ export function jobFromMessage(message: Job__Output): JobStatusView {
     error: message.error ?? null,
     deadLetters: message.deadLetters,
     deadLetterDir: message.deadLetterDir ?? null,
+    ...(message.restartStrategy !== undefined ? { restartStrategy: message.restartStrategy } : {}),
   };
 }
 

@@ -52,6 +52,7 @@ const job: JobStatusView = {
   error: 'Error: boom',
   deadLetters: 1,
   deadLetterDir: '/data/dead-letters',
+  restartStrategy: 'fixed-delay:attempts=3,delay=1s',
 };
 
 describe('status messages', () => {

@@ -35,9 +35,14 @@ export interface Job {
    */
   'deadLetters'?: (number | string | Long);
   'deadLetterDir'?: (string);
+  /**
+   * the job's restart strategy in the compact form of `weir run --restart-strategy`
+   */
+  'restartStrategy'?: (string);
   '_endTimeMs'?: "endTimeMs";
   '_error'?: "error";
   '_deadLetterDir'?: "deadLetterDir";
+  '_restartStrategy'?: "restartStrategy";
 }
 
 /**
@@ -70,7 +75,12 @@ export interface Job__Output {
    */
   'deadLetters': (number);
   'deadLetterDir'?: (string);
+  /**
+   * the job's restart strategy in the compact form of `weir run --restart-strategy`
+   */
+  'restartStrategy'?: (string);
   '_endTimeMs'?: "endTimeMs";
   '_error'?: "error";
   '_deadLetterDir'?: "deadLetterDir";
+  '_restartStrategy'?: "restartStrategy";
 }
