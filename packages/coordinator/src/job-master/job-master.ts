@@ -23,8 +23,9 @@ import { AttemptEndWatch, whenAllTerminal } from './attempt-end.ts';
 import { applyFinalMetrics, applyHeartbeatMetrics } from './execution-metrics.ts';
 import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
 import { jobStatusView } from './job-status-view.ts';
-import { DEFAULT_RESTART_STRATEGY, describeRestartStrategy, isNonRecoverable, type RestartStrategy } from '@weir/common';
-import { createRestartBackoffTimeStrategy, type RestartBackoffTimeStrategy, type StrategyClock } from './restart-strategy.ts';
+import { DEFAULT_RESTART_STRATEGY, isNonRecoverable, type RestartStrategy } from '@weir/common';
+import { ExecutionFailureHandler } from './execution-failure-handler.ts';
+import type { StrategyClock } from './restart-strategy.ts';
 import { buildTaskDeployments } from './task-deployments.ts';
 import { TaskExecutorGateway } from './task-executor-gateway.ts';
 
@@ -65,9 +66,8 @@ export class JobMaster {
   private status: JobStatus = 'CREATED';
   private graph: ExecutionGraph;
   private restarts = 0;
-  /** The job's restart strategy: from `weir run` or the job's code, else the cluster's. */
-  readonly restartStrategy: RestartStrategy;
-  private readonly backoff: RestartBackoffTimeStrategy;
+  /** Restarts or fails the job under its restart strategy: from `weir run` or the job's code, else the cluster's. */
+  private readonly failures: ExecutionFailureHandler;
   /** etcd mode: records each attempt's assignment and the splits its sources read. */
   private readonly assignments: AssignmentRecorder | undefined;
   private readonly gateway: TaskExecutorGateway;
@@ -92,8 +92,7 @@ export class JobMaster {
     this.deps = deps;
     this.logger = deps.logger.child({ jobId: record.jobId });
     this.graph = new ExecutionGraph(record.jobId, record.graph, deps.initialAttempt ?? 0);
-    this.restartStrategy = record.graph.config.restartStrategy ?? deps.restartStrategy ?? DEFAULT_RESTART_STRATEGY;
-    this.backoff = createRestartBackoffTimeStrategy(this.restartStrategy, deps.clock);
+    this.failures = new ExecutionFailureHandler(record.graph.config.restartStrategy ?? deps.restartStrategy ?? DEFAULT_RESTART_STRATEGY, deps.clock);
     this.gateway = new TaskExecutorGateway({ jobId: record.jobId, registry: deps.registry, logger: this.logger, epoch: this.epoch, halted: () => this.halted });
     this.assignments = deps.beforeDeploy ? new AssignmentRecorder(deps.beforeDeploy, this.logger) : undefined;
     this.checkpoints = new CheckpointCoordinator({
@@ -274,7 +273,7 @@ export class JobMaster {
   }
 
   view(): JobStatusView {
-    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error, restartStrategy: describeRestartStrategy(this.restartStrategy) });
+    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error, restartStrategy: this.failures.description });
   }
 
   private async schedule(graph: ExecutionGraph): Promise<void> {
@@ -332,20 +331,14 @@ export class JobMaster {
     const failed = this.graph;
     this.cancelAttempt(failed);
     for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
-    if (nonRecoverable) {
-      this.error = `the job failed with an error no restart can cure, so it was not restarted:\n${error}`;
-      this.logger.warn({ error }, 'job failed; the error is not recoverable');
+    const handling = this.failures.handle(error, nonRecoverable, this.restarts);
+    if (!handling.restart) {
+      this.error = handling.error;
+      this.logger.warn({ error, nonRecoverable, restarts: this.restarts, restartStrategy: this.failures.description }, 'job failed; it is not restarted');
       this.finish('FAILED');
       return;
     }
-    this.backoff.notifyFailure();
-    if (!this.backoff.canRestart()) {
-      this.error = this.finalFailure(error);
-      this.logger.warn({ error, restarts: this.restarts, restartStrategy: describeRestartStrategy(this.restartStrategy) }, 'job failed; its restart strategy allows no more restarts');
-      this.finish('FAILED');
-      return;
-    }
-    const delay = this.backoff.backoffTimeMs();
+    const delay = handling.delayMs;
     this.restarts++;
     this.transition('RESTARTING');
     this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');
@@ -353,14 +346,6 @@ export class JobMaster {
     this.restartTimer = setTimeout(() => {
       void this.restart(failed, failedAtMs);
     }, delay);
-  }
-
-  /** Why the job failed for good: the restart strategy and the last error. */
-  private finalFailure(error: string): string {
-    const strategy = describeRestartStrategy(this.restartStrategy);
-    if (this.restartStrategy.type === 'none') return `the job failed and its restart strategy is 'none'; the error:\n${error}`;
-    const restarts = `${this.restarts} restart${this.restarts === 1 ? '' : 's'}`;
-    return `the job failed after ${restarts}: restart strategy ${strategy} allows no more; the last error:\n${error}`;
   }
 
   /**
