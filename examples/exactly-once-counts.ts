@@ -5,7 +5,7 @@
 // are committed only when the checkpoint covering them completes. After any
 // number of failures, each key's committed counts are exactly 1..total, once each.
 import { parseArgs } from 'node:util';
-import { defineJob, ValueStateDescriptor } from '@weir/sdk';
+import { defineJob, ValueStateDescriptor, RestartStrategies } from '@weir/sdk';
 
 const countState = new ValueStateDescriptor<number>('count', 0);
 
@@ -29,7 +29,7 @@ export default defineJob((env, args) => {
 
   env.setJobName('exactly-once-counts');
   env.enableCheckpointing(Number(values['checkpoint-interval'] ?? 1000));
-  env.setRestartStrategy({ maxAttempts: 20, initialDelayMs: 200, maxDelayMs: 2000 });
+  env.setRestartStrategy(RestartStrategies.exponentialDelay({ maxAttempts: 20, initialBackoffMs: 200, maxBackoffMs: 2000 }));
   env
     .fromGenerator((i) => ({ key: `k${i % keys}`, seq: i }), {
       count: events,

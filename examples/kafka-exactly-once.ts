@@ -10,7 +10,7 @@
 // offset. `--mode at-least-once` flushes on checkpoints instead of using
 // transactions (no duplicates are filtered then).
 import { parseArgs } from 'node:util';
-import { defineJob, ValueStateDescriptor } from '@weir/sdk';
+import { defineJob, ValueStateDescriptor, RestartStrategies } from '@weir/sdk';
 import {
   KafkaDeserializers,
   KafkaRecordSerializer,
@@ -51,7 +51,7 @@ export default defineJob((env, args) => {
 
   env.setJobName('kafka-exactly-once');
   env.enableCheckpointing(Number(values['checkpoint-interval'] ?? 1000), { mode });
-  env.setRestartStrategy({ maxAttempts: 20, initialDelayMs: 200, maxDelayMs: 2000 });
+  env.setRestartStrategy(RestartStrategies.exponentialDelay({ maxAttempts: 20, initialBackoffMs: 200, maxBackoffMs: 2000 }));
 
   const builder = KafkaSource.builder<Event>()
     .setBootstrapServers(brokers)

@@ -26,7 +26,8 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { workers?: number; slots?: number } = {}): Promise<TestCluster> {
+/** `env`: extra environment of the cluster's processes (e.g. WEIR_RESTART_STRATEGY). */
+export async function startCluster(options: { workers?: number; slots?: number; env?: Record<string, string> } = {}): Promise<TestCluster> {
   let log = '';
   const keep = (line: string): void => {
     log += line + '\n';
@@ -35,7 +36,7 @@ export async function startCluster(options: { workers?: number; slots?: number }
   const launcher = await startLocalCluster({
     workers: options.workers ?? 2,
     slots: options.slots ?? 4,
-    env: { [WEIR_ENV.logLevel]: 'warn' },
+    env: { [WEIR_ENV.logLevel]: 'warn', ...options.env },
     onOutput: keep,
     say: keep,
   });

@@ -23,7 +23,7 @@ export function formatJobStatus(view: JobStatusView, format: JobStatusFormat = {
   const end = view.endTimeMs ?? Date.now();
   const lines = [
     `Job ${view.jobId} '${view.name}': ${view.status}`,
-    `  attempt ${view.attempt}, restarts ${view.restarts}, running time ${duration(end - view.startTimeMs)}`,
+    `  attempt ${view.attempt}, restarts ${view.restarts}${view.restartStrategy ? ` (restart strategy ${view.restartStrategy})` : ''}, running time ${duration(end - view.startTimeMs)}`,
     '',
   ];
   lines.push(wide ? formatSubtaskTable(view) : formatVertexTable(view), ...formatSources(view, wide), ...formatCounters(view), ...formatSlotRequest(view));

@@ -11,8 +11,33 @@ export class WeirError extends Error {
   }
 }
 
-/** A job that cannot be built, validated or scheduled as written. */
-export class InvalidJobError extends WeirError {
+/**
+ * A failure that restarting cannot cure (Flink's SuppressRestartsException):
+ * a missing input file, a corrupt state file, an invalid job, state that does
+ * not fit the job. The job fails at once with this reason, whatever its
+ * restart strategy. User functions may throw it too. It is recognized by its
+ * `nonRecoverable` flag (see {@link isNonRecoverable}), which survives copies
+ * of this class in job bundles, and crosses the slot-thread and gRPC
+ * boundaries as a flag beside the failure's text.
+ */
+export class NonRecoverableError extends WeirError {
+  readonly nonRecoverable = true;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'NonRecoverableError';
+  }
+}
+
+/** Whether `error`, or an error in its chain of causes, is a NonRecoverableError. */
+export function isNonRecoverable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if ((e as { nonRecoverable?: unknown }).nonRecoverable === true) return true;
+  }
+  return false;
+}
+
+/** A job that cannot be built, validated or scheduled as written (never cured by a restart). */
+export class InvalidJobError extends NonRecoverableError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options);
     this.name = 'InvalidJobError';

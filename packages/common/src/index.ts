@@ -13,6 +13,8 @@ export * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
 export * from './slot-sharing.ts';
+export * from './on-error-policy.ts';
+export * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export * from './watermarks.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from './errors.ts';
-import { DEFAULT_RESTART_STRATEGY, DEFAULT_CHECKPOINT_CONFIG, parseJobGraph, topologicalVertices, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from './job-graph.ts';
+import { DEFAULT_RESTART_STRATEGY } from './restart-strategy.ts';
+import { DEFAULT_CHECKPOINT_CONFIG, parseJobGraph, topologicalVertices, type JobEdge, type JobGraph, type JobVertex, type OperatorKind } from './job-graph.ts';
 
 function vertex(id: string, kind: OperatorKind, parallelism = 2, extraOperators: { id: string; kind: OperatorKind }[] = []): JobVertex {
   return {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.ts';
 import { checkParallelism } from './key-groups.ts';
+import { restartStrategySchema } from './restart-strategy.ts';
 
 /**
  * Operator kinds the worker knows how to run. `source.connector` and
@@ -109,15 +110,6 @@ export const jobEdgeSchema = z.object({
 });
 export type JobEdge = z.infer<typeof jobEdgeSchema>;
 
-export const restartStrategySchema = z.object({
-  /** How many restarts in a row before the job fails; 0 fails at the first error. */
-  maxAttempts: z.number().int().min(0),
-  initialDelayMs: z.number().int().min(0),
-  maxDelayMs: z.number().int().min(0),
-  multiplier: z.number().min(1),
-});
-export type RestartStrategy = z.infer<typeof restartStrategySchema>;
-
 export const STATE_BACKENDS = ['rocksdb', 'heap'] as const;
 export type StateBackendKind = (typeof STATE_BACKENDS)[number];
 
@@ -153,7 +145,8 @@ export const DEFAULT_CHECKPOINT_CONFIG: CheckpointConfig = {
 };
 
 export const jobConfigSchema = z.object({
-  restartStrategy: restartStrategySchema,
+  /** How failures are retried; absent: `weir run --restart-strategy` or the cluster's default decides. */
+  restartStrategy: restartStrategySchema.optional(),
   /** Longest a partly filled output frame waits before it is sent. */
   bufferTimeoutMs: z.number().int().min(0),
   /** Where malformed records go; default: the worker's data dir. */
@@ -182,13 +175,6 @@ export const jobGraphSchema = z.object({
 });
 /** The serializable form of a job: chained vertices and the edges between them. */
 export type JobGraph = z.infer<typeof jobGraphSchema>;
-
-export const DEFAULT_RESTART_STRATEGY: RestartStrategy = {
-  maxAttempts: 5,
-  initialDelayMs: 500,
-  maxDelayMs: 5_000,
-  multiplier: 2,
-};
 
 /**
  * Parses and checks a JobGraph from untrusted JSON: its shape, that edges

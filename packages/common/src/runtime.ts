@@ -9,6 +9,8 @@ export * from './job-artifact.ts';
 export type * from './job-graph.ts';
 export * from './key-groups.ts';
 export * from './murmur3.ts';
+export type * from './on-error-policy.ts';
+export type * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export type * from './watermarks.ts';

@@ -1,6 +1,7 @@
 // The coordinator's options: flags, environment variables and defaults.
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_RESTART_STRATEGY, parseRestartStrategy, type RestartStrategy } from '@weir/common';
 import { WEIR_ENV } from '@weir/protocol';
 import { DEFAULT_LEADER_TTL_SECONDS } from '@weir/protocol/etcd';
 
@@ -40,6 +41,8 @@ export interface CoordinatorOptions {
   slotRequestTimeoutMs?: number;
   /** How long cancelled subtasks get to confirm before a job counts as cancelled. */
   cancelTimeoutMs?: number;
+  /** The restart strategy of jobs that set none (neither in their code nor at `weir run`). */
+  restartStrategy?: RestartStrategy;
   /**
    * etcd client URLs. When given, coordinators of the same `clusterId` elect
    * a leader (the others stand by) and job metadata lives in etcd; large data
@@ -62,6 +65,7 @@ export function parseEtcdEndpoints(value: string | undefined): string[] {
 
 export function resolveCoordinatorOptions(options: CoordinatorOptions, env: NodeJS.ProcessEnv = process.env): ResolvedCoordinatorOptions {
   const host = options.host ?? '127.0.0.1';
+  const restartStrategyEnv = env[WEIR_ENV.restartStrategy]?.trim();
   return {
     host,
     port: options.port ?? Number(env[WEIR_ENV.coordinatorPort] ?? DEFAULT_COORDINATOR_PORT),
@@ -74,6 +78,7 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
     slotRequestTimeoutMs: options.slotRequestTimeoutMs ?? 300_000,
     cancelTimeoutMs: options.cancelTimeoutMs ?? 10_000,
+    restartStrategy: options.restartStrategy ?? (restartStrategyEnv ? parseRestartStrategy(restartStrategyEnv) : DEFAULT_RESTART_STRATEGY),
     etcd: options.etcd ?? parseEtcdEndpoints(env[WEIR_ENV.etcd]),
     clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,
     leaseTtlSeconds: options.leaseTtlSeconds ?? Number(env[WEIR_ENV.leaseTtl] ?? DEFAULT_LEADER_TTL_SECONDS),

@@ -86,6 +86,7 @@ export class Coordinator {
       logger: this.logger,
       slotRequestTimeoutMs: this.options.slotRequestTimeoutMs,
       cancelTimeoutMs: this.options.cancelTimeoutMs,
+      restartStrategy: this.options.restartStrategy,
       storage: this.storage,
       artifacts: this.artifacts,
       registry: () => this.registry,

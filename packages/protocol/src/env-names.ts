@@ -17,6 +17,8 @@ export const WEIR_ENV = {
   clusterId: 'WEIR_CLUSTER_ID',
   /** Lease TTL of the leader key, whole seconds. */
   leaseTtl: 'WEIR_LEASE_TTL',
+  /** The cluster's default restart strategy, in the compact form (`fixed-delay:attempts=3,delay=1s`). */
+  restartStrategy: 'WEIR_RESTART_STRATEGY',
   /** Slots of a worker. */
   slots: 'WEIR_SLOTS',
   /** Host name other processes use to reach a worker. */

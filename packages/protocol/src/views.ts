@@ -46,6 +46,8 @@ export interface JobStatusView {
   deadLetterDir: string | null;
   /** While the current attempt waits for slots: what it needs and what the cluster has; null otherwise. */
   slotRequest: SlotRequestView | null;
+  /** The job's restart strategy, in the compact form `weir run --restart-strategy` reads (absent from older coordinators). */
+  restartStrategy?: string;
 }
 
 /** A job waiting for slots: what it needs (per slot sharing group) and what the cluster has. */

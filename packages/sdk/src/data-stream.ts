@@ -1,4 +1,4 @@
-import { ValidationError, type Collector, type KeyedProcessFunction, type OperatorKind, type Partitioning, type ProcessFunction } from '@weir/common';
+import { ON_ERROR_POLICIES, ValidationError, type Collector, type OnErrorPolicy, type KeyedProcessFunction, type OperatorKind, type Partitioning, type ProcessFunction } from '@weir/common';
 import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 import { IntervalJoin } from './interval-join.ts';
 import { CoGroupedStreams, JoinedStreams } from './join-streams.ts';
@@ -49,6 +49,20 @@ abstract class OperatorHandle<Self> {
   /** A readable name, shown by `weir status`. */
   name(name: string): Self {
     this.node.name = name;
+    return this.self();
+  }
+
+  /**
+   * What happens when this operator's user function throws for a record:
+   * `'fail'` (the default) fails the task, and the job's restart strategy
+   * applies; `'dead-letter'` sends the record and the error (message, stack,
+   * operator name and uid) to the dead-letter output and goes on with the
+   * next record. A NonRecoverableError always fails the job.
+   */
+  onError(policy: OnErrorPolicy): Self {
+    if (!ON_ERROR_POLICIES.includes(policy)) throw new ValidationError(`onError() takes ${ON_ERROR_POLICIES.map((p) => `'${p}'`).join(' or ')}, got ${JSON.stringify(policy)}`);
+    if (this.node.kind.startsWith('source.')) throw new ValidationError(`onError() applies to operators that process records, not to the source '${this.node.name}'`);
+    this.node.config.onError = policy;
     return this.self();
   }
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { checkParallelism, type CheckpointConfig, type RestartStrategy, type StateBackendKind } from '@weir/common';
+import { checkParallelism, checkRestartStrategy, type CheckpointConfig, type RestartStrategy, type StateBackendKind } from '@weir/common';
 import type { Source } from './connector.ts';
 import { DataStream } from './data-stream.ts';
 import type { JobBuilder } from './job-builder.ts';
@@ -63,9 +63,13 @@ export class StreamExecutionEnvironment {
     return this;
   }
 
-  /** How failures are retried: exponential delay with a limit on attempts. */
-  setRestartStrategy(strategy: Partial<RestartStrategy>): this {
-    Object.assign(this.builder.settings.config.restartStrategy, strategy);
+  /**
+   * How failures are retried, e.g. `RestartStrategies.fixedDelay(3, 1000)`.
+   * `weir run --restart-strategy` overrides it; without either, the cluster's
+   * default applies (`coordinator.restartStrategy`).
+   */
+  setRestartStrategy(strategy: RestartStrategy): this {
+    this.builder.settings.config.restartStrategy = checkRestartStrategy(strategy);
     return this;
   }
 

@@ -24,6 +24,8 @@ export { JoinedStreams, CoGroupedStreams, JoinWindow, CoGroupWindow, type EqualT
 export type { Source, Sink } from './connector.ts';
 export { DEFAULT_MAX_PART_SIZE_BYTES, type FileSinkOptions, type RollingPolicy } from './file-sink-options.ts';
 export { WatermarkStrategy } from './watermark-strategy.ts';
+/** Throw it from a user function for a failure no restart can cure: the job fails at once, whatever its restart strategy. */
+export { NonRecoverableError } from '@weir/common';
 export { OutputTag } from './output-tag.ts';
 export {
   ValueStateDescriptor,
@@ -61,6 +63,7 @@ export type {
   ListState,
   MapState,
   MapStateKeyType,
+  OnErrorPolicy,
   ReducingState,
   RestartStrategy,
   RuntimeContext,
@@ -68,6 +71,7 @@ export type {
   StateTtlUpdateType,
   ValueState,
 } from '@weir/common';
+export { RestartStrategies, type ExponentialDelayOptions } from './restart-strategies.ts';
 export { WindowedStream } from './windowing/windowed-stream.ts';
 export {
   WindowAssigner,

@@ -1,5 +1,5 @@
 import { InvalidJobError, slotRequirements, ValidationError, type BuiltJob, type JobGraph } from '@weir/common';
-import { defineJob, type JobDefinitionFn } from '@weir/sdk';
+import { defineJob, RestartStrategies, type JobDefinitionFn } from '@weir/sdk';
 import { describe, expect, it } from 'vitest';
 
 function build(fn: JobDefinitionFn, defaultParallelism?: number, args: readonly string[] = []): BuiltJob {
@@ -241,14 +241,25 @@ describe('uids, names and parallelism', () => {
 
   it('carries maxParallelism, name and job config into the graph', () => {
     const { graph } = build((env) => {
-      env.setJobName('my-job').setMaxParallelism(256).setBufferTimeout(0).setRestartStrategy({ maxAttempts: 1 });
+      env.setJobName('my-job').setMaxParallelism(256).setBufferTimeout(0).setRestartStrategy(RestartStrategies.fixedDelay(1, 250));
       env.fromGenerator((i) => i).keyBy((x) => x).reduce((a) => a).setMaxParallelism(512).discard();
     });
     expect(graph.name).toBe('my-job');
     expect(graph.maxParallelism).toBe(256);
     expect(graph.vertices.map((v) => v.maxParallelism)).toEqual([256, 512]);
     expect(graph.config.bufferTimeoutMs).toBe(0);
-    expect(graph.config.restartStrategy).toEqual({ maxAttempts: 1, initialDelayMs: 500, maxDelayMs: 5000, multiplier: 2 });
+    expect(graph.config.restartStrategy).toEqual({ type: 'fixed-delay', attempts: 1, delayMs: 250 });
+  });
+
+  it('carries an operator\'s error policy in its config, and rejects a wrong one', () => {
+    const { graph } = build((env) => {
+      env.fromElements(1, 2).map((x) => x).uid('parse').onError('dead-letter').filter(() => true).uid('keep').discard();
+    });
+    const operators = graph.vertices.flatMap((v) => v.operators);
+    expect(operators.find((o) => o.id === 'parse')!.config.onError).toBe('dead-letter');
+    expect(operators.find((o) => o.id === 'keep')!.config.onError).toBeUndefined();
+    expect(() => build((env) => env.fromElements(1).map((x) => x).onError('skip' as 'fail').discard())).toThrow("onError() takes 'fail' or 'dead-letter', got \"skip\"");
+    expect(() => build((env) => env.fromElements(1).onError('dead-letter').discard())).toThrow(/not to the source/);
   });
 
   it('env.setParallelism rejects a parallelism below 1', () => {
@@ -347,12 +358,13 @@ describe('determinism', () => {
     expect(JSON.stringify(p2again.graph)).toBe(JSON.stringify(p2.graph));
 
     const strategy = defineJob((env) => {
-      env.setRestartStrategy({ maxAttempts: 0 });
+      env.setRestartStrategy(RestartStrategies.noRestart());
       env.fromElements(1).discard();
     });
     strategy.build([]);
     const plain = build((env) => env.fromElements(1).discard());
-    expect(plain.graph.config.restartStrategy.maxAttempts).toBe(5);
+    // Not set in the code: the cluster's default (or weir run's flag) decides.
+    expect(plain.graph.config.restartStrategy).toBeUndefined();
   });
 });
 

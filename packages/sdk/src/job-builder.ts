@@ -1,7 +1,6 @@
 import {
   DEFAULT_CHECKPOINT_CONFIG,
   DEFAULT_MAX_PARALLELISM,
-  DEFAULT_RESTART_STRATEGY,
   DEFAULT_SLOT_SHARING_GROUP,
   InvalidJobError,
   validateJobGraph,
@@ -40,7 +39,7 @@ export class JobBuilder {
       parallelism: defaultParallelism,
       maxParallelism: DEFAULT_MAX_PARALLELISM,
       chaining: true,
-      config: { restartStrategy: { ...DEFAULT_RESTART_STRATEGY }, bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'rocksdb', autoWatermarkIntervalMs: 200 },
+      config: { bufferTimeoutMs: 50, checkpoint: { ...DEFAULT_CHECKPOINT_CONFIG }, stateBackend: 'rocksdb', autoWatermarkIntervalMs: 200 },
     };
   }
 

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { CHECKPOINT_MODES, type CheckpointMode } from '@weir/common';
+import { CHECKPOINT_MODES, parseRestartStrategy, ValidationError, type CheckpointMode, type RestartStrategy } from '@weir/common';
 import { isTerminalJobStatus } from '@weir/protocol';
 import { prepareJob } from '@weir/client';
-import { cancelCommandLine, EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { cancelCommandLine, EXIT, printJson, UsageError, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatJobStatus } from '../format-status.ts';
 
 interface RunFlags extends ClientFlags {
@@ -11,6 +11,7 @@ interface RunFlags extends ClientFlags {
   detached?: boolean;
   checkpointInterval?: number;
   checkpointMode?: CheckpointMode;
+  restartStrategy?: RestartStrategy;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
   slotRequestTimeout?: number;
@@ -33,6 +34,13 @@ export function runCommand(): Command {
         "fail the job when the cluster has had fewer slots than it needs for <ms> (overrides the coordinator's slotRequestTimeoutMs, default 300000)",
         wholeNumber('--slot-request-timeout', 1),
       )
+      .option(
+        '--restart-strategy <strategy>',
+        "how failures are retried (overrides the job's and the cluster's): none, fixed-delay:attempts=3,delay=1s, " +
+          'exponential-delay:initial-backoff=500ms,max-backoff=1m,multiplier=2,reset-threshold=1h,jitter=0.1,attempts=10, ' +
+          'failure-rate:max-failures=3,interval=5m,delay=10s',
+        restartStrategyFlag,
+      )
       .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
       .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)')
       .option('--no-typecheck', 'bundle without type-checking the job first (the check uses the tsconfig.json nearest the job)'),
@@ -47,6 +55,7 @@ export function runCommand(): Command {
     if (flags.checkpointInterval !== undefined) checkpoint.intervalMs = flags.checkpointInterval;
     if (flags.checkpointMode) checkpoint.mode = flags.checkpointMode;
     if (flags.slotRequestTimeout !== undefined) prepared.graph.config.slotRequestTimeoutMs = flags.slotRequestTimeout;
+    if (flags.restartStrategy) prepared.graph.config.restartStrategy = flags.restartStrategy;
     await withClient(flags, async (client) => {
       const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
         ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
@@ -80,4 +89,14 @@ export function runCommand(): Command {
       process.exitCode = view.status === 'FINISHED' ? EXIT.ok : EXIT.failed;
     });
   });
+}
+
+/** Reads `--restart-strategy`; a bad value is a usage error that shows the forms. */
+function restartStrategyFlag(value: string): RestartStrategy {
+  try {
+    return parseRestartStrategy(value);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new UsageError(`--restart-strategy: ${error.message}`);
+    throw error;
+  }
 }

@@ -3,6 +3,7 @@
 // Each key carries its documentation (description, environment variable,
 // default) as zod metadata, from which docs/configuration.md is generated.
 import { z } from 'zod';
+import { parseRestartStrategy } from '@weir/common';
 import type { CoordinatorOptions } from '@weir/coordinator';
 import { WEIR_ENV } from '@weir/protocol';
 import type { WorkerOptions } from '@weir/worker';
@@ -29,6 +30,17 @@ function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
 const text = () => z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
 const port = () => wholeNumber(0, 65535);
 
+/** A restart strategy in the compact form of `weir run --restart-strategy`, read into its fields. */
+const restartStrategy = () =>
+  text().transform((value, ctx) => {
+    try {
+      return parseRestartStrategy(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 /** A section that is not a mapping of keys. */
 const MAPPING = { error: 'expected a mapping of keys' };
 
@@ -44,6 +56,11 @@ const coordinatorSection = z.strictObject({
   heartbeatTimeoutMs: key(wholeNumber(1), { description: 'a worker silent for this long is considered lost', default: '10000' }),
   slotRequestTimeoutMs: key(wholeNumber(1), { description: "how long a job may wait while the cluster has fewer slots than it needs before it fails (Flink's slot.request.timeout; `weir run --slot-request-timeout` sets it per job)", default: '300000' }),
   cancelTimeoutMs: key(wholeNumber(1), { description: 'how long cancelled subtasks get to confirm before a job counts as cancelled', default: '10000' }),
+  restartStrategy: key(restartStrategy(), {
+    description: 'restart strategy of jobs that set none in their code or at `weir run`: none, fixed-delay:attempts=N,delay=D, exponential-delay:..., failure-rate:max-failures=N,interval=D,delay=D (see the README)',
+    env: WEIR_ENV.restartStrategy,
+    default: 'exponential-delay:initial-backoff=500ms,max-backoff=5s,multiplier=2,reset-threshold=1h,jitter=0.1,attempts=5',
+  }),
   leaseTtlSeconds: key(wholeNumber(2), { description: 'lease TTL of the leader key in etcd: a dead leader is replaced after about this long', env: WEIR_ENV.leaseTtl, default: '5' }),
 }, MAPPING) satisfies z.ZodType<Omit<CoordinatorOptions, 'etcd' | 'clusterId'>>;
 

@@ -47,6 +47,16 @@ describe('configuration file', () => {
     expect(localOptionsOf(values)).toEqual({ workers: 3, slots: 8, port: 7000, restPort: 9091, dataDir: '.weir/local', spareThreads: 0 });
   });
 
+  it('reads the cluster default restart strategy from the file and the environment, and names a bad one', async () => {
+    const config = await loadConfigFile(await file('restart.yaml', 'coordinator:\n  restartStrategy: fixed-delay:attempts=3,delay=2s\n'));
+    expect(coordinatorOptionsOf(layerConfig({ file: config, env: {}, flags: {} })).restartStrategy).toEqual({ type: 'fixed-delay', attempts: 3, delayMs: 2000 });
+    const env = { [WEIR_ENV.restartStrategy]: 'none' };
+    expect(coordinatorOptionsOf(layerConfig({ file: config, env, flags: {} })).restartStrategy).toEqual({ type: 'none' });
+    expect(coordinatorOptionsOf(layerConfig({ file: {}, env: {}, flags: {} })).restartStrategy).toMatchObject({ type: 'exponential-delay', maxAttempts: 5 });
+    const bad = await file('bad-restart.yaml', 'coordinator:\n  restartStrategy: fixed-delay:attempts=3\n');
+    await expect(loadConfigFile(bad)).rejects.toThrow(/coordinator.restartStrategy.*'fixed-delay' needs delay/);
+  });
+
   it('takes an empty file as an empty configuration', async () => {
     const config = await loadConfigFile(await file('empty.yaml', '# nothing set\n'));
     expect(coordinatorOptionsOf(layerConfig({ file: config, env: {}, flags: {} })).port).toBe(6123);

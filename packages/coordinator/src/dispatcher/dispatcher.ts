@@ -3,7 +3,7 @@
 // change, and on taking the lead resumes the jobs an earlier coordinator left.
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { parseJobGraph } from '@weir/common';
+import { parseJobGraph, type RestartStrategy } from '@weir/common';
 import { grpc, isTerminalJobStatus, type Logger, type SubmitJobRequest__Output } from '@weir/protocol';
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
 import { NotLeaderError } from '../etcd/etcd-errors.ts';
@@ -19,6 +19,8 @@ export interface DispatcherOptions {
   logger: Logger;
   slotRequestTimeoutMs: number;
   cancelTimeoutMs: number;
+  /** The restart strategy of jobs that set none. */
+  restartStrategy: RestartStrategy;
   storage: CheckpointStorage;
   artifacts: ArtifactStore;
   /** The worker registry of the current term: a job created now places its subtasks through it. */
@@ -159,6 +161,7 @@ export class Dispatcher {
       logger: this.logger,
       slotRequestTimeoutMs: this.options.slotRequestTimeoutMs,
       cancelTimeoutMs: this.options.cancelTimeoutMs,
+      restartStrategy: this.options.restartStrategy,
       storage: this.options.storage,
       epoch: term.epoch,
       initialAttempt,

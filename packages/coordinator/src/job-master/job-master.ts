@@ -23,7 +23,9 @@ import { AttemptEndWatch, whenAllTerminal } from './attempt-end.ts';
 import { applyFinalMetrics, applyHeartbeatMetrics } from './execution-metrics.ts';
 import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
 import { jobStatusView } from './job-status-view.ts';
-import { restartDelayMs } from './restart-strategy.ts';
+import { DEFAULT_RESTART_STRATEGY, isNonRecoverable, type RestartStrategy } from '@weir/common';
+import { ExecutionFailureHandler } from './execution-failure-handler.ts';
+import type { StrategyClock } from './restart-strategy.ts';
 import { buildTaskDeployments } from './task-deployments.ts';
 import { TaskExecutorGateway } from './task-executor-gateway.ts';
 
@@ -34,6 +36,10 @@ export interface JobMasterDeps {
   /** How long a job may wait while the cluster has fewer slots than it needs (the job's own setting wins). */
   slotRequestTimeoutMs: number;
   cancelTimeoutMs: number;
+  /** The cluster's restart strategy, for a job that sets none (default: DEFAULT_RESTART_STRATEGY). */
+  restartStrategy?: RestartStrategy;
+  /** The clock of the restart strategy (tests). */
+  clock?: StrategyClock;
   storage: CheckpointStorage;
   /** Called after every change of the job's status (to persist it). */
   onStatus?: (job: JobMaster) => void;
@@ -61,6 +67,8 @@ export class JobMaster {
   private status: JobStatus = 'CREATED';
   private graph: ExecutionGraph;
   private restarts = 0;
+  /** Restarts or fails the job under its restart strategy: from `weir run` or the job's code, else the cluster's. */
+  private readonly failures: ExecutionFailureHandler;
   /** etcd mode: records each attempt's assignment and the splits its sources read. */
   private readonly assignments: AssignmentRecorder | undefined;
   private readonly gateway: TaskExecutorGateway;
@@ -87,6 +95,7 @@ export class JobMaster {
     this.deps = deps;
     this.logger = deps.logger.child({ jobId: record.jobId });
     this.graph = new ExecutionGraph(record.jobId, record.graph, deps.initialAttempt ?? 0);
+    this.failures = new ExecutionFailureHandler(record.graph.config.restartStrategy ?? deps.restartStrategy ?? DEFAULT_RESTART_STRATEGY, deps.clock);
     this.gateway = new TaskExecutorGateway({ jobId: record.jobId, registry: deps.registry, logger: this.logger, epoch: this.epoch, halted: () => this.halted });
     this.assignments = deps.beforeDeploy ? new AssignmentRecorder(deps.beforeDeploy, this.logger) : undefined;
     this.checkpoints = new CheckpointCoordinator({
@@ -201,7 +210,7 @@ export class JobMaster {
     }
     if (state === 'FAILED') {
       execution.error = update.error || 'the subtask failed without an error message';
-      this.failAttempt(`subtask ${execution.subtaskIndex} of '${this.vertexName(update.vertexId)}' failed:\n${execution.error}`);
+      this.failAttempt(`subtask ${execution.subtaskIndex} of '${this.vertexName(update.vertexId)}' failed:\n${execution.error}`, update.nonRecoverable);
     } else if (state === 'FINISHED' && this.status === 'RUNNING' && this.graph.allIn('FINISHED')) {
       this.finish('FINISHED');
     } else if (this.status === 'CANCELLING' && !this.stopping && this.graph.all().every((e) => isTerminalExecutionState(e.state))) {
@@ -268,7 +277,7 @@ export class JobMaster {
 
   view(): JobStatusView {
     const slotRequest = this.status === 'RUNNING' ? (this.slotRequest?.view() ?? null) : null;
-    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error, slotRequest });
+    return jobStatusView(this.record, this.graph, { status: this.status, restarts: this.restarts, endTimeMs: this.endTimeMs, error: this.error, slotRequest, restartStrategy: this.failures.description });
   }
 
   private async schedule(graph: ExecutionGraph): Promise<void> {
@@ -281,7 +290,7 @@ export class JobMaster {
     if ('abandoned' in slots) return;
     if ('error' in slots) {
       // The cluster has too few slots: restarting would only wait again.
-      this.failAttempt(slots.error.message, { restart: slots.error.retryable });
+      this.failAttempt(slots.error.message, !slots.error.retryable);
       return;
     }
     const { placement } = slots;
@@ -290,7 +299,7 @@ export class JobMaster {
     try {
       latest = await this.checkpoints.reload(this.record.restoreFrom ?? null);
     } catch (error) {
-      this.failAttempt(`cannot read the checkpoints of the job: ${(error as Error).message}`);
+      this.failAttempt(`cannot read the checkpoints of the job: ${(error as Error).message}`, isNonRecoverable(error));
       return;
     }
     if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
@@ -321,8 +330,8 @@ export class JobMaster {
     );
   }
 
-  /** Fails the current attempt and restarts the job under its restart strategy; with `restart: false` the job fails at once. */
-  private failAttempt(error: string, options: { restart?: boolean } = {}): void {
+  /** The attempt failed: restart under the restart strategy, or (`nonRecoverable`, or no restart left) fail the job. */
+  private failAttempt(error: string, nonRecoverable = false): void {
     if (this.status !== 'RUNNING' || this.stopping || this.halted) return;
     this.error = error;
     this.checkpoints.stop('the attempt failed');
@@ -330,12 +339,14 @@ export class JobMaster {
     const failed = this.graph;
     this.cancelAttempt(failed);
     for (const e of failed.all()) if (!isTerminalExecutionState(e.state)) e.state = 'CANCELED';
-    const delay = options.restart === false ? null : restartDelayMs(this.record.graph.config.restartStrategy, this.restarts);
-    if (delay === null) {
-      this.logger.warn({ error, restarts: this.restarts }, options.restart === false ? 'job failed; the failure is not recoverable' : 'job failed; restart attempts exhausted');
+    const handling = this.failures.handle(error, nonRecoverable, this.restarts);
+    if (!handling.restart) {
+      this.error = handling.error;
+      this.logger.warn({ error, nonRecoverable, restarts: this.restarts, restartStrategy: this.failures.description }, 'job failed; it is not restarted');
       this.finish('FAILED');
       return;
     }
+    const delay = handling.delayMs;
     this.restarts++;
     this.transition('RESTARTING');
     this.logger.warn({ error, restartInMs: delay, restarts: this.restarts }, 'attempt failed; restarting the job');

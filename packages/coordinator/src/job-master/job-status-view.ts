@@ -12,6 +12,8 @@ export interface JobStatusFacts {
   error: string | null;
   /** What the current attempt waits for, while it waits for slots. */
   slotRequest: SlotRequestView | null;
+  /** The job's restart strategy in its compact form. */
+  restartStrategy: string;
 }
 
 const RATES = ['busyTimeMsPerSecond', 'backPressuredTimeMsPerSecond', 'idleTimeMsPerSecond', 'recordsInPerSecond', 'recordsOutPerSecond'] as const;
@@ -65,5 +67,6 @@ export function jobStatusView(record: JobRecord, graph: ExecutionGraph, facts: J
     deadLetters,
     deadLetterDir,
     slotRequest: facts.slotRequest,
+    restartStrategy: facts.restartStrategy,
   };
 }

@@ -27,6 +27,7 @@ export function jobToMessage(view: JobStatusView): Job {
     deadLetters: view.deadLetters,
     ...(view.deadLetterDir !== null ? { deadLetterDir: view.deadLetterDir } : {}),
     ...(view.slotRequest !== null ? { slotRequest: slotRequestToMessage(view.slotRequest) } : {}),
+    ...(view.restartStrategy !== undefined ? { restartStrategy: view.restartStrategy } : {}),
   };
 }
 
@@ -45,6 +46,7 @@ export function jobFromMessage(message: Job__Output): JobStatusView {
     deadLetters: message.deadLetters,
     deadLetterDir: message.deadLetterDir ?? null,
     slotRequest: message.slotRequest ? slotRequestFromMessage(message.slotRequest) : null,
+    ...(message.restartStrategy !== undefined ? { restartStrategy: message.restartStrategy } : {}),
   };
 }
 

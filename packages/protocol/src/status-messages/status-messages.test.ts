@@ -53,6 +53,7 @@ const job: JobStatusView = {
   deadLetters: 1,
   deadLetterDir: '/data/dead-letters',
   slotRequest: null,
+  restartStrategy: 'fixed-delay:attempts=3,delay=1s',
 };
 
 describe('status messages', () => {

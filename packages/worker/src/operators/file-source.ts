@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { WatermarkStrategySpec } from '@weir/common/runtime';
+import { NonRecoverableError, type WatermarkStrategySpec } from '@weir/common/runtime';
 import type { Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import { SplitWatermarks } from '../runtime/time/split-watermarks.ts';
 import { UserFunctionError } from '../runtime/user-function-error.ts';
@@ -25,6 +25,9 @@ interface FileSplit {
  * does not parse goes to the dead-letter output with the reason, file and
  * byte offset.
  */
+/** Errors of open() that a restart cannot cure. */
+const PERMANENT_OPEN_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM']);
+
 export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
   const path = ctx.descriptor.config.path as string;
   const json = ctx.descriptor.config.format === 'jsonl';
@@ -101,7 +104,10 @@ export function fileSource(ctx: OperatorContext, next: Emit): SourceOperator {
       try {
         handle = await open(path, 'r');
       } catch (error) {
-        throw new Error(`cannot open input file ${path}: ${(error as Error).message}; check the path passed to the job`, { cause: error });
+        const message = `cannot open input file ${path}: ${(error as Error).message}; check the path passed to the job`;
+        // A file that is missing or not readable stays so on a restart; running out of file handles does not.
+        if (PERMANENT_OPEN_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw new NonRecoverableError(message, { cause: error });
+        throw new Error(message, { cause: error });
       }
       if (ctx.restoredState) {
         splits = (ctx.restoredState as FileSplit[]).map((s) => ({ ...s }));

@@ -1,4 +1,5 @@
 // Builds the operators of a chain by kind; connector kinds are built by the connector registered for them.
+import { InvalidJobError } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext, SourceOperator } from '../runtime/operator.ts';
 import type { ConnectorRuntime } from '../connectors/connector-runtime.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
@@ -27,7 +28,7 @@ export function createSource(ctx: OperatorContext, next: Emit): SourceOperator {
     case 'source.connector':
       return connectorOperator(ctx, 'source')(ctx, next);
     default:
-      throw new Error(`operator kind ${ctx.descriptor.kind} is not a source`);
+      throw new InvalidJobError(`operator kind ${ctx.descriptor.kind} is not a source`);
   }
 }
 
@@ -71,7 +72,7 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
     case 'source.generator':
     case 'source.connector':
     case 'source.file':
-      throw new Error(`source ${ctx.descriptor.kind} can only head a chain`);
+      throw new InvalidJobError(`source ${ctx.descriptor.kind} can only head a chain`);
   }
 }
 
@@ -79,6 +80,6 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
 function connectorOperator<K extends 'source' | 'sink'>(ctx: OperatorContext, kind: K): NonNullable<ConnectorRuntime['operators'][K]> {
   const runtime = connectorRuntimeFor(ctx.descriptor);
   const factory = runtime.operators[kind];
-  if (!factory) throw new Error(`operator '${ctx.descriptor.name}' (${ctx.descriptor.id}): the '${runtime.name}' connector has no ${kind}; use one of its ${kind === 'source' ? 'sinks' : 'sources'} or another connector`);
+  if (!factory) throw new InvalidJobError(`operator '${ctx.descriptor.name}' (${ctx.descriptor.id}): the '${runtime.name}' connector has no ${kind}; use one of its ${kind === 'source' ? 'sinks' : 'sources'} or another connector`);
   return factory;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
-import type { KeyGroupRange } from '@weir/common/runtime';
+import { NonRecoverableError, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
 import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state-value-codec.ts';
 
@@ -138,10 +138,11 @@ export async function* readKeyedStatePieces(directory: string, handle: KeyedStat
   try {
     data = await readFile(path);
   } catch (error) {
-    throw new Error(`keyed state file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+    // A state file that is gone or unreadable stays so: restarting cannot restore it.
+    throw new NonRecoverableError(`keyed state file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
   }
   if (createHash('sha256').update(data).digest('hex') !== handle.sha256) {
-    throw new Error(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
+    throw new NonRecoverableError(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
   }
   const unpackr = new Unpackr({ useRecords: true, moreTypes: true });
   let header: KeyedStateFileHeader | undefined;
@@ -156,17 +157,17 @@ export async function* readKeyedStatePieces(directory: string, handle: KeyedStat
   } catch {
     header = undefined;
   }
-  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3, 4].includes(header.version)) throw new Error(`keyed state file ${path} has an unknown format`);
+  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3, 4].includes(header.version)) throw new NonRecoverableError(`keyed state file ${path} has an unknown format`);
   if (header.version < 4) {
     const values = unpackr.unpackMultiple(data) as unknown[];
     for (let i = 1; i < values.length; i++) yield values[i] as KeyedStatePiece;
     return;
   }
   while (offset < data.length) {
-    if (data[offset] !== BIN32 || offset + 5 > data.length) throw new Error(`keyed state file ${path} is corrupt: no piece frame at byte ${offset}`);
+    if (data[offset] !== BIN32 || offset + 5 > data.length) throw new NonRecoverableError(`keyed state file ${path} is corrupt: no piece frame at byte ${offset}`);
     const length = data.readUInt32BE(offset + 1);
     const piece = data.subarray(offset + 5, offset + 5 + length);
-    if (piece.length !== length) throw new Error(`keyed state file ${path} is truncated at byte ${offset}`);
+    if (piece.length !== length) throw new NonRecoverableError(`keyed state file ${path} is truncated at byte ${offset}`);
     offset += 5 + length;
     yield unpackr.unpack(piece) as KeyedStatePiece;
   }

@@ -2,11 +2,12 @@
 // chained operators (and the source, for a source task) tail-first from the
 // deployment, and runs their lifecycle hooks in order.
 import { join } from 'node:path';
-import type { RuntimeContext } from '@weir/common/runtime';
+import { InvalidJobError, type RuntimeContext } from '@weir/common/runtime';
 import type { OperatorSubtaskState, TaskDeployment } from '@weir/protocol/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { TaskOutput } from '../network/task-output.ts';
-import { DeadLetterOutput } from '../runtime/dead-letter-output.ts';
+import { DeadLetterOutput, splitRestoredState } from '../runtime/dead-letter-output.ts';
+import { applyErrorPolicy } from './error-policy.ts';
 import type { ChainedOperator, Emit, OperatorContext, RecordTime, SourceOperator } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 
@@ -40,6 +41,8 @@ export class OperatorChain {
   readonly operators: ChainMember<ChainedOperator>[] = [];
   source: ChainMember<SourceOperator> | undefined;
   readonly deadLetters: DeadLetterOutput[] = [];
+  /** Each member's dead-letter output, by operator id. */
+  private readonly deadLettersOf = new Map<string, DeadLetterOutput>();
   /** User counters (`ctx.count`), reported in metrics. */
   readonly counters = new Map<string, number>();
   /** The timestamp of the record in flight through the chain (Flink's StreamRecord timestamp). */
@@ -70,7 +73,7 @@ export class OperatorChain {
   userFunction<T = unknown>(id: string): T {
     const fn = this.functions.get(id);
     if (fn === undefined) {
-      throw new Error(
+      throw new InvalidJobError(
         `the job artifact has no function '${id}': the job function built a different graph on the worker than at submit; make it depend only on its arguments`,
       );
     }
@@ -96,8 +99,12 @@ export class OperatorChain {
       const descriptor = d.operators[i]!;
       const deadLetterDir =
         (descriptor.config.deadLetterDir as string | undefined) ?? d.config.deadLetterDir ?? join(env.dataDir, 'dead-letter', d.jobId);
-      const deadLetters = new DeadLetterOutput(deadLetterDir, descriptor.id, d.subtaskIndex);
+      // With checkpoints, the operator's pending dead-letter files travel in its list state.
+      const restored = splitRestoredState(d.restore?.operators[descriptor.id]?.operatorState);
+      const transaction = env.checkpointing ? { token: d.attemptToken, restored: restored.deadLetters, restoredCheckpointId: d.restore?.checkpointId } : undefined;
+      const deadLetters = new DeadLetterOutput(deadLetterDir, descriptor.id, d.subtaskIndex, transaction);
       this.deadLetters.push(deadLetters);
+      this.deadLettersOf.set(descriptor.id, deadLetters);
       const ctx: OperatorContext = {
         deployment: d,
         descriptor,
@@ -113,7 +120,7 @@ export class OperatorChain {
         deadLetters,
         dataDir: env.dataDir,
         cancelled: env.cancelled,
-        restoredState: d.restore?.operators[descriptor.id]?.operatorState,
+        restoredState: restored.operatorState,
         restoredCheckpointId: d.restore?.checkpointId,
         checkpointing: env.checkpointing,
         waitIdle: (wait) => env.waitIdle(wait),
@@ -128,11 +135,11 @@ export class OperatorChain {
           }),
         };
       } else {
-        const op = createOperator(ctx, next, () => {
+        const op = applyErrorPolicy(createOperator(ctx, next, () => {
           const state = env.keyedState();
-          if (!state) throw new Error(`operator ${descriptor.id} needs keyed state but its input is not keyed: put it after keyBy()`);
+          if (!state) throw new InvalidJobError(`operator ${descriptor.id} needs keyed state but its input is not keyed: put it after keyBy()`);
           return state;
-        });
+        }), descriptor, d.subtaskIndex, deadLetters);
         built.unshift({ id: descriptor.id, op });
         if (op.periodicWatermark && !this.watermarkGenerator) this.watermarkGenerator = op;
         next = op.process;
@@ -143,6 +150,7 @@ export class OperatorChain {
 
   /** Opens the operators tail-first, then the source. */
   async open(): Promise<void> {
+    for (const letters of this.deadLetters) await letters.open();
     for (let i = this.operators.length - 1; i >= 0; i--) await this.operators[i]!.op.open?.();
     await this.source?.op.open?.();
   }
@@ -169,6 +177,11 @@ export class OperatorChain {
     const union = (op: { unionListState?: boolean }): Partial<OperatorSubtaskState> => (op.unionListState ? { unionListState: true } : {});
     if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [], ...union(this.source.op) };
     for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
+    // Dead letters are pre-committed with the checkpoint, like a sink's files.
+    for (const [id, letters] of this.deadLettersOf) {
+      const files = await letters.snapshotState(checkpointId);
+      if (files.length > 0) operators[id]!.operatorState = [...operators[id]!.operatorState, ...files];
+    }
     return operators;
   }
 
@@ -176,12 +189,14 @@ export class OperatorChain {
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     for (const { op } of this.operators) await op.notifyCheckpointComplete?.(checkpointId);
     await this.source?.op.notifyCheckpointComplete?.(checkpointId);
+    for (const letters of this.deadLetters) await letters.notifyCheckpointComplete(checkpointId);
   }
 
   /** Closes every member (the source first); returns the errors, so every member gets closed. */
   async close(): Promise<unknown[]> {
     const errors: unknown[] = [];
-    for (const close of [() => this.source?.op.close?.(), ...this.operators.map(({ op }) => () => op.close?.())]) {
+    const members = [() => this.source?.op.close?.(), ...this.operators.map(({ op }) => () => op.close?.()), ...this.deadLetters.map((l) => () => l.close())];
+    for (const close of members) {
       try {
         await close();
       } catch (error) {

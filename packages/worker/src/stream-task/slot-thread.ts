@@ -1,7 +1,7 @@
 // Entry point of a slot thread: runs one subtask deployed by the worker's main thread.
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { describeError, isJobArtifactModule } from '@weir/common/runtime';
+import { describeError, isJobArtifactModule, isNonRecoverable } from '@weir/common/runtime';
 import type { MainToSlot, SlotToMain } from './thread-protocol.ts';
 import { StreamTask } from './stream-task.ts';
 
@@ -61,6 +61,6 @@ async function deploy(message: Extract<MainToSlot, { type: 'deploy' }>): Promise
     const state = await task.run(message.initialCredits);
     post({ type: 'state', state });
   } catch (error) {
-    post({ type: 'state', state: 'FAILED', error: describeError(error) });
+    post({ type: 'state', state: 'FAILED', error: describeError(error), nonRecoverable: isNonRecoverable(error) });
   }
 }

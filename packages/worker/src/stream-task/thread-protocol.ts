@@ -19,7 +19,7 @@ export type MainToSlot =
 export type SlotToMain =
   | { type: 'frame'; channel: string; frame: Frame }
   | { type: 'credit'; channel: string; credits: number }
-  | { type: 'state'; state: ExecutionState; error?: string }
+  | { type: 'state'; state: ExecutionState; error?: string; nonRecoverable?: boolean }
   | { type: 'metrics'; metrics: TaskMetrics; deadLetterDir: string | null }
   | { type: 'checkpoint-ack'; ack: SubtaskCheckpointAck }
   | { type: 'checkpoint-declined'; checkpointId: number; reason: string };

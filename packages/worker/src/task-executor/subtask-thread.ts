@@ -30,6 +30,8 @@ export class SubtaskThread {
   state: ExecutionState = 'DEPLOYING';
   metrics: TaskMetrics;
   deadLetterDir: string | null = null;
+  /** The subtask FAILED with an error no restart can cure (a NonRecoverableError in the thread). */
+  nonRecoverable = false;
   /** When the subtask was handed its thread (for the logs). */
   readonly createdAtMs = Date.now();
   private readonly worker: Worker;
@@ -128,6 +130,7 @@ export class SubtaskThread {
         return;
       case 'state':
         if (isTerminalExecutionState(message.state)) {
+          this.nonRecoverable = message.nonRecoverable === true;
           this.finish(message.state, message.error);
           void this.worker.terminate();
         } else {

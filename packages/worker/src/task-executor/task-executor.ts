@@ -258,6 +258,7 @@ export class TaskExecutor {
       subtaskIndex: d.subtaskIndex,
       state,
       error: error ?? '',
+      nonRecoverable: state === 'FAILED' && thread.nonRecoverable,
       metricsJson: isTerminalExecutionState(state) ? JSON.stringify({ metrics: thread.metrics, deadLetterDir: thread.deadLetterDir }) : '',
     });
   }

@@ -1,3 +1,4 @@
+import { InvalidJobError } from '@weir/common/runtime';
 import type {
   AggregateFunction,
   AggregatingState,
@@ -135,13 +136,13 @@ export class KeyedStateStore {
     if (earlier === undefined) {
       this.declared.set(name, { kind, ttl, keyType });
     } else if (earlier.kind !== kind) {
-      throw new Error(
+      throw new InvalidJobError(
         `keyed state '${name}' is used as both ${STATE_TYPE[earlier.kind]} and ${STATE_TYPE[kind]}: ` + 'a state name belongs to one kind of state; give each state its own name',
       );
     } else if (!sameTtl(earlier.ttl, ttl)) {
-      throw new Error(`${label} is declared with ${describeTtl(earlier.ttl)} and with ${describeTtl(ttl)}: every descriptor of a state must agree`);
+      throw new InvalidJobError(`${label} is declared with ${describeTtl(earlier.ttl)} and with ${describeTtl(ttl)}: every descriptor of a state must agree`);
     } else if (earlier.keyType !== keyType) {
-      throw new Error(`${label} is declared with key type '${earlier.keyType}' and with '${keyType}': every descriptor of a state must agree`);
+      throw new InvalidJobError(`${label} is declared with key type '${earlier.keyType}' and with '${keyType}': every descriptor of a state must agree`);
     }
 
     const slot = new StateSlot(label, this.backend.table(`${kind}/${name}`), this.scope, ttl, this.clock);

@@ -1,3 +1,4 @@
+import { NonRecoverableError } from '@weir/common/runtime';
 import type { StateTable } from '../../state-backends/keyed-state-backend.ts';
 import { isExpired, isTtlValue, type StateTtl } from './state-ttl.ts';
 
@@ -41,7 +42,7 @@ export class StateSlot {
     const ttl = this.ttl;
     if (ttl === undefined || stored === undefined) return stored;
     if (!isTtlValue(stored)) {
-      throw new Error(
+      throw new NonRecoverableError(
         `${this.label} declares a TTL, but key ${JSON.stringify(key)} holds a value stored without one ` +
           '(state written without TTL cannot be read with TTL: give the state a new name)',
       );

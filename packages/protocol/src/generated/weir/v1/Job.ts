@@ -40,9 +40,14 @@ export interface Job {
    * while the current attempt waits for slots; absent otherwise
    */
   'slotRequest'?: (_weir_v1_SlotRequest | null);
+  /**
+   * the job's restart strategy in the compact form of `weir run --restart-strategy`
+   */
+  'restartStrategy'?: (string);
   '_endTimeMs'?: "endTimeMs";
   '_error'?: "error";
   '_deadLetterDir'?: "deadLetterDir";
+  '_restartStrategy'?: "restartStrategy";
   '_slotRequest'?: "slotRequest";
 }
 
@@ -80,8 +85,13 @@ export interface Job__Output {
    * while the current attempt waits for slots; absent otherwise
    */
   'slotRequest'?: (_weir_v1_SlotRequest__Output | null);
+  /**
+   * the job's restart strategy in the compact form of `weir run --restart-strategy`
+   */
+  'restartStrategy'?: (string);
   '_endTimeMs'?: "endTimeMs";
   '_error'?: "error";
   '_deadLetterDir'?: "deadLetterDir";
+  '_restartStrategy'?: "restartStrategy";
   '_slotRequest'?: "slotRequest";
 }

@@ -20,6 +20,10 @@ export interface TaskStateUpdate {
    * final TaskMetrics, with a terminal state
    */
   'metricsJson'?: (string);
+  /**
+   * FAILED by an error no restart can cure (NonRecoverableError): the job fails at once
+   */
+  'nonRecoverable'?: (boolean);
 }
 
 export interface TaskStateUpdate__Output {
@@ -39,4 +43,8 @@ export interface TaskStateUpdate__Output {
    * final TaskMetrics, with a terminal state
    */
   'metricsJson': (string);
+  /**
+   * FAILED by an error no restart can cure (NonRecoverableError): the job fails at once
+   */
+  'nonRecoverable': (boolean);
 }
