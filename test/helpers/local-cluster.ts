@@ -24,7 +24,15 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { workers?: number; slots?: number } = {}): Promise<TestCluster> {
+/** What a test cluster runs with: its size, and where checkpoints go with the environment that needs (S3 credentials). */
+export interface TestClusterOptions {
+  workers?: number;
+  slots?: number;
+  checkpointDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   let log = '';
   const keep = (line: string): void => {
     log += line + '\n';
@@ -33,7 +41,8 @@ export async function startCluster(options: { workers?: number; slots?: number }
   const launcher = await startLocalCluster({
     workers: options.workers ?? 2,
     slots: options.slots ?? 4,
-    env: { [WEIR_ENV.logLevel]: 'warn' },
+    env: { [WEIR_ENV.logLevel]: 'warn', ...options.env },
+    ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
     onOutput: keep,
     say: keep,
   });

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { resolve } from 'node:path';
 import { CHECKPOINT_MODES, type CheckpointMode } from '@weir/common';
-import { isTerminalJobStatus } from '@weir/protocol';
+import { isTerminalJobStatus, resolveLocation } from '@weir/protocol';
 import { prepareJob } from '@weir/client';
 import { cancelCommandLine, EXIT, printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatJobStatus } from '../format-status.ts';
@@ -42,7 +41,7 @@ export function runCommand(): Command {
     if (flags.checkpointMode) checkpoint.mode = flags.checkpointMode;
     await withClient(flags, async (client) => {
       const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
-        ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
+        ...(flags.fromSavepoint ? { fromSavepoint: resolveLocation(flags.fromSavepoint) } : {}),
         allowNonRestoredState: flags.allowNonRestoredState ?? false,
       });
       if (flags.detached) {

@@ -1,8 +1,7 @@
 // The JobManager service's job calls (leader only): submit, list, status,
 // cancel, checkpoints and savepoints. They hand over to the Dispatcher and
 // the job's JobMaster.
-import { resolve } from 'node:path';
-import { checkpointToMessage, jobToMessage, type JobManagerHandlers } from '@weir/protocol';
+import { checkpointToMessage, jobToMessage, resolveLocation, type JobManagerHandlers } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import type { Term } from '../leader-term.ts';
 import type { UnaryFactory } from './unary-handler.ts';
@@ -37,7 +36,7 @@ export function jobHandlers({ unary, dispatcher, leadingTerm }: JobHandlerHost):
     ListCheckpoints: unary(async (req) => ({ checkpoints: dispatcher.job(req.jobId).checkpoints.views().map(checkpointToMessage) })),
     TriggerSavepoint: unary(async (req) => {
       if (!req.directory) throw new Error('a savepoint needs a target directory: weir savepoint <jobId> <dir>');
-      return { path: await dispatcher.job(req.jobId).savepoint(resolve(req.directory), req.stop) };
+      return { path: await dispatcher.job(req.jobId).savepoint(resolveLocation(req.directory), req.stop) };
     }),
   };
 }
