@@ -19,6 +19,7 @@ export * from './env-names.ts';
 export * from './execution-state.ts';
 export * from './frame.ts';
 export * from './health-and-reflection.ts';
+export * from './server-shutdown.ts';
 export * from './logger.ts';
 export * from './metrics-http.ts';
 export * from './repeated-warning.ts';
