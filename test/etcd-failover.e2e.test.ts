@@ -3,17 +3,18 @@
 // --etcd` processes follow it, and a job of examples/exactly-once-counts.ts
 // keeps exactly-once output through a SIGKILLed leader, a frozen etcd and a
 // frozen (then deposed) leader whose orders the workers refuse.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { grpc, taskExecutorClient, unaryCall, type ClusterView } from '@weir/protocol';
 import { EtcdLeadership, EtcdMetadataStore, NotLeaderError, type LeaderFence } from '@weir/coordinator';
-import { createEtcdClient, EtcdKeys, readLeaderAddress } from '@weir/protocol/etcd';
+import { createEtcdClient, EtcdKeys } from '@weir/protocol/etcd';
 import { type JobGraph } from '@weir/common';
 import { createLogger } from '@weir/protocol';
 import { expectedCounts, startHaCluster, type HaCluster, type HaMember } from './helpers/etcd-cluster.ts';
 import { eventually } from './helpers/local-cluster.ts';
+import { haClusterLifecycle, nextLeader as haNextLeader, runningWithCheckpoint as haRunningWithCheckpoint, submitCounts } from './helpers/ha-jobs.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 import { weir } from './helpers/weir-cli.ts';
 
@@ -26,54 +27,15 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'weir-etcd-failover-'));
 });
 
-beforeEach((context) => {
-  context.onTestFailed(() => {
-    process.stderr.write(`--- HA cluster logs (tail) ---\n${cluster?.logs() ?? ''}\n`);
-  });
-});
-
-afterAll(async () => {
-  await cluster?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+haClusterLifecycle(() => cluster, () => work);
 
 function report(line: string): void {
   process.stdout.write(`[etcd failover e2e] ${line}\n`);
 }
 
-/** Polls etcd directly (every 25 ms) until a living coordinator other than `old` is the published leader; resolves with it and when. */
-async function nextLeader(old: HaMember, timeoutMs: number): Promise<{ leader: HaMember; at: number }> {
-  const client = createEtcdClient({ endpoints: [cluster.etcd.endpoint] });
-  const keys = new EtcdKeys(cluster.clusterId);
-  const deadline = performance.now() + timeoutMs;
-  try {
-    for (;;) {
-      const address = await readLeaderAddress(client, keys).catch(() => undefined);
-      const leader = cluster.coordinators.find((c) => c !== old && c.alive() && c.address === address);
-      if (leader) return { leader, at: performance.now() };
-      if (performance.now() > deadline) throw new Error(`no new leader within ${timeoutMs} ms (etcd names ${address ?? 'nobody'})`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  } finally {
-    client.close();
-  }
-}
-
-async function submit(output: string, events: number, keys: number, rate: number): Promise<string> {
-  const result = await cluster.run([
-    'run', 'examples/exactly-once-counts.ts', '-d', '--json', '-p', '2',
-    '--', '--events', String(events), '--keys', String(keys), '--rate', String(rate), '--checkpoint-interval', '500', '--output', output,
-  ]);
-  if (result.code !== 0) throw new Error(`submit failed: ${result.stderr}`);
-  return (JSON.parse(result.stdout) as { jobId: string }).jobId;
-}
-
-/** Waits until the job runs and has completed a checkpoint (so a failover has something to resume from); fails if it already ended. */
-async function runningWithCheckpoint(jobId: string): Promise<void> {
-  await eventually(async () => ((await cluster.completedCheckpoints(jobId).catch(() => [])).length > 0 ? true : undefined), 30_000, `job ${jobId} to complete a checkpoint`);
-  const view = await cluster.status(jobId);
-  if (view.status !== 'RUNNING') throw new Error(`job ${jobId} is ${view.status} before the failure was injected: the machine is too slow for this test's timing`);
-}
+const nextLeader = (old: HaMember, timeoutMs: number): Promise<{ leader: HaMember; at: number }> => haNextLeader(cluster, old, timeoutMs);
+const submit = (output: string, events: number, keys: number, rate: number): Promise<string> => submitCounts(cluster, output, events, keys, rate);
+const runningWithCheckpoint = (jobId: string): Promise<void> => haRunningWithCheckpoint(cluster, jobId);
 
 describe('coordinators with etcd', () => {
   it('three coordinators: one leads, standbys name it (the CLI follows from any of them), weir cluster shows leader, standbys and workers', async () => {

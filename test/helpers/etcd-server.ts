@@ -1,11 +1,12 @@
 // A real etcd for tests: one member on loopback, random free ports, a
 // temporary data dir, fast raft settings. Debian's etcd-server 3.4 is at
 // /usr/bin/etcd (WEIR_ETCD_BIN overrides the path).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { access, constants, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from './free-ports.ts';
+import { spawnServerProcess } from './server-process.ts';
 
 /** Environment variable naming the etcd binary (default /usr/bin/etcd). */
 export const ETCD_BIN_ENV = 'WEIR_ETCD_BIN';
@@ -70,12 +71,9 @@ class TestEtcd implements EtcdServer {
   private readonly args: string[];
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
-  private output = '';
+  private output: () => string = () => '';
   private paused = false;
   private stopped = false;
-  private readonly killOnExit = (): void => {
-    this.child?.kill('SIGKILL');
-  };
 
   constructor(bin: string, dataDir: string, clientPort: number, peerPort: number) {
     this.bin = bin;
@@ -99,31 +97,19 @@ class TestEtcd implements EtcdServer {
   }
 
   async launch(): Promise<void> {
-    this.output = '';
-    const child = spawn(this.bin, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    process.once('exit', this.killOnExit);
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString()).slice(-4_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exitedEarly = false;
-    this.exited = new Promise((resolve) => {
-      child.once('exit', () => {
-        exitedEarly = true;
-        process.removeListener('exit', this.killOnExit);
-        if (this.child === child) this.child = null;
-        resolve();
-      });
+    const server = spawnServerProcess(this.bin, this.args, 4_000, () => {
+      if (this.child === server.child) this.child = null;
     });
+    this.child = server.child;
+    this.exited = server.exited;
+    this.output = server.output;
     const deadline = Date.now() + HEALTHY_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (exitedEarly) throw new Error(`etcd exited while starting (${this.bin} ${this.args.join(' ')}):\n${this.output}`);
+      if (server.hasExited()) throw new Error(`etcd exited while starting (${this.bin} ${this.args.join(' ')}):\n${this.output()}`);
       if (await this.healthy()) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new Error(`etcd at ${this.endpoint} was not healthy after ${HEALTHY_TIMEOUT_MS} ms:\n${this.output}`);
+    throw new Error(`etcd at ${this.endpoint} was not healthy after ${HEALTHY_TIMEOUT_MS} ms:\n${this.output()}`);
   }
 
   private async healthy(): Promise<boolean> {
@@ -175,24 +161,4 @@ class TestEtcd implements EtcdServer {
     }
     await rm(this.dataDir, { recursive: true, force: true });
   }
-}
-
-/** Ports the kernel considers free right now (all held open together so they differ). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () =>
-      new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-        const server = createServer();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve(server));
-      }),
-    ),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    if (address === null || typeof address === 'string') throw new Error('no TCP address');
-    return address.port;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
 }

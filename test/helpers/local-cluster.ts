@@ -26,8 +26,15 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-/** `env`: extra environment of the cluster's processes (e.g. WEIR_RESTART_STRATEGY). */
-export async function startCluster(options: { workers?: number; slots?: number; env?: Record<string, string> } = {}): Promise<TestCluster> {
+/** What a test cluster runs with: its size, where checkpoints go, and extra environment of its processes (S3 credentials, WEIR_RESTART_STRATEGY). */
+export interface TestClusterOptions {
+  workers?: number;
+  slots?: number;
+  checkpointDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
   let log = '';
   const keep = (line: string): void => {
     log += line + '\n';
@@ -37,6 +44,7 @@ export async function startCluster(options: { workers?: number; slots?: number; 
     workers: options.workers ?? 2,
     slots: options.slots ?? 4,
     env: { [WEIR_ENV.logLevel]: 'warn', ...options.env },
+    ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
     onOutput: keep,
     say: keep,
   });

@@ -37,6 +37,8 @@ export interface LocalClusterOptions {
   dataDir?: string;
   /** Slot threads each worker keeps ready per running job (`weir worker --spare-threads`). */
   spareThreads?: number;
+  /** Where checkpoints go: a directory or `s3://bucket/prefix` (default: `<dataDir>/checkpoints`). */
+  checkpointDir?: string;
   /** More flags for every `weir worker`. */
   workerArgs?: readonly string[];
   /** Environment of the members, over this process's (e.g. `{ WEIR_LOG_LEVEL: 'warn' }`). */
@@ -166,7 +168,7 @@ export class LocalCluster {
   }
 
   private coordinatorArgs(port: number, restPort: number): string[] {
-    return ['coordinator', '--port', String(port), '--rest-port', String(restPort), '--data-dir', join(this.dataDir, 'coordinator'), '--checkpoint-dir', join(this.dataDir, 'checkpoints')];
+    return ['coordinator', '--port', String(port), '--rest-port', String(restPort), '--data-dir', join(this.dataDir, 'coordinator'), '--checkpoint-dir', this.options.checkpointDir ?? join(this.dataDir, 'checkpoints')];
   }
 
   private workerArgs(index: number): string[] {

@@ -2,7 +2,8 @@
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RESTART_STRATEGY, parseRestartStrategy, type RestartStrategy } from '@weir/common';
-import { WEIR_ENV } from '@weir/protocol';
+import { resolveLocation, WEIR_ENV } from '@weir/protocol';
+import type { S3Settings } from '@weir/protocol/storage';
 import { DEFAULT_LEADER_TTL_SECONDS } from '@weir/protocol/etcd';
 
 
@@ -29,6 +30,12 @@ export interface CoordinatorOptions {
   dataDir?: string;
   /** Where checkpoints go: a directory every worker can write (local disk for weir local, a shared volume otherwise). */
   checkpointDir?: string;
+  /** Endpoint URL of the S3-compatible server for `s3://` checkpoint storage and savepoints (unset: AWS S3). */
+  s3Endpoint?: string | undefined;
+  /** Region S3 requests are signed for (unset: AWS_REGION, else us-east-1). */
+  s3Region?: string | undefined;
+  /** `path` (bucket in the URL path, what most S3-compatible servers need) or `virtual` (bucket in the host name); unset: path with an endpoint, virtual without. */
+  s3AddressingStyle?: 'path' | 'virtual' | undefined;
   coordinatorId?: string;
   /** A worker silent for this long is considered lost. */
   heartbeatTimeoutMs?: number;
@@ -56,7 +63,9 @@ export interface CoordinatorOptions {
   leaseTtlSeconds?: number;
 }
 
-export type ResolvedCoordinatorOptions = Required<CoordinatorOptions>;
+type S3OptionKeys = 's3Endpoint' | 's3Region' | 's3AddressingStyle';
+/** Every option with its default; the S3 ones stay unset unless given. */
+export type ResolvedCoordinatorOptions = Required<Omit<CoordinatorOptions, S3OptionKeys>> & Pick<CoordinatorOptions, S3OptionKeys>;
 
 /** Splits a comma-separated list of etcd URLs. */
 export function parseEtcdEndpoints(value: string | undefined): string[] {
@@ -73,7 +82,10 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     restPort: options.restPort ?? DEFAULT_REST_PORT,
     advertisedHost: options.advertisedHost ?? host,
     dataDir: resolve(options.dataDir ?? env[WEIR_ENV.dataDir] ?? '.weir/coordinator'),
-    checkpointDir: resolve(options.checkpointDir ?? env[WEIR_ENV.checkpointDir] ?? '.weir/checkpoints'),
+    checkpointDir: resolveLocation(options.checkpointDir ?? env[WEIR_ENV.checkpointDir] ?? '.weir/checkpoints'),
+    s3Endpoint: options.s3Endpoint ?? env[WEIR_ENV.s3Endpoint],
+    s3Region: options.s3Region ?? env[WEIR_ENV.s3Region],
+    s3AddressingStyle: options.s3AddressingStyle ?? (env[WEIR_ENV.s3AddressingStyle] as 'path' | 'virtual' | undefined),
     coordinatorId: options.coordinatorId ?? `coordinator-${randomBytes(4).toString('hex')}`,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
     slotRequestTimeoutMs: options.slotRequestTimeoutMs ?? 300_000,
@@ -83,4 +95,12 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,
     leaseTtlSeconds: options.leaseTtlSeconds ?? Number(env[WEIR_ENV.leaseTtl] ?? DEFAULT_LEADER_TTL_SECONDS),
   };
+}
+
+/** The S3 settings of resolved options (no credentials: those come from the AWS environment of each process). */
+export function s3SettingsOf(options: ResolvedCoordinatorOptions): S3Settings {
+  const settings: S3Settings = { forcePathStyle: (options.s3AddressingStyle ?? (options.s3Endpoint ? 'path' : 'virtual')) === 'path' };
+  if (options.s3Endpoint) settings.endpoint = options.s3Endpoint;
+  if (options.s3Region) settings.region = options.s3Region;
+  return settings;
 }

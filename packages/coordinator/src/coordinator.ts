@@ -4,6 +4,8 @@
 // deposed (jobs halted, workers let go). The handlers live in server/.
 import {
   ARTIFACTS_DIRECTORY,
+  joinLocation,
+  RepeatedWarning,
   bindServer,
   serveMetrics,
   type MetricsEndpoint,
@@ -18,13 +20,13 @@ import {
   type Logger,
   type WorkerMessage__Output,
 } from '@weir/protocol';
-import { join } from 'node:path';
+import { CheckpointFileSystems } from '@weir/protocol/storage';
 import { ArtifactStore } from './store/artifact-store.ts';
 import { CheckpointStorage } from './checkpoint/checkpoint-storage.ts';
 import { FileMetadataStore } from './store/file-metadata-store.ts';
 import { EtcdLeadership } from './etcd/etcd-leadership.ts';
 import { NotLeaderError, type LeaderFence } from './etcd/etcd-errors.ts';
-import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.ts';
+import { resolveCoordinatorOptions, s3SettingsOf, type CoordinatorOptions, type ResolvedCoordinatorOptions } from './coordinator-options.ts';
 import { Dispatcher } from './dispatcher/dispatcher.ts';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics.ts';
 import type { Term } from './leader-term.ts';
@@ -62,6 +64,10 @@ export class Coordinator {
   private registry: WorkerRegistry;
   private readonly artifacts: ArtifactStore;
   private readonly storage: CheckpointStorage;
+  private readonly fileSystems: CheckpointFileSystems;
+  /** Why the checkpoint storage cannot be used (S3 unreachable, refused), while it cannot; the coordinator is then not ready. */
+  private storageProblem: string | undefined;
+  private storageProbe: NodeJS.Timeout | undefined;
   /** etcd mode: election, guarded stores, cluster listing. */
   private readonly leadership: EtcdLeadership | null;
   /** While this coordinator leads (always without etcd). */
@@ -80,8 +86,9 @@ export class Coordinator {
     this.logger = createLogger('coordinator', { coordinatorId: this.options.coordinatorId });
     const etcd = this.options.etcd.length > 0;
     // With etcd every coordinator must find every job's code: it goes to the shared checkpoint storage.
-    this.artifacts = new ArtifactStore(etcd ? join(this.options.checkpointDir, ARTIFACTS_DIRECTORY) : this.options.dataDir);
-    this.storage = new CheckpointStorage(this.options.checkpointDir);
+    this.fileSystems = new CheckpointFileSystems(s3SettingsOf(this.options));
+    this.artifacts = new ArtifactStore(etcd ? joinLocation(this.options.checkpointDir, ARTIFACTS_DIRECTORY) : this.options.dataDir, this.fileSystems);
+    this.storage = new CheckpointStorage(this.options.checkpointDir, this.fileSystems);
     this.dispatcher = new Dispatcher({
       logger: this.logger,
       slotRequestTimeoutMs: this.options.slotRequestTimeoutMs,
@@ -110,7 +117,8 @@ export class Coordinator {
     }
     const leadership = this.leadership;
     this.health = new CoordinatorHealth({
-      leadingAndReady: () => this.term?.ready === true && this.recovered,
+      leadingAndReady: () => this.term?.ready === true && this.recovered && this.storageProblem === undefined,
+      storageProblem: () => this.storageProblem,
       loading: () => this.term !== null && !(this.term.ready && this.recovered),
       readLeader: leadership ? async () => (await leadership.leadershipView(0))?.leader.address : null,
     });
@@ -159,6 +167,7 @@ export class Coordinator {
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       throw error;
     }
+    await this.probeStorage();
     if (this.leadership) {
       this.recovered = true;
       this.leadership.start(this.address, { elected: (fence) => void this.takeLead(fence), deposed: (reason) => this.stepDown(reason) });
@@ -177,6 +186,30 @@ export class Coordinator {
       'coordinator started',
     );
     return { coordinatorId: this.options.coordinatorId, address: this.address, metricsUrl: this.metricsEndpoint!.url, restUrl: this.restEndpoint!.url, stop: () => this.stop() };
+  }
+
+  /**
+   * Checks the checkpoint storage (S3: lists the prefix) at start and, while
+   * it fails, every few seconds: the coordinator stays not ready (health
+   * NOT_SERVING) and logs the reason, naming the endpoint and bucket, rather
+   * than exiting into a crash loop.
+   */
+  private async probeStorage(): Promise<void> {
+    const warning = new RepeatedWarning(this.logger, 'the checkpoint storage cannot be used: not ready until it can');
+    const probe = async (): Promise<void> => {
+      try {
+        await this.storage.probe();
+        if (this.storageProblem !== undefined) this.logger.info({ checkpointDir: this.storage.root }, 'the checkpoint storage answers again');
+        this.storageProblem = undefined;
+      } catch (error) {
+        this.storageProblem = (error as Error).message;
+        warning.warn({ checkpointDir: this.storage.root, err: this.storageProblem });
+        this.storageProbe = setTimeout(() => void probe(), 3_000);
+        this.storageProbe.unref();
+      }
+      void this.health.refresh();
+    };
+    await probe();
   }
 
   /** Runs a guarded etcd write; a refusal while the election still believes it leads ends the term. */
@@ -234,6 +267,7 @@ export class Coordinator {
   }
 
   private async stop(): Promise<void> {
+    clearTimeout(this.storageProbe);
     this.health.stop();
     if (this.leadership) {
       // With etcd a stopped coordinator hands its jobs over (they keep running) instead of cancelling them.
@@ -246,6 +280,7 @@ export class Coordinator {
     await this.metricsEndpoint?.close();
     await this.restEndpoint?.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    await this.fileSystems.close();
   }
 }
 

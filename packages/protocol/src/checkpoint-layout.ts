@@ -1,7 +1,7 @@
 // The layout of checkpoint storage and of a worker's local state, written by
 // workers and read by coordinators: directory and file names in one place.
 //
-//   <checkpointDir>/                   the cluster's checkpoint storage
+//   <checkpointDir>/                   the cluster's checkpoint storage (a directory, or s3://bucket/prefix: the same names as keys)
 //     _artifacts/                      job code (etcd mode: every coordinator reads it)
 //     <jobId>/                         a job's checkpoints (the deployment's checkpointDir)
 //       chk-<id>/                      one checkpoint

@@ -11,6 +11,12 @@ export const WEIR_ENV = {
   dataDir: 'WEIR_DATA_DIR',
   /** Where checkpoints go (shared by every worker of a cluster). */
   checkpointDir: 'WEIR_CHECKPOINT_DIR',
+  /** Endpoint URL of the S3-compatible server holding `s3://` checkpoint storage and savepoints. */
+  s3Endpoint: 'WEIR_S3_ENDPOINT',
+  /** Region S3 requests are signed for (else AWS_REGION, else us-east-1). */
+  s3Region: 'WEIR_S3_REGION',
+  /** `path` or `virtual`: how buckets are addressed on the S3 endpoint. */
+  s3AddressingStyle: 'WEIR_S3_ADDRESSING_STYLE',
   /** etcd client URLs, comma-separated (high availability). */
   etcd: 'WEIR_ETCD',
   /** The cluster in etcd that coordinators, workers and client commands belong to. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { restoreSpecSchema } from './checkpoint-metadata.ts';
+import { s3SettingsSchema } from './storage/s3-settings.ts';
 import { jobConfigSchema, operatorDescriptorSchema, PARTITIONINGS } from '@weir/common';
 
 const subtaskLocationSchema = z.object({
@@ -51,6 +52,8 @@ export const taskDeploymentSchema = z.object({
   peers: z.record(z.string(), z.string()),
   /** Where this job's checkpoints go (null: checkpointing disabled). */
   checkpointDir: z.string().nullable(),
+  /** How to reach the object storage when `checkpointDir` (or the restore's directory) is an `s3://` location; no credentials. */
+  s3: s3SettingsSchema.optional(),
   /** State to start from (a checkpoint or savepoint), or null to start empty. */
   restore: restoreSpecSchema.nullable(),
 });

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import { resolve } from 'node:path';
 import { CHECKPOINT_MODES, parseRestartStrategy, ValidationError, type CheckpointMode, type RestartStrategy } from '@weir/common';
-import { isTerminalJobStatus } from '@weir/protocol';
+import { isTerminalJobStatus, resolveLocation } from '@weir/protocol';
 import { prepareJob } from '@weir/client';
 import { cancelCommandLine, EXIT, printJson, UsageError, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatJobStatus } from '../format-status.ts';
@@ -58,7 +57,7 @@ export function runCommand(): Command {
     if (flags.restartStrategy) prepared.graph.config.restartStrategy = flags.restartStrategy;
     await withClient(flags, async (client) => {
       const jobId = await client.submit(prepared.graph.name, prepared.graph, prepared.artifact, args, {
-        ...(flags.fromSavepoint ? { fromSavepoint: resolve(flags.fromSavepoint) } : {}),
+        ...(flags.fromSavepoint ? { fromSavepoint: resolveLocation(flags.fromSavepoint) } : {}),
         allowNonRestoredState: flags.allowNonRestoredState ?? false,
       });
       if (flags.detached) {

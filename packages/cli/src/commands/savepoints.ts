@@ -1,14 +1,13 @@
 // `weir savepoint`, `weir stop` and `weir checkpoints`: savepoints into a new
 // directory `savepoint-<job>-<random>` under the one given, and the checkpoint history.
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_SAVEPOINTS_DIRECTORY } from '@weir/protocol';
+import { DEFAULT_SAVEPOINTS_DIRECTORY, resolveLocation } from '@weir/protocol';
 import { printJson, UsageError, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { formatCheckpoints } from '../format-status.ts';
 
 /** The directory a savepoint goes under: the one given, else `./savepoints`. */
 function savepointTarget(dir: string | undefined): string {
-  return resolve(dir ?? DEFAULT_SAVEPOINTS_DIRECTORY);
+  return resolveLocation(dir ?? DEFAULT_SAVEPOINTS_DIRECTORY);
 }
 
 export function savepointCommand(): Command {

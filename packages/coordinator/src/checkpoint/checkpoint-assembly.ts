@@ -1,10 +1,9 @@
 // Putting a completed checkpoint together: each subtask's state (from its
 // acknowledgement, or carried over for a subtask that finished earlier) and
 // the metadata that names them, operator by operator.
-import { cp, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JobGraph } from '@weir/common';
-import { subtaskId, type CheckpointMetadata, type OperatorSubtaskState, type SubtaskCheckpointAck } from '@weir/protocol';
+import { joinLocation, subtaskId, type CheckpointMetadata, type OperatorSubtaskState, type SubtaskCheckpointAck } from '@weir/protocol';
+import type { CheckpointFileSystem } from '@weir/protocol/storage';
 
 /** Each subtask's operator states in a completed checkpoint, and the directory their files are in. */
 export type CompletedStates = Map<string, { operators: Record<string, OperatorSubtaskState>; directory: string }>;
@@ -14,7 +13,7 @@ export type CompletedStates = Map<string, { operators: Record<string, OperatorSu
  * and for subtasks that finished earlier, the state of their last checkpoint
  * (its keyed-state files copied into `directory`, so the checkpoint is self-contained).
  */
-export async function carryStates(acks: ReadonlyMap<string, SubtaskCheckpointAck>, last: CompletedStates, directory: string): Promise<CompletedStates> {
+export async function carryStates(acks: ReadonlyMap<string, SubtaskCheckpointAck>, last: CompletedStates, directory: string, fs: CheckpointFileSystem): Promise<CompletedStates> {
   const states: CompletedStates = new Map();
   for (const [key, ack] of acks) states.set(key, { operators: ack.operators, directory });
   for (const [key, previous] of last) {
@@ -22,8 +21,7 @@ export async function carryStates(acks: ReadonlyMap<string, SubtaskCheckpointAck
     const copied: Record<string, OperatorSubtaskState> = {};
     for (const [opId, state] of Object.entries(previous.operators)) {
       for (const handle of state.keyedState) {
-        await mkdir(directory, { recursive: true });
-        await cp(join(previous.directory, handle.file), join(directory, handle.file));
+        await fs.copy(joinLocation(previous.directory, handle.file), joinLocation(directory, handle.file));
       }
       copied[opId] = state;
     }

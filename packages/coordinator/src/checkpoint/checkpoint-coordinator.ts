@@ -2,9 +2,8 @@
 // collects the subtasks' acknowledgements, completes or fails each checkpoint
 // and keeps the latest completed one to restore from.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { CheckpointConfig, JobGraph } from '@weir/common';
-import { savepointDirectoryName, subtaskId, type CheckpointMetadata, type CheckpointPointer, type CheckpointView, type Logger, type SubtaskCheckpointAck } from '@weir/protocol';
+import { joinLocation, savepointDirectoryName, subtaskId, type CheckpointMetadata, type CheckpointPointer, type CheckpointView, type Logger, type SubtaskCheckpointAck } from '@weir/protocol';
 import { assembleMetadata, carryStates, type CompletedStates } from './checkpoint-assembly.ts';
 import { CheckpointAckTimes } from './checkpoint-ack-times.ts';
 import { CheckpointHistory, type SaveCheckpointHistory } from './checkpoint-history.ts';
@@ -181,7 +180,7 @@ export class CheckpointCoordinator {
    * new directory's path; rejects with the reason as soon as any part fails.
    */
   savepoint(target: string, stop: boolean): Promise<string> {
-    const directory = join(target, savepointDirectoryName(this.jobId, randomBytes(6).toString('hex')));
+    const directory = joinLocation(target, savepointDirectoryName(this.jobId, randomBytes(6).toString('hex')));
     return new Promise((resolve, reject) => {
       const pending = this.trigger({ directory, created: false, stop });
       if (typeof pending === 'string') reject(new Error(pending));
@@ -301,7 +300,7 @@ export class CheckpointCoordinator {
     const directory = this.storage.checkpointDirectory(this.jobId, p.id);
     let completed: { metadata: CheckpointMetadata; states: CompletedStates };
     try {
-      const states = await carryStates(p.acks, this.lastStates, directory);
+      const states = await carryStates(p.acks, this.lastStates, directory, await this.storage.fileSystem(directory));
       const metadata = assembleMetadata(this.graph, states, {
         format: 'weir-checkpoint',
         version: 1,

@@ -1,17 +1,18 @@
-// Checkpoint storage on a file system: the directories of a job's checkpoints
-// and savepoints, their `_metadata` files (written last, with a checksum) and
-// finding the latest valid checkpoint.
+// Checkpoint storage (Flink's CheckpointStorage): the directories of a job's
+// checkpoints and savepoints, their `_metadata` files (written last, with a
+// checksum) and finding the latest valid checkpoint, on a file system or on
+// S3-compatible object storage (`s3://bucket/prefix`).
 import { createHash } from 'node:crypto';
-import { cp, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import {
   CHECKPOINT_METADATA_FILE,
   checkpointDirectoryName,
   checkpointMetadataSchema,
+  joinLocation,
   parseCheckpointDirectoryName,
-  temporaryFileName,
+  resolveLocation,
   type CheckpointMetadata,
 } from '@weir/protocol';
+import type { CheckpointFileSystem, CheckpointFileSystems, S3Settings } from '@weir/protocol/storage';
 
 /** A checkpoint directory that could not be used, and why. */
 export interface SkippedCheckpoint {
@@ -21,26 +22,52 @@ export interface SkippedCheckpoint {
 }
 
 /**
- * The checkpoint storage (Flink's CheckpointStorage) on a file system: one
- * directory per job, one per checkpoint (`chk-<id>`), and in it the state
- * files the subtasks wrote and `_metadata`, written last (temporary name,
- * fsync, rename) with a checksum. A directory without valid metadata is not
- * a checkpoint. Savepoints are the same layout in a new directory under one of
- * the user's choosing; every path in them is relative, so they can be moved.
+ * The checkpoint storage (Flink's CheckpointStorage): one directory per job,
+ * one per checkpoint (`chk-<id>`), and in it the state files the subtasks
+ * wrote and `_metadata`, written last with a checksum (on a file system:
+ * temporary name, fsync, rename; on S3: one PUT). A directory without valid
+ * metadata is not a checkpoint. Savepoints are the same layout in a new
+ * directory under one of the user's choosing (a path or an `s3://` location);
+ * every path in them is relative, so they can be moved.
  */
 export class CheckpointStorage {
+  /** The cluster's checkpoint directory: an absolute path or an `s3://bucket/prefix` location. */
   readonly root: string;
+  /** How this coordinator and the workers reach S3 (handed to workers with their deployments). */
+  readonly s3Settings: S3Settings;
+  private readonly fileSystems: CheckpointFileSystems;
 
-  constructor(root: string) {
-    this.root = resolve(root);
+  constructor(root: string, fileSystems: CheckpointFileSystems) {
+    this.root = resolveLocation(root);
+    this.fileSystems = fileSystems;
+    this.s3Settings = fileSystems.s3Settings;
   }
 
   jobDirectory(jobId: string): string {
-    return join(this.root, jobId);
+    return joinLocation(this.root, jobId);
   }
 
   checkpointDirectory(jobId: string, checkpointId: number): string {
-    return join(this.jobDirectory(jobId), checkpointDirectoryName(checkpointId));
+    return joinLocation(this.jobDirectory(jobId), checkpointDirectoryName(checkpointId));
+  }
+
+  /** The file system of a location (the S3 one for `s3://`). */
+  fileSystem(location: string): Promise<CheckpointFileSystem> {
+    return this.fileSystems.for(location);
+  }
+
+  /**
+   * Checks that the storage answers (lists the root): names the location and
+   * the reason when it does not (unreachable endpoint, wrong credentials, no bucket).
+   */
+  async probe(): Promise<void> {
+    const fs = await this.fileSystem(this.root);
+    if (fs.local) return;
+    try {
+      await fs.list(this.root);
+    } catch (error) {
+      throw new Error(`the checkpoint storage ${this.root} cannot be used: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** One more than the highest checkpoint id ever used for the job here, so ids never repeat. */
@@ -50,21 +77,9 @@ export class CheckpointStorage {
   }
 
   async writeMetadata(directory: string, metadata: CheckpointMetadata): Promise<void> {
-    await mkdir(directory, { recursive: true });
     const body = JSON.stringify(metadata);
     const content = JSON.stringify({ sha256: createHash('sha256').update(body).digest('hex'), metadata: JSON.parse(body) as unknown });
-    const path = join(directory, CHECKPOINT_METADATA_FILE);
-    const temporary = temporaryFileName(path);
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.write(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-    const dir = await open(directory, 'r');
-    await dir.sync().finally(() => dir.close());
+    await (await this.fileSystem(directory)).writeAtomic(joinLocation(directory, CHECKPOINT_METADATA_FILE), content);
   }
 
   /**
@@ -73,13 +88,10 @@ export class CheckpointStorage {
    * Throws an Error whose message says what is wrong.
    */
   async readMetadata(directory: string): Promise<CheckpointMetadata> {
-    const path = join(directory, CHECKPOINT_METADATA_FILE);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new Error(`no metadata at ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): the checkpoint is incomplete`);
-    }
+    const fs = await this.fileSystem(directory);
+    const path = joinLocation(directory, CHECKPOINT_METADATA_FILE);
+    if ((await fs.size(path)) < 0) throw new Error(`no metadata at ${path} (ENOENT): the checkpoint is incomplete`);
+    const text = (await fs.read(path)).toString('utf8');
     let parsed: { sha256?: unknown; metadata?: unknown };
     try {
       parsed = JSON.parse(text) as { sha256?: unknown; metadata?: unknown };
@@ -93,8 +105,8 @@ export class CheckpointStorage {
     for (const operator of Object.values(result.data.operators)) {
       for (const subtask of operator.subtasks) {
         for (const handle of subtask.keyedState) {
-          const file = join(directory, handle.file);
-          const size = await stat(file).then((s) => s.size, () => -1);
+          const file = joinLocation(directory, handle.file);
+          const size = await fs.size(file);
           if (size < 0) throw new Error(`state file ${file} named by the metadata is missing`);
           if (size !== handle.bytes) throw new Error(`state file ${file} has ${size} bytes, the metadata says ${handle.bytes}`);
         }
@@ -122,24 +134,25 @@ export class CheckpointStorage {
 
   /** Deletes completed checkpoints beyond the newest `keep`, and abandoned ones older than those. */
   async retain(jobId: string, keep: number, latestId: number): Promise<void> {
+    const fs = await this.fileSystem(this.root);
     const ids = (await this.checkpointIds(jobId)).sort((a, b) => b - a);
     const kept = new Set<number>();
     for (const id of ids) {
       if (id > latestId) continue; // in progress
-      if (kept.size < keep && (await stat(join(this.checkpointDirectory(jobId, id), CHECKPOINT_METADATA_FILE)).then(() => true, () => false))) {
+      if (kept.size < keep && (await fs.size(joinLocation(this.checkpointDirectory(jobId, id), CHECKPOINT_METADATA_FILE))) >= 0) {
         kept.add(id);
         continue;
       }
-      await rm(this.checkpointDirectory(jobId, id), { recursive: true, force: true });
+      await fs.removeDirectory(this.checkpointDirectory(jobId, id));
     }
   }
 
   async removeCheckpoint(jobId: string, checkpointId: number): Promise<void> {
-    await rm(this.checkpointDirectory(jobId, checkpointId), { recursive: true, force: true });
+    await (await this.fileSystem(this.root)).removeDirectory(this.checkpointDirectory(jobId, checkpointId));
   }
 
   async removeJob(jobId: string): Promise<void> {
-    await rm(this.jobDirectory(jobId), { recursive: true, force: true });
+    await (await this.fileSystem(this.root)).removeDirectory(this.jobDirectory(jobId));
   }
 
   /**
@@ -148,26 +161,36 @@ export class CheckpointStorage {
    * Errors carry the OS error and the path (`EACCES: permission denied, mkdir '...'`).
    */
   async createSavepointDirectory(directory: string): Promise<void> {
-    await mkdir(dirname(directory), { recursive: true });
-    await mkdir(directory);
+    await (await this.fileSystem(directory)).createExclusive(directory);
   }
 
   /** Removes a savepoint directory (one that failed while it was written). */
   async removeSavepoint(directory: string): Promise<void> {
-    await rm(directory, { recursive: true, force: true });
+    await (await this.fileSystem(directory)).removeDirectory(directory);
   }
 
-  /** Copies a completed checkpoint into a savepoint directory created by `createSavepointDirectory` (self-contained: relative paths only). */
+  /**
+   * Copies a completed checkpoint into a savepoint directory created by
+   * `createSavepointDirectory` (self-contained: relative paths only),
+   * metadata last, so an interrupted copy is not a savepoint. Between a
+   * file system and S3 the files are uploaded or downloaded.
+   */
   async copy(from: string, to: string): Promise<void> {
-    const entries = await readdir(from);
-    for (const name of entries) if (name !== CHECKPOINT_METADATA_FILE) await cp(join(from, name), join(to, name), { recursive: true });
-    // Metadata last, so an interrupted copy is not a savepoint.
-    await cp(join(from, CHECKPOINT_METADATA_FILE), join(to, temporaryFileName(CHECKPOINT_METADATA_FILE)));
-    await rename(join(to, temporaryFileName(CHECKPOINT_METADATA_FILE)), join(to, CHECKPOINT_METADATA_FILE));
+    const source = await this.fileSystem(from);
+    const target = await this.fileSystem(to);
+    const transfer = async (name: string): Promise<void> => {
+      const a = joinLocation(from, name);
+      const b = joinLocation(to, name);
+      if (source === target) await source.copy(a, b);
+      else if (source.local) await target.upload(a, b);
+      else await source.download(a, b);
+    };
+    for (const name of await source.list(from)) if (name !== CHECKPOINT_METADATA_FILE) await transfer(name);
+    await target.writeAtomic(joinLocation(to, CHECKPOINT_METADATA_FILE), await source.read(joinLocation(from, CHECKPOINT_METADATA_FILE)));
   }
 
   private async checkpointIds(jobId: string): Promise<number[]> {
-    const names = await readdir(this.jobDirectory(jobId)).catch(() => [] as string[]);
+    const names = await (await this.fileSystem(this.root)).list(this.jobDirectory(jobId));
     return names.map(parseCheckpointDirectoryName).filter((id): id is number => id !== undefined);
   }
 }

@@ -2,9 +2,8 @@
 // code and records, runs one JobMaster per job and persists every status
 // change, and on taking the lead resumes the jobs an earlier coordinator left.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { parseJobGraph, type RestartStrategy } from '@weir/common';
-import { grpc, isTerminalJobStatus, type Logger, type SubmitJobRequest__Output } from '@weir/protocol';
+import { grpc, isTerminalJobStatus, resolveLocation, type Logger, type SubmitJobRequest__Output } from '@weir/protocol';
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
 import { NotLeaderError } from '../etcd/etcd-errors.ts';
 import { JobMaster, type JobMasterDeps } from '../job-master/job-master.ts';
@@ -70,7 +69,7 @@ export class Dispatcher {
     if (!request.artifact || request.artifact.length === 0) throw new Error('the job was submitted without its code artifact; submit it with weir run');
     let restoreFrom = null;
     if (request.fromSavepoint) {
-      const directory = resolve(request.fromSavepoint);
+      const directory = resolveLocation(request.fromSavepoint);
       let metadata;
       try {
         metadata = await this.options.storage.readMetadata(directory);

@@ -317,7 +317,7 @@ export class JobMaster {
       if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
     }
 
-    const byWorker = buildTaskDeployments({ record: this.record, graph, placement, latest, checkpointDir: this.deps.storage.jobDirectory(this.record.jobId) });
+    const byWorker = buildTaskDeployments({ record: this.record, graph, placement, latest, checkpointDir: this.deps.storage.jobDirectory(this.record.jobId), s3: this.deps.storage.s3Settings });
     this.logger.info({ attempt: graph.attempt, workers: byWorker.size }, 'deploying subtasks');
     await Promise.all(
       [...byWorker].map(async ([worker, deploymentJson]) => {

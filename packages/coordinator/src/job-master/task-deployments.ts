@@ -3,6 +3,7 @@
 // its inputs, outputs, peers and the state to restore.
 import { slotSharingGroupOf } from '@weir/common';
 import { attemptSlotKey, subtaskId, type TaskDeployment } from '@weir/protocol';
+import type { S3Settings } from '@weir/protocol/storage';
 import type { CompletedCheckpoint } from '../checkpoint/checkpoint-coordinator.ts';
 import type { RegisteredWorker } from '../resource-manager/worker-registry.ts';
 import type { ExecutionGraph } from '../scheduler/execution-graph.ts';
@@ -18,6 +19,8 @@ export interface AttemptDeployment {
   /** The checkpoint (or savepoint) the attempt restores, if any. */
   latest: CompletedCheckpoint | null;
   checkpointDir: string;
+  /** How workers reach the checkpoint storage when it is on S3. */
+  s3: S3Settings;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface AttemptDeployment {
  * slot occupied) and builds its TaskDeployment. Returns the deployments grouped by
  * worker, as the JSON that DeployTasks carries.
  */
-export function buildTaskDeployments({ record, graph, placement, latest, checkpointDir }: AttemptDeployment): Map<RegisteredWorker, string[]> {
+export function buildTaskDeployments({ record, graph, placement, latest, checkpointDir, s3 }: AttemptDeployment): Map<RegisteredWorker, string[]> {
   const byWorker = new Map<RegisteredWorker, string[]>();
   const peers: Record<string, string> = {};
   for (const worker of placement.values()) peers[worker.workerId] = worker.address;
@@ -78,6 +81,7 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
         args: record.args,
         peers,
         checkpointDir,
+        s3,
         restore: latest ? restoreSpecFor(latest.metadata, latest.directory, vertex, i) : null,
       };
       const list = byWorker.get(worker) ?? [];

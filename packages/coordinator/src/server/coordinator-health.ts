@@ -3,7 +3,8 @@
 // etcd and knowing the leader (it answers clients with the leader's address
 // and serves job code); NOT_SERVING while it loads the jobs after an
 // election, cannot reach etcd, or no leader is known. Looked at every second
-// and at once when leadership changes.
+// and at once when leadership changes. NOT_SERVING too while the checkpoint
+// storage cannot be used (the coordinator logs why).
 import { JOB_MANAGER_SERVICE_NAME, ServingHealth, type grpc } from '@weir/protocol';
 
 /** How long a standby's etcd read may take before it counts as etcd being out of reach. */
@@ -13,6 +14,8 @@ const ETCD_READ_TIMEOUT_MS = 2_000;
 export interface CoordinatorHealthHost {
   /** Leading with its jobs loaded (always true without etcd once the jobs are recovered). */
   leadingAndReady: () => boolean;
+  /** Why the checkpoint storage cannot be used, while it cannot (then NOT_SERVING, leader or not). */
+  storageProblem: () => string | undefined;
   /** Leading but still loading the jobs after an election. */
   loading: () => boolean;
   /** etcd mode: the current leader as read from etcd now (undefined: none); null without etcd. */
@@ -57,6 +60,7 @@ export class CoordinatorHealth {
 
   private async judge(): Promise<boolean> {
     const { host } = this;
+    if (host.storageProblem() !== undefined) return false;
     if (host.leadingAndReady()) return true;
     if (host.loading() || !host.readLeader) return false;
     let timeout: NodeJS.Timeout | undefined;

@@ -1,8 +1,7 @@
 // The JobManager service's job calls (leader only): submit, list, status,
 // cancel, checkpoints and savepoints. They hand over to the Dispatcher and
 // the job's JobMaster.
-import { resolve } from 'node:path';
-import { checkpointToMessage, jobToMessage, type JobManagerHandlers, type JobStatus } from '@weir/protocol';
+import { checkpointToMessage, jobToMessage, resolveLocation, type JobManagerHandlers, type JobStatus } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import type { JobMaster } from '../job-master/job-master.ts';
 import type { Term } from '../leader-term.ts';
@@ -58,7 +57,7 @@ export function cancelJob(job: JobMaster): JobStatus {
   return job.jobStatus;
 }
 
-/** Takes a savepoint under `directory` (relative: to the coordinator's working directory); with `stop`, the job then ends. */
+/** Takes a savepoint under `directory` (a path, relative to the coordinator's working directory, or `s3://bucket/prefix`); with `stop`, the job then ends. */
 export function triggerSavepoint(job: JobMaster, directory: string, stop: boolean): Promise<string> {
-  return job.savepoint(resolve(directory), stop);
+  return job.savepoint(resolveLocation(directory), stop);
 }

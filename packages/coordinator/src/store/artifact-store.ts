@@ -1,28 +1,31 @@
 // The artifact store: the bundled code of each job, kept for workers to fetch.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { joinLocation } from '@weir/protocol';
+import type { CheckpointFileSystems } from '@weir/protocol/storage';
 
-/** Job artifacts (bundled job code) kept by the coordinator for workers to fetch. */
+/**
+ * Job artifacts (bundled job code) kept by the coordinator for workers to
+ * fetch: under its data dir, or (etcd mode) in the shared checkpoint storage,
+ * which may be an `s3://` location.
+ */
 export class ArtifactStore {
   private readonly directory: string;
+  private readonly fileSystems: CheckpointFileSystems;
 
-  constructor(dataDir: string) {
-    this.directory = join(dataDir, 'jobs');
+  constructor(root: string, fileSystems: CheckpointFileSystems) {
+    this.directory = joinLocation(root, 'jobs');
+    this.fileSystems = fileSystems;
   }
 
   async put(jobId: string, artifact: Uint8Array): Promise<string> {
-    const dir = join(this.directory, jobId);
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, 'artifact.mjs');
-    await writeFile(`${path}.tmp`, artifact);
-    await rename(`${path}.tmp`, path);
+    const path = joinLocation(this.directory, jobId, 'artifact.mjs');
+    await (await this.fileSystems.for(path)).writeAtomic(path, artifact);
     return path;
   }
 
   async get(jobId: string): Promise<Uint8Array> {
-    const path = join(this.directory, jobId, 'artifact.mjs');
+    const path = joinLocation(this.directory, jobId, 'artifact.mjs');
     try {
-      return await readFile(path);
+      return await (await this.fileSystems.for(path)).read(path);
     } catch (error) {
       throw new Error(
         `the code of job ${jobId} is missing from the coordinator (${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the coordinator's --data-dir must persist while the job exists`,

@@ -15,6 +15,7 @@ import type { ChainedOperator } from '../runtime/operator.ts';
 import { HeapKeyedStateBackend } from '../state-backends/heap-keyed-state-backend.ts';
 import { removeEarlierAttemptStaging } from '../state-backends/incremental-snapshot-chain.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
+import { RemoteCheckpointFiles } from '../state-backends/remote-checkpoint-files.ts';
 import { RocksDBKeyedStateBackend } from '../state-backends/rocksdb-keyed-state-backend.ts';
 import { DELETED_STATE_ENTRY } from '../state-backends/state-value-codec.ts';
 
@@ -34,10 +35,11 @@ export async function openKeyedState(d: TaskDeployment, dataDir: string, checkpo
   const keyGroupRange = keyGroupRangeForSubtask(d.subtaskIndex, d.parallelism, d.maxParallelism);
   if (d.config.stateBackend === 'heap') return { backend: new HeapKeyedStateBackend(keyGroupRange, d.maxParallelism), workingDirectory: undefined };
   const directory = join(dataDir, LOCAL_STATE_DIRECTORY, d.jobId, localStateDirectoryName(d.attemptToken, d.vertexId, d.subtaskIndex));
-  // Incremental checkpoints stage their files in the checkpoint storage, one directory per attempt and subtask.
+  // Incremental checkpoints stage their files in the checkpoint storage, one directory per attempt and subtask
+  // (locally when the storage is object storage: the files are uploaded into each checkpoint).
   let stagingDirectory: string | undefined;
   if (checkpointing) {
-    const staging = join(d.checkpointDir!, INCREMENTAL_STAGING_DIRECTORY);
+    const staging = RemoteCheckpointFiles.uploads(d) ? RemoteCheckpointFiles.stagingRoot(d, dataDir) : join(d.checkpointDir!, INCREMENTAL_STAGING_DIRECTORY);
     stagingDirectory = join(staging, attemptStagingDirectoryName(d.attempt, d.attemptToken), subtaskFileStem(d.vertexId, d.subtaskIndex));
     await removeEarlierAttemptStaging(staging, d.attempt);
   }
@@ -50,7 +52,13 @@ export async function openKeyedState(d: TaskDeployment, dataDir: string, checkpo
  * deployment's checkpoint, if it names one. Timers are keyed state; their
  * firing order lives in memory and is rebuilt from the same pass.
  */
-export async function restoreKeyedState(d: TaskDeployment, backend: KeyedStateBackend, headId: string, head: ChainedOperator | undefined): Promise<void> {
+export async function restoreKeyedState(
+  d: TaskDeployment,
+  backend: KeyedStateBackend,
+  headId: string,
+  head: ChainedOperator | undefined,
+  remote: RemoteCheckpointFiles | undefined,
+): Promise<void> {
   const restore = d.restore;
   if (!restore) return;
   const handles = restore.operators[headId]?.keyedState ?? [];
@@ -67,7 +75,13 @@ export async function restoreKeyedState(d: TaskDeployment, backend: KeyedStateBa
       else entries.set(key, value);
     },
   };
-  await backend.restore(restore.directory, handles, timers ? visit : undefined);
+  // From object storage the files are downloaded first, and removed once restored (the backend adopted them).
+  const directory = remote && RemoteCheckpointFiles.downloads(d) ? await remote.fetch(restore.directory, handles) : restore.directory;
+  try {
+    await backend.restore(directory, handles, timers ? visit : undefined);
+  } finally {
+    if (directory !== restore.directory) await remote!.cleanUp();
+  }
   if (!timers) return;
   for (const [table, entries] of restored) for (const [key, value] of entries) timers.service.restore(table, key, value);
 }

@@ -12,6 +12,7 @@ import type { SourceOperator } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
 import { BarrierAligner } from './barrier-aligner.ts';
 import { inputsOf } from './head-inputs.ts';
+import { RemoteCheckpointFiles } from '../state-backends/remote-checkpoint-files.ts';
 import { openKeyedState, restoreKeyedState } from './keyed-state-initialization.ts';
 import { OperatorChain } from './operator-chain.ts';
 import { OutputWatermark } from './output-watermark.ts';
@@ -55,6 +56,8 @@ export class StreamTask {
   private state: KeyedStateBackend | undefined;
   /** Working directory of a RocksDB backend (scratch: durable state lives in checkpoints). */
   private stateDirectory: string | undefined;
+  /** Checkpoints on (or a restore from) object storage: state files go through the local disk. */
+  private readonly remoteFiles: RemoteCheckpointFiles | undefined;
   private cancelled = false;
   private failure: Error | undefined;
   private wakeUp: (() => void) | undefined;
@@ -95,8 +98,10 @@ export class StreamTask {
         if (!this.chain.watermarkGenerator) this.outputWatermark.emit(watermark);
       },
     });
+    this.remoteFiles = RemoteCheckpointFiles.uploads(deployment) || RemoteCheckpointFiles.downloads(deployment) ? new RemoteCheckpointFiles(deployment, dataDir) : undefined;
     this.checkpoints = new SubtaskCheckpoint({
       deployment,
+      remoteFiles: this.remoteFiles,
       chain: this.chain,
       output: this.output,
       post,
@@ -161,7 +166,7 @@ export class StreamTask {
         waitIdle: (wait) => this.waitIdle(wait),
         inputWatermark: () => this.valve.current,
       });
-      if (this.state) await restoreKeyedState(this.deployment, this.state, this.chain.headId, this.chain.head);
+      if (this.state) await restoreKeyedState(this.deployment, this.state, this.chain.headId, this.chain.head, this.remoteFiles);
       await this.chain.open();
       this.post({ type: 'state', state: 'RUNNING' });
       this.gate.open(initialCredits);
@@ -418,6 +423,7 @@ export class StreamTask {
     const errors = await this.chain.close();
     await this.state?.close();
     if (this.stateDirectory) await rm(this.stateDirectory, { recursive: true, force: true });
+    await this.remoteFiles?.close();
     if (errors.length > 0 && !this.failure) throw errors[0];
   }
 

@@ -7,6 +7,7 @@ import { describeError } from '@weir/common/runtime';
 import { checkpointDirectoryName, FrameKind, keyedStateFileName, keyedStateFileStem, type OperatorSubtaskState, type TaskDeployment } from '@weir/protocol/runtime';
 import type { TaskOutput } from '../network/task-output.ts';
 import type { KeyedStateBackend, KeyedStateSnapshot } from '../state-backends/keyed-state-backend.ts';
+import type { RemoteCheckpointFiles } from '../state-backends/remote-checkpoint-files.ts';
 import type { OperatorChain } from './operator-chain.ts';
 import type { SlotToMain } from './thread-protocol.ts';
 
@@ -15,6 +16,8 @@ export interface SubtaskCheckpointEnvironment {
   readonly deployment: TaskDeployment;
   readonly chain: OperatorChain;
   readonly output: TaskOutput;
+  /** Checkpoints on object storage: state files are written locally, then uploaded. */
+  readonly remoteFiles: RemoteCheckpointFiles | undefined;
   post(message: SlotToMain): void;
   keyedState(): KeyedStateBackend | undefined;
   /** A commit of a completed checkpoint finished (the task may be waiting for it). */
@@ -67,7 +70,8 @@ export class SubtaskCheckpoint {
         let bytes = 0;
         let incrementalBytes = 0;
         if (keyedSnapshot) {
-          const directory = join(d.checkpointDir!, checkpointDirectoryName(checkpointId));
+          const remote = this.env.remoteFiles?.uploading === true && this.env.remoteFiles.localCheckpointDirectory(checkpointId);
+          const directory = remote || join(d.checkpointDir!, checkpointDirectoryName(checkpointId));
           const stem = keyedStateFileStem(d.vertexId, d.subtaskIndex);
           if (keyedSnapshot.writeIncremental) {
             const { handles, writtenBytes } = await keyedSnapshot.writeIncremental(directory, stem);
@@ -80,6 +84,7 @@ export class SubtaskCheckpoint {
             bytes += handle.bytes;
             incrementalBytes += handle.bytes;
           }
+          if (remote) await this.env.remoteFiles!.publish(checkpointId, operators[headId]!.keyedState);
         }
         this.env.post({
           type: 'checkpoint-ack',

@@ -37,8 +37,9 @@ export async function slotThreadEntry(logger: Logger, connectors: readonly strin
       write: false,
       logLevel: 'silent',
       absWorkingDir: PACKAGE_DIR,
-      // Native or loaded through createRequire by path: resolved at run time from the package.
-      external: ['rocksdb-native', 'msgpackr'],
+      // Native or loaded through createRequire by path, or (the checkpoint storage and the AWS SDK) loaded
+      // only by jobs with checkpoints on S3: resolved at run time from the package.
+      external: ['rocksdb-native', 'msgpackr', '@weir/protocol/storage'],
       plugins: [connectorPackagesPlugin(connectors)],
     });
     const code = result.outputFiles[0]!.contents;
