@@ -24,7 +24,8 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { workers?: number; slots?: number } = {}): Promise<TestCluster> {
+/** `env`: more environment variables for the cluster's processes. */
+export async function startCluster(options: { workers?: number; slots?: number; env?: Record<string, string> } = {}): Promise<TestCluster> {
   let log = '';
   const keep = (line: string): void => {
     log += line + '\n';
@@ -33,7 +34,7 @@ export async function startCluster(options: { workers?: number; slots?: number }
   const launcher = await startLocalCluster({
     workers: options.workers ?? 2,
     slots: options.slots ?? 4,
-    env: { [WEIR_ENV.logLevel]: 'warn' },
+    env: { [WEIR_ENV.logLevel]: 'warn', ...options.env },
     onOutput: keep,
     say: keep,
   });
