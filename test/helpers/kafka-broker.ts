@@ -11,6 +11,9 @@ const SCRIPT = `${REPO_ROOT}/scripts/kafka-local.sh`;
 export interface KafkaBroker {
   readonly bootstrap: string;
   readonly directory: string;
+  /** With `secure`: the SSL listener (client certificate required) and the SASL_SSL listener (PLAIN, SCRAM-SHA-256/512). */
+  readonly ssl?: string;
+  readonly saslSsl?: string;
   /** Freezes the broker processes (SIGSTOP): the broker is there but answers nothing, as when it hangs or is cut off. */
   pause(): Promise<void>;
   /** Wakes paused broker processes (SIGCONT). */
@@ -28,18 +31,27 @@ async function brokerPids(directory: string): Promise<number[]> {
     .map((m) => Number(m[1]));
 }
 
-/** Starts a single KRaft broker on a free loopback port; it stops itself if this process dies. */
-export async function startKafka(): Promise<KafkaBroker> {
-  const { stdout } = await run(SCRIPT, ['start', '--brokers', '1', '--owner-pid', String(process.pid)], { timeout: 120_000 });
+/**
+ * Starts a single KRaft broker on a free loopback port; it stops itself if
+ * this process dies. `secure`: a directory made by `makeKafkaTls`, for SSL and
+ * SASL_SSL listeners besides the PLAINTEXT one.
+ */
+export async function startKafka(options: { secure?: string } = {}): Promise<KafkaBroker> {
+  const secure = options.secure ? ['--secure', options.secure] : [];
+  const { stdout } = await run(SCRIPT, ['start', '--brokers', '1', '--owner-pid', String(process.pid), ...secure], { timeout: 120_000 });
   const bootstrap = /^bootstrap=(.+)$/m.exec(stdout)?.[1];
   const directory = /^dir=(.+)$/m.exec(stdout)?.[1];
   if (!bootstrap || !directory) throw new Error(`kafka-local.sh printed no bootstrap/dir: ${stdout}`);
   const resume = async (): Promise<void> => {
     for (const pid of await brokerPids(directory)) process.kill(pid, 'SIGCONT');
   };
+  const ssl = /^ssl=(.+)$/m.exec(stdout)?.[1];
+  const saslSsl = /^sasl_ssl=(.+)$/m.exec(stdout)?.[1];
   return {
     bootstrap,
     directory,
+    ...(ssl ? { ssl } : {}),
+    ...(saslSsl ? { saslSsl } : {}),
     async pause() {
       for (const pid of await brokerPids(directory)) process.kill(pid, 'SIGSTOP');
     },

@@ -29,3 +29,11 @@ export {
   type KafkaSourceProperties,
   type OffsetsInitializerSpec,
 } from './api/kafka-source.ts';
+export {
+  type KafkaSecurity,
+  type KafkaSecurityProtocol,
+  type KafkaSaslMechanism,
+  type KafkaSaslSettings,
+  type KafkaSecretRef,
+  type KafkaTlsSettings,
+} from './kafka-security.ts';

@@ -1,6 +1,7 @@
 // The Kafka client settings both the builders (job side) and the operators (worker side) read: one parser of
 // bootstrap servers and one rule for the client id.
 import { ValidationError } from '@weir/common/runtime';
+import type { KafkaSecurity } from './kafka-security.ts';
 
 /** The connection settings every Kafka source and sink config carries (JSON, in the job graph). */
 export interface KafkaClientConfig {
@@ -8,6 +9,8 @@ export interface KafkaClientConfig {
   bootstrapServers: string[];
   /** The Kafka client id; null or absent: `weir-<job id>-<operator uid>-<subtask>`. */
   clientId?: string | null;
+  /** TLS and SASL (`setSecurity`); absent: PLAINTEXT. Secrets by reference only. */
+  security?: KafkaSecurity;
 }
 
 const HOST_PORT = /^([^\s:[\]]+):(\d{1,5})$/;

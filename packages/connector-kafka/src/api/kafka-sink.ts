@@ -3,6 +3,7 @@ import { ValidationError } from '@weir/common';
 import type { Sink } from '@weir/sdk';
 import { KAFKA_CONNECTOR } from '../kafka-connector.ts';
 import { parseBootstrapServers, type KafkaClientConfig } from '../kafka-client-config.ts';
+import { checkKafkaSecurity, type KafkaSecurity } from '../kafka-security.ts';
 
 /** Turns a record (or a part of it) into the bytes of a Kafka message's key or value; `null` makes a null key or a tombstone value. */
 export type KafkaSerializer<T> = (value: T) => Buffer | Uint8Array | string | null;
@@ -165,10 +166,22 @@ export class KafkaSinkBuilder<T> {
   private transactionTimeoutMs = 900_000;
   private clientId: string | null = null;
   private maxInFlightBatches = 4;
+  private security: KafkaSecurity | undefined;
 
   /** `'host:port'`, `'h1:p1,h2:p2'` or a list of them. */
   setBootstrapServers(servers: string | readonly string[]): this {
     this.bootstrapServers = parseBootstrapServers(servers, 'KafkaSink');
+    return this;
+  }
+
+  /**
+   * TLS and SASL (Kafka's `security.protocol`, `sasl.mechanism`, `ssl.*`): see
+   * {@link KafkaSecurity}. Passwords are given by reference (`{ env }` or
+   * `{ file }`) and read on the worker when it connects; the job graph holds
+   * only the reference.
+   */
+  setSecurity(security: KafkaSecurity): this {
+    this.security = checkKafkaSecurity(security, 'KafkaSink.setSecurity');
     return this;
   }
 
@@ -233,6 +246,7 @@ export class KafkaSinkBuilder<T> {
       transactionTimeoutMs: this.transactionTimeoutMs,
       clientId: this.clientId,
       maxInFlightBatches: this.maxInFlightBatches,
+      ...(this.security ? { security: this.security } : {}),
     };
     const functions: Record<string, unknown> = { valueSerializer: this.serializer.valueSerializer };
     if (this.serializer.keySerializer) functions.keySerializer = this.serializer.keySerializer;

@@ -4,6 +4,7 @@ import { ValidationError } from '@weir/common';
 import type { Source } from '@weir/sdk';
 import { KAFKA_CONNECTOR } from '../kafka-connector.ts';
 import { parseBootstrapServers } from '../kafka-client-config.ts';
+import { checkKafkaSecurity, type KafkaSecurity } from '../kafka-security.ts';
 
 /** Where a record came from, given to user deserializers and carried by {@link KafkaRecord}. */
 export interface KafkaRecordMetadata {
@@ -148,10 +149,22 @@ export class KafkaSourceBuilder<T> {
   private withMetadata = false;
   private deadLetterDir: string | undefined;
   private readonly properties: Partial<KafkaSourceProperties> = {};
+  private security: KafkaSecurity | undefined;
 
   /** The brokers to bootstrap from: `'host:port,host:port'` or a list. */
   setBootstrapServers(servers: string | readonly string[]): this {
     this.bootstrapServers = parseBootstrapServers(servers, 'KafkaSource');
+    return this;
+  }
+
+  /**
+   * TLS and SASL (Kafka's `security.protocol`, `sasl.mechanism`, `ssl.*`): see
+   * {@link KafkaSecurity}. Passwords are given by reference (`{ env }` or
+   * `{ file }`) and read on the worker when it connects; the job graph holds
+   * only the reference.
+   */
+  setSecurity(security: KafkaSecurity): this {
+    this.security = checkKafkaSecurity(security, 'KafkaSource.setSecurity');
     return this;
   }
 
@@ -276,6 +289,7 @@ export class KafkaSourceBuilder<T> {
     if (this.topicPattern) config.topicPattern = { source: this.topicPattern.source, flags: this.topicPattern.flags };
     if (this.groupId) config.groupId = this.groupId;
     if (this.deadLetterDir) config.deadLetterDir = this.deadLetterDir;
+    if (this.security) config.security = this.security;
     const name = this.topics ? `KafkaSource(${this.topics.join(',')})` : `KafkaSource(/${this.topicPattern!.source}/)`;
     return { connector: { ...KAFKA_CONNECTOR }, name, config, functions };
   }

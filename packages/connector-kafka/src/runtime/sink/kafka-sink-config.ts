@@ -3,6 +3,7 @@ import type { KafkaConfig, Message } from 'kafkajs';
 import { UserFunctionError, type OperatorContext } from '@weir/worker/connector';
 import { kafkaClientId, parseBootstrapServers } from '../../kafka-client-config.ts';
 import { kafkajsConfig } from '../kafkajs-config.ts';
+import { checkKafkaSecurity, type KafkaSecurity } from '../../kafka-security.ts';
 
 export type KafkaDeliveryGuarantee = 'exactly-once' | 'at-least-once' | 'none';
 
@@ -15,6 +16,8 @@ export interface KafkaSinkSettings {
   transactionTimeoutMs: number;
   clientId: string;
   maxInFlightBatches: number;
+  /** TLS and SASL; absent: PLAINTEXT. */
+  security?: KafkaSecurity;
 }
 
 type Serializer = (record: unknown) => unknown;
@@ -40,12 +43,13 @@ export function kafkaSinkSettings(ctx: OperatorContext): KafkaSinkSettings {
     transactionTimeoutMs: typeof c.transactionTimeoutMs === 'number' ? c.transactionTimeoutMs : 900_000,
     clientId: kafkaClientId({ clientId: typeof c.clientId === 'string' ? c.clientId : null }, ctx.runtime),
     maxInFlightBatches: typeof c.maxInFlightBatches === 'number' && c.maxInFlightBatches >= 1 ? c.maxInFlightBatches : 4,
+    ...(c.security !== undefined && c.security !== null ? { security: checkKafkaSecurity(c.security, where) } : {}),
   };
 }
 
 /** The kafkajs client settings of the sink's producer. */
 export function kafkaClientConfig(settings: KafkaSinkSettings): KafkaConfig {
-  return kafkajsConfig({ brokers: settings.bootstrapServers, clientId: settings.clientId });
+  return kafkajsConfig({ brokers: settings.bootstrapServers, clientId: settings.clientId, ...(settings.security ? { security: settings.security } : {}) });
 }
 
 /** A record as a Kafka message and its topic. */

@@ -1,5 +1,6 @@
 // The Kafka sink's writer for at-least-once and none: one idempotent producer for the whole run.
 import type { OperatorContext } from '@weir/worker/connector';
+import { connectSecured } from '../kafka-security-options.ts';
 import { openKafkaConnection } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
 import { recoverTransactions, restoredSinkStates } from './kafka-sink-transactional-writer.ts';
@@ -21,7 +22,7 @@ export function idempotentWriter(ctx: OperatorContext, settings: KafkaSinkSettin
   const producer = connection.producer(idempotent);
   return {
     async open() {
-      await connection.connect();
+      await connectSecured(() => connection.connect(), settings.bootstrapServers, settings.security);
       const states = restoredSinkStates(ctx);
       if (states.length > 0) await recoverTransactions(ctx, connection, states, undefined, settings.transactionTimeoutMs);
       await producer.init();

@@ -1,5 +1,6 @@
 // The Kafka sink's exactly-once writer: one transaction per checkpoint and subtask, pre-committed on the barrier, committed on completion.
 import type { OperatorContext } from '@weir/worker/connector';
+import { connectSecured } from '../kafka-security-options.ts';
 import { openKafkaConnection, type KafkaConnection, type TransactionalProducer } from './kafka-producer-internals.ts';
 import { kafkaClientConfig, type KafkaSinkSettings } from './kafka-sink-config.ts';
 import type { KafkaSinkWriter } from './kafka-sink-writer.ts';
@@ -117,7 +118,7 @@ export function transactionalWriter(ctx: OperatorContext, settings: KafkaSinkSet
 
   return {
     async open() {
-      await connection.connect();
+      await connectSecured(() => connection.connect(), settings.bootstrapServers, settings.security);
       const ownNext = await recoverTransactions(ctx, connection, restoredSinkStates(ctx), idBase, timeout);
       const { next, fenced } = await abortLingeringTransactions(connection, idBase, ownNext ?? 0, timeout);
       ctx.count('kafkaTransactionsFenced', fenced);

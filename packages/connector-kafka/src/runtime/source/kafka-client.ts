@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { kafkajsConfig, type KafkaConnectTarget } from '../kafkajs-config.ts';
+import { describeSecurityError } from '../kafka-security-options.ts';
 import { decodeFetchResponse, encodeFetchRequest, FETCH_API_KEY, FETCH_VERSION, type FetchRequest } from '../wire/fetch-protocol.ts';
 import type { FetchedRecords } from '../wire/fetched-records.ts';
 import { sendRequest } from '../wire/kafkajs-send-request.ts';
@@ -89,6 +90,8 @@ export class KafkaClient {
       socketFactory: socketFactory(),
       brokers: config.brokers,
       clientId: config.clientId,
+      ssl: config.ssl,
+      sasl: config.sasl,
       connectionTimeout: config.connectionTimeout,
       requestTimeout: 30_000,
       enforceRequestTimeout: true,
@@ -110,6 +113,8 @@ export class KafkaClient {
       await client.cluster.connect();
     } catch (error) {
       await client.close();
+      const explained = describeSecurityError(error, options.brokers, options.security);
+      if (explained !== undefined) throw new Error(explained, { cause: error });
       throw new Error(`cannot connect to Kafka at ${options.brokers.join(',')}: ${(error as Error).message}; check the bootstrap servers and that the brokers are up`, { cause: error });
     }
     return client;

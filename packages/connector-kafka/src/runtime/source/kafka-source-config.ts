@@ -1,5 +1,6 @@
 // The Kafka source's settings as the worker reads them from the descriptor.
 import { parseBootstrapServers, type KafkaClientConfig } from '../../kafka-client-config.ts';
+import { checkKafkaSecurity } from '../../kafka-security.ts';
 import type { TopicSelection } from './partition-assignment.ts';
 
 /** How a key or value is turned into a JavaScript value. */
@@ -63,6 +64,7 @@ export function parseKafkaSourceConfig(raw: Record<string, unknown>): KafkaSourc
     startingOffsets: { kind: 'earliest' },
     ...c,
     bootstrapServers,
+    ...(c.security !== undefined && c.security !== null ? { security: checkKafkaSecurity(c.security, 'the Kafka source') } : {}),
   } as KafkaSourceConfig;
 }
 

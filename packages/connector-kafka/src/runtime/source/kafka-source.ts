@@ -94,7 +94,7 @@ export function kafkaSource(ctx: OperatorContext, next: Emit): SourceOperator {
     unionListState: true,
     async open() {
       const bootstrap = config.bootstrapServers.join(',');
-      client = await KafkaClient.connect({ brokers: config.bootstrapServers, clientId: kafkaClientId(config, ctx.runtime), isolationLevel: config.isolationLevel });
+      client = await KafkaClient.connect({ brokers: config.bootstrapServers, clientId: kafkaClientId(config, ctx.runtime), security: config.security, isolationLevel: config.isolationLevel });
       fetcher = new FetchAhead(client, readers, config, ctx);
       const available = await client.listTopics();
       const missing = missingTopics(selection, available);
