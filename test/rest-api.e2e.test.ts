@@ -115,7 +115,9 @@ describe('the REST API', () => {
     expect(workers.body.workers.map((w) => [w.workerId, w.address, w.pid, w.slots]).sort()).toEqual(grpcCluster.workers.map((w) => [w.workerId, w.address, w.pid, w.slots]).sort());
     const overview = await rest<Record<string, unknown>>(`${cluster.restUrl}/overview`);
     expect(overview.body).toMatchObject({ coordinatorId: grpcCluster.coordinatorId, address: cluster.address, workers: 2, slotsTotal: 8, jobsRunning: 1 });
-    expect(overview.body.slotsAvailable).toBe(8 - 4);
+    // Two vertices at parallelism 2 share slots (one slot sharing group): the job holds 2 of the 8.
+    expect(overview.body.slotsAvailable).toBe(grpcCluster.workers.reduce((n, w) => n + w.freeSlots, 0));
+    expect(overview.body.slotsAvailable).toBe(8 - 2);
 
     // A savepoint, then stop with a savepoint: the job ends FINISHED.
     const savepoint = await rest<{ location: string }>(`${cluster.restUrl}/jobs/${jobId}/savepoints`, 'POST', { 'target-directory': join(work, 'savepoints') });
