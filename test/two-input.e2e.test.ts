@@ -44,7 +44,7 @@ async function runThroughKill(family: string, events: number, rate: number, vict
   const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
   await eventually(async () => {
     const done = (JSON.parse((await cluster.run(['checkpoints', jobId, '--json'])).stdout) as CheckpointView[]).filter((c) => c.status === 'COMPLETED');
-    return done.length >= 2 ? true : undefined;
+    return done.length >= 1 ? true : undefined;
   }, 60_000, 'checkpoints');
   const view = await cluster.status(jobId);
   expect(view.status, 'the job must still run when the worker is killed').toBe('RUNNING');
@@ -65,7 +65,7 @@ const sorted = <T>(records: T[]): string[] => records.map((r) => JSON.stringify(
 
 describe('two-input operators through a worker SIGKILL', () => {
   it('keyed co-process, co-map and process with a side output are exactly once', async () => {
-    const events = 20_000;
+    const events = 60_000;
     const persons = events / 10;
     const output = await runThroughKill('connect', events, 4_000, 'KeyedCoProcess');
 
@@ -92,7 +92,7 @@ describe('two-input operators through a worker SIGKILL', () => {
   }, 240_000);
 
   it('interval join, window join and coGroup are exactly once', async () => {
-    const events = 30_000;
+    const events = 60_000;
     const output = await runThroughKill('joins', events, 2_500, 'IntervalJoin');
     const orders = Array.from({ length: events }, (_, i) => order(i));
     const payments = Array.from({ length: events }, (_, j) => payment(j));
