@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChainedOperator, OperatorContext } from '../runtime/operator.ts';
-import { OpenPart, partFileConfig, plainPartName } from './part-files.ts';
+import { OpenPart, partFileConfig, plainPartName } from '../runtime/part-files.ts';
 
 /**
  * Writes records as JSON lines (or text) to `<dir>/<prefix>-<subtask>-<n><suffix>`

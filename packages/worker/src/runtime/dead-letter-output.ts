@@ -32,7 +32,7 @@ const STATE_KEY = 'weirDeadLetterFile';
  * Where malformed records go: JSON lines with the reason, in
  * `<dir>/<operator>-<subtask>.jsonl` without checkpoints (appended at once,
  * so a restart from scratch writes them again), or with checkpoints in
- * `<dir>/<operator>-<subtask>-<attempt>-cp<n>.jsonl` files that are
+ * `<dir>/<operator>-<subtask>-<attempt>-<n>-cp<checkpoint>.jsonl` files that are
  * pre-committed with each checkpoint and committed when it completes, like
  * the exactly-once file sink: each record appears once however often the job
  * restarts. Nothing malformed is dropped silently.
@@ -54,7 +54,8 @@ export class DeadLetterOutput {
     const prefix = operatorId.replaceAll('/', '_');
     this.file = join(directory, `${prefix}-${subtaskIndex}.jsonl`);
     if (transaction) {
-      this.files = new TwoPhaseCommitFiles({ directory, prefix, subtaskIndex, extension: 'jsonl', ...transaction });
+      const parts = { directory, partPrefix: prefix, partSuffix: '.jsonl', maxPartSizeBytes: Number.POSITIVE_INFINITY, rolloverIntervalMs: null };
+      this.files = new TwoPhaseCommitFiles({ parts, subtaskIndex, ...transaction });
       // Pending files to commit, or leftovers of other attempts to remove: open now; else at the first letter.
       if (transaction.restored.length > 0 || existsSync(directory)) this.opened = quiet(this.files.open());
     }

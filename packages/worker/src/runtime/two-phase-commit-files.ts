@@ -1,7 +1,8 @@
 // Files committed with checkpoints (two-phase commit), the machinery of the
 // exactly-once file sink and of dead letters when the job checkpoints.
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OpenPart, transactionalPartName, type PartFileConfig } from './part-files.ts';
 
 /** A file pre-committed for a checkpoint, waiting for it to complete. */
 export interface PendingFile {
@@ -14,13 +15,11 @@ export interface PendingFile {
 const IN_PROGRESS = '.in-progress';
 const PENDING = '.pending';
 
-/** Where and under which names one writer (an operator's subtask) puts its files. */
+/** Where and under which names one writer (an operator's subtask) puts its files, and when it rolls to the next. */
 export interface TwoPhaseCommitFilesOptions {
-  directory: string;
-  /** The name's start, shared by every subtask of the operator (`part` gives `part-<subtask>-<attempt>-<n>.<extension>`). */
-  prefix: string;
+  /** Directory, part prefix and suffix, and the rolling policy (`text` is not used here). */
+  parts: Omit<PartFileConfig, 'text'>;
   subtaskIndex: number;
-  extension: string;
   /** The attempt's token: names of this attempt's files, told apart from those other attempts left. */
   token: string;
   /** The pending files of the checkpoint the task starts from (they are committed on open). */
@@ -30,9 +29,11 @@ export interface TwoPhaseCommitFilesOptions {
 
 /**
  * Two-phase commit of files on checkpoints:
- * - text goes to an in-progress file `<dir>/.in-progress/<prefix>-<subtask>-<attempt>-<n>.<ext>`;
- * - `preCommit` (on a checkpoint's barrier) closes it and moves it to `<dir>/.pending/`
- *   as `...-cp<checkpoint>.<ext>`; the list of pending files goes into the checkpoint;
+ * - text goes to an in-progress file `<dir>/.in-progress/<prefix>-<subtask>-<attempt>-<n><suffix>`,
+ *   rolled over to the next one by size or age (the closed ones wait there);
+ * - `preCommit` (on a checkpoint's barrier) closes the current file and moves
+ *   every closed one to `<dir>/.pending/` as `...-<n>-cp<checkpoint><suffix>`;
+ *   the list of pending files goes into the checkpoint;
  * - `commit` (the checkpoint completed) renames pending files into `<dir>`
  *   (atomic: readers see whole files or nothing);
  * - `open` commits the pending files of the restored checkpoint and deletes
@@ -41,26 +42,26 @@ export interface TwoPhaseCommitFilesOptions {
  */
 export class TwoPhaseCommitFiles {
   private readonly options: TwoPhaseCommitFilesOptions;
-  private readonly names: RegExp;
+  private readonly names: ReturnType<typeof transactionalPartName>;
   private pending: PendingFile[];
-  private handle: FileHandle | undefined;
-  private currentName: string | undefined;
+  private part: OpenPart | undefined;
+  /** Files rolled over since the last checkpoint: closed, in progress, pre-committed with the next checkpoint. */
+  private closed: string[] = [];
   private sequence = 0;
 
   constructor(options: TwoPhaseCommitFilesOptions) {
     this.options = options;
+    this.names = transactionalPartName(options.parts);
     this.pending = options.restored.map((p) => ({ ...p }));
-    const prefix = options.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const extension = options.extension.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    this.names = new RegExp(`^${prefix}-\\d+-([0-9a-z]+)-(?:\\d+|cp(\\d+))\\.${extension}$`);
   }
 
   get directory(): string {
-    return this.options.directory;
+    return this.options.parts.directory;
   }
 
   async open(): Promise<void> {
-    const { directory, token } = this.options;
+    const { directory } = this;
+    const { token } = this.options;
     await mkdir(join(directory, IN_PROGRESS), { recursive: true });
     await mkdir(join(directory, PENDING), { recursive: true });
     for (const file of this.pending) await commitFile(file);
@@ -68,7 +69,7 @@ export class TwoPhaseCommitFiles {
     const restored = this.options.restoredCheckpointId ?? 0;
     for (const sub of [IN_PROGRESS, PENDING]) {
       for (const name of await readdir(join(directory, sub))) {
-        const match = this.names.exec(name);
+        const match = this.names.pattern.exec(name);
         if (!match || match[1] === token) continue;
         const checkpointId = match[2] === undefined ? undefined : Number(match[2]);
         if (sub === IN_PROGRESS || checkpointId === undefined || checkpointId > restored) await unlink(join(directory, sub, name)).catch(() => {});
@@ -76,29 +77,27 @@ export class TwoPhaseCommitFiles {
     }
   }
 
-  /** Appends `text` to the in-progress file (opened at the first write after a pre-commit). */
+  /** Appends `text` to the in-progress file, first rolling over to a new one when the policy says so. */
   async write(text: string): Promise<void> {
     if (text.length === 0) return;
-    if (!this.handle) {
-      const { prefix, subtaskIndex, token, extension } = this.options;
-      this.currentName = `${prefix}-${subtaskIndex}-${token}-${this.sequence++}.${extension}`;
-      this.handle = await open(join(this.options.directory, IN_PROGRESS, this.currentName), 'w');
+    if (this.part?.shouldRoll(this.options.parts)) await this.closePart();
+    if (!this.part) {
+      const name = this.names.inProgress(this.options.subtaskIndex, this.options.token, this.sequence++);
+      this.part = new OpenPart(name, await open(join(this.directory, IN_PROGRESS, name), 'w'));
     }
-    await this.handle.write(text);
+    await this.part.write(text);
   }
 
-  /** Pre-commits the in-progress file for `checkpointId`; returns every pending file, the writer's state in the checkpoint. */
+  /** Pre-commits every file written since the last checkpoint for `checkpointId`; returns every pending file, the writer's state in the checkpoint. */
   async preCommit(checkpointId: number): Promise<PendingFile[]> {
-    if (this.handle && this.currentName) {
-      const { directory } = this.options;
-      await this.handle.sync();
-      await this.handle.close();
-      this.handle = undefined;
-      const name = this.currentName.replace(/-\d+\.([^.]+)$/, `-cp${checkpointId}.$1`);
-      await rename(join(directory, IN_PROGRESS, this.currentName), join(directory, PENDING, name));
+    await this.closePart();
+    const { directory } = this;
+    for (const inProgress of this.closed) {
+      const name = this.names.preCommitted(inProgress, checkpointId);
+      await rename(join(directory, IN_PROGRESS, inProgress), join(directory, PENDING, name));
       this.pending.push({ directory, name, checkpointId });
-      this.currentName = undefined;
     }
+    this.closed = [];
     return this.pending.map((p) => ({ ...p }));
   }
 
@@ -110,8 +109,16 @@ export class TwoPhaseCommitFiles {
   }
 
   async close(): Promise<void> {
-    await this.handle?.close();
-    this.handle = undefined;
+    await this.part?.handle.close();
+    this.part = undefined;
+  }
+
+  private async closePart(): Promise<void> {
+    if (!this.part) return;
+    await this.part.handle.sync();
+    await this.part.handle.close();
+    this.closed.push(this.part.name);
+    this.part = undefined;
   }
 }
 

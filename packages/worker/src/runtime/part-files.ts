@@ -28,7 +28,7 @@ function escape(text: string): string {
 }
 
 /** `<prefix>-<subtask>-<n><suffix>`: the parts of a sink without checkpoints; group 1 is the subtask. */
-export function plainPartName(config: PartFileConfig): { name(subtask: number, n: number): string; pattern: RegExp } {
+export function plainPartName(config: Pick<PartFileConfig, 'partPrefix' | 'partSuffix'>): { name(subtask: number, n: number): string; pattern: RegExp } {
   return {
     name: (subtask, n) => `${config.partPrefix}-${subtask}-${n}${config.partSuffix}`,
     pattern: new RegExp(`^${escape(config.partPrefix)}-(\\d+)-\\d+${escape(config.partSuffix)}$`),
@@ -40,7 +40,7 @@ export function plainPartName(config: PartFileConfig): { name(subtask: number, n
  * `-cp<checkpoint>` before the suffix once pre-committed; group 1 is the
  * attempt token, group 2 the checkpoint id.
  */
-export function transactionalPartName(config: PartFileConfig): {
+export function transactionalPartName(config: Pick<PartFileConfig, 'partPrefix' | 'partSuffix'>): {
   inProgress(subtask: number, token: string, n: number): string;
   preCommitted(inProgress: string, checkpointId: number): string;
   pattern: RegExp;
@@ -66,7 +66,7 @@ export class OpenPart {
   }
 
   /** Rolls once the part holds something and is full or old; a batch is never split over two parts. */
-  shouldRoll(config: PartFileConfig, now = Date.now()): boolean {
+  shouldRoll(config: Pick<PartFileConfig, 'maxPartSizeBytes' | 'rolloverIntervalMs'>, now = Date.now()): boolean {
     if (this.bytes === 0) return false;
     if (this.bytes >= config.maxPartSizeBytes) return true;
     return config.rolloverIntervalMs !== null && now - this.openedAt >= config.rolloverIntervalMs;
