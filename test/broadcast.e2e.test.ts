@@ -104,7 +104,7 @@ describe('broadcast state', () => {
 
     // Restored at p=3; a rule the restored job emitted would carry factor + 1000 and spoil the values.
     const second = join(work, 'sp-restored');
-    const restored = await cluster.run(['run', JOB, '-p', '3', '--from-savepoint', savepoint, '--', ...jobArgs({ ...args, eventsRate: 6_000, output: second, bump: 1000 })]);
+    const restored = await cluster.run(['run', JOB, '-p', '3', '--from-savepoint', savepoint, '--', ...jobArgs({ ...args, eventsRate: 20_000, output: second, bump: 1000 })]);
     expect(restored.code, restored.stdout + restored.stderr).toBe(0);
     const afterRecords = await readJsonLines<Enriched | UserTotal>(second);
     const after = enrichedOf(afterRecords);

@@ -24,6 +24,8 @@ import { BroadcastStateStore } from './broadcast-state-store.ts';
 
 /** The table that keeps the original of every key that is not a string (key texts alone lose the type). */
 const ORIGINAL_KEYS_TABLE = 'broadcast/original-keys';
+/** Changed entries a disk backend may hold while applyToKeyedState walks the keys (as the task's own limit). */
+const FLUSH_AFTER_DIRTY = 20_000;
 
 /** The operator's broadcast states, as its config names them, restored from the task's restore spec. */
 function broadcastStateStore(ctx: OperatorContext): BroadcastStateStore {
@@ -86,6 +88,8 @@ export function keyedBroadcastProcessOperator(ctx: OperatorContext, next: Emit, 
       const { state: bound, table } = keyed.store.stateOf(descriptor);
       const values = state.table(table);
       for await (const batch of state.keys(table)) {
+        // A disk backend writes back as it goes, so the cache does not grow to every key of the table.
+        if (state.flush && (state.dirtyCount?.() ?? 0) >= FLUSH_AFTER_DIRTY) await state.flush();
         if (state.prefetch) await state.prefetch(batch);
         for (const keyText of batch) {
           if (values.get(keyText) === undefined) continue; // cleared by an earlier call
