@@ -45,6 +45,31 @@ describe('broadcast streams', () => {
     ]);
   });
 
+  it('types the broadcast state read-only in processElement and onTimer, read-write in processBroadcastElement', () => {
+    build((env) => {
+      env
+        .fromElements({ user: 'u', kind: 'a' })
+        .keyBy((e) => e.user)
+        .connect(env.fromElements<Rule>({ kind: 'a', factor: 2 }).broadcast(rules))
+        .process<number>({
+          processElement(e, ctx, out) {
+            // @ts-expect-error: processElement sees broadcast state read-only
+            ctx.getBroadcastState(rules).put(e.kind, { kind: e.kind, factor: 1 });
+            out.collect(ctx.getBroadcastState(rules).get(e.kind)?.factor ?? 0);
+          },
+          processBroadcastElement(r, ctx) {
+            ctx.getBroadcastState(rules).put(r.kind, r);
+            ctx.applyToKeyedState(new MapStateDescriptor<string, number>('per-kind'), (user: string, state) => state.put(user, 0));
+          },
+          onTimer(_t, ctx) {
+            // @ts-expect-error: onTimer sees broadcast state read-only
+            ctx.getBroadcastState(rules).clear();
+          },
+        })
+        .discard();
+    });
+  });
+
   it('plain broadcast() still returns a DataStream with a broadcast edge', () => {
     const { graph } = build((env) => {
       env.fromElements(1).uid('s').broadcast().map((x) => x).uid('m').discard();
