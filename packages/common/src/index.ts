@@ -17,4 +17,5 @@ export * from './on-error-policy.ts';
 export * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
+export type * from './broadcast-functions.ts';
 export * from './watermarks.ts';

@@ -13,4 +13,5 @@ export type * from './on-error-policy.ts';
 export type * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
+export type * from './broadcast-functions.ts';
 export type * from './watermarks.ts';

@@ -121,6 +121,7 @@ export class OperatorChain {
         dataDir: env.dataDir,
         cancelled: env.cancelled,
         restoredState: restored.operatorState,
+        restoredBroadcastState: d.restore?.operators[descriptor.id]?.broadcastState,
         restoredCheckpointId: d.restore?.checkpointId,
         checkpointing: env.checkpointing,
         waitIdle: (wait) => env.waitIdle(wait),
@@ -176,7 +177,10 @@ export class OperatorChain {
     const operators: Record<string, OperatorSubtaskState> = {};
     const union = (op: { unionListState?: boolean }): Partial<OperatorSubtaskState> => (op.unionListState ? { unionListState: true } : {});
     if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [], ...union(this.source.op) };
-    for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
+    for (const { id, op } of this.operators) {
+      operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
+      if (op.snapshotBroadcastState) operators[id].broadcastState = op.snapshotBroadcastState();
+    }
     // Dead letters are pre-committed with the checkpoint, like a sink's files.
     for (const [id, letters] of this.deadLettersOf) {
       const files = await letters.snapshotState(checkpointId);
