@@ -19,3 +19,5 @@ const kafkaConnector: ConnectorRuntime = {
 };
 
 export default kafkaConnector;
+
+export { installRequestQueueFix } from './kafkajs-request-queue.ts';
