@@ -18,3 +18,4 @@ export * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export * from './watermarks.ts';
+export * from './async-io.ts';

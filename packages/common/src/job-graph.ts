@@ -23,6 +23,7 @@ export const OPERATOR_KINDS = [
   'keyed.coProcess',
   'keyed.intervalJoin',
   'timestamps',
+  'async.wait',
   'union',
   'sink.file',
   'sink.stdout',

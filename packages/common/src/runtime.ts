@@ -14,3 +14,4 @@ export type * from './restart-strategy.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export type * from './watermarks.ts';
+export * from './async-io.ts';
