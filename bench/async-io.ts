@@ -3,7 +3,11 @@
 // service (node:http in this process) that answers every lookup after
 // --latency-ms. Counts the lookups the service answered per second over a
 // window after a warm-up, and the CPU of the worker and of the service.
+// First, as a baseline, this process alone runs the same lookups with the
+// same number in flight for a few seconds: the HTTP client's ceiling on this
+// machine, without Weir.
 // Run: npx node bench/async-io.ts [--seconds 20] [--latency-ms 5] [--capacity 1000] [--sockets 1000]
+import { Agent, get } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startLookupServer } from '../test/helpers/lookup-server.ts';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
@@ -15,6 +19,31 @@ const seconds = Number(values.seconds);
 const latencyMs = Number(values['latency-ms']);
 
 const server = await startLookupServer({ latencyMs: () => latencyMs });
+
+/** Lookups/s of a plain loop in this process keeping `inFlight` lookups going, for `ms`. */
+async function baseline(inFlight: number, sockets: number, ms: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const lookup = (id: number) =>
+    new Promise<void>((resolve, reject) => {
+      get(`${server.url}/lookup?id=${id}`, { agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      }).on('error', reject);
+    });
+  let id = 0;
+  let done = 0;
+  const t0 = performance.now();
+  const loop = async () => {
+    while (performance.now() - t0 < ms) {
+      await lookup(id++);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, loop));
+  agent.destroy();
+  return done / ((performance.now() - t0) / 1000);
+}
+const ceiling = await baseline(Number(values.capacity), Number(values.sockets), 5000);
 const cluster = new BenchCluster();
 await cluster.start(1, 1);
 try {
@@ -41,8 +70,9 @@ try {
   const serviceCores = (own.user + own.system) / 1e6 / elapsed;
   process.stdout.write(`machine: ${machine()}\n`);
   process.stdout.write(`latency ${latencyMs} ms, capacity ${values.capacity}, sockets ${values.sockets}, ${seconds} s window\n\n`);
-  process.stdout.write('| lookups/s (1 worker, 1 slot) | worker cores | lookups/s per worker core | service (bench process) cores | max worker RSS (MiB) |\n|---|---|---|---|---|\n');
-  process.stdout.write(`| ${Math.round(lookups).toLocaleString('en-US')} | ${workerCores.toFixed(2)} | ${Math.round(lookups / workerCores).toLocaleString('en-US')} | ${serviceCores.toFixed(2)} | ${Math.round(maxRss)} |\n`);
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  process.stdout.write('| lookups/s (1 worker, 1 slot) | worker cores | lookups/s per worker core | service (bench process) cores | max worker RSS (MiB) | baseline: plain client loop, lookups/s |\n|---|---|---|---|---|---|\n');
+  process.stdout.write(`| ${n(lookups)} | ${workerCores.toFixed(2)} | ${n(lookups / workerCores)} | ${serviceCores.toFixed(2)} | ${Math.round(maxRss)} | ${n(ceiling)} |\n`);
 } finally {
   await cluster.stop();
   await server.stop();

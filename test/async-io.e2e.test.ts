@@ -74,7 +74,11 @@ async function killAndCheck(jobId: string, kills: number, output: string, deadLe
     const view = await cluster.status(jobId);
     const victim = (await cluster.cluster()).workers.find((w) => w.workerId === view.vertices[0]!.subtasks[kill % 2]!.workerId)!;
     process.kill(victim.pid, 'SIGKILL');
-    await eventually(async () => ((await cluster.status(jobId)).restarts > view.restarts ? true : undefined), 60_000, 'the job to restart');
+    await eventually(async () => ((await cluster.status(jobId)).restarts > view.restarts ? true : undefined), 60_000, 'the job to restart').catch(async (error: unknown) => {
+      const now = await cluster.status(jobId);
+      const where = now.vertices.flatMap((v) => v.subtasks.map((t) => `${v.id}#${t.index}: ${t.state} on ${t.workerId}`));
+      throw new Error(`${String(error)}; killed ${victim.workerId} (pid ${victim.pid}); subtasks before the kill: ${JSON.stringify(view.vertices[0]!.subtasks.map((t) => [t.state, t.workerId]))}; now: ${where.join(', ')}`);
+    });
   }
   const view = await cluster.waitForEnd(jobId, 180_000);
   expect(view.status, view.error ?? undefined).toBe('FINISHED');

@@ -9,6 +9,9 @@ import { userFunctionDeadLetter } from '../../stream-task/error-policy.ts';
 import { AsyncCalls, AsyncTimeoutError } from './async-calls.ts';
 import { OrderedQueue, UnorderedQueue, type AsyncEntry, type QueueOutput, type StreamElementQueue } from './stream-element-queue.ts';
 
+/** How often a wait for results looks whether the task was cancelled. */
+const CANCEL_CHECK_MS = 200;
+
 /** A record in flight as checkpoints keep it (its operator list state). */
 interface InFlightRecord {
   asyncInput: unknown;
@@ -91,8 +94,17 @@ export function asyncWaitOperator(ctx: OperatorContext, next: Emit): ChainedOper
     }
   };
 
-  /** Resolves at the next completion. */
-  const completion = () => ctx.waitIdle(new Promise<void>((resolve) => (progress = resolve)));
+  /** Resolves at the next completion, or after a while so that a cancelled task stops waiting for calls that hang. */
+  const completion = () =>
+    ctx.waitIdle(
+      new Promise<void>((resolve) => {
+        const tick = setTimeout(resolve, CANCEL_CHECK_MS);
+        progress = () => {
+          clearTimeout(tick);
+          resolve();
+        };
+      }),
+    );
 
   return {
     open() {
@@ -120,7 +132,7 @@ export function asyncWaitOperator(ctx: OperatorContext, next: Emit): ChainedOper
       for (;;) {
         queue.drain(output);
         issue();
-        if (waitingCount() === 0) return;
+        if (waitingCount() === 0 || ctx.cancelled()) return;
         await completion();
       }
     },
@@ -128,7 +140,7 @@ export function asyncWaitOperator(ctx: OperatorContext, next: Emit): ChainedOper
       for (;;) {
         queue.drain(output);
         issue();
-        if (queue.size === 0 && waitingCount() === 0) return;
+        if ((queue.size === 0 && waitingCount() === 0) || ctx.cancelled()) return;
         await completion();
       }
     },
