@@ -39,7 +39,7 @@ export default defineJob((env, args) => {
     purchases,
     async (purchase, ctx): Promise<EnrichedPurchase> => {
       const response = await fetch(`${await serviceUrl()}/users/${purchase.user}`, { signal: ctx.signal });
-      if (!response.ok) throw new Error(`profile of user ${purchase.user}: HTTP ${response.status}`);
+      if (!response.ok) throw new Error(`profile of user ${purchase.user}: HTTP ${response.status} ${await response.text()}`);
       const profile = (await response.json()) as Profile;
       return { ...purchase, name: profile.name, tier: profile.tier };
     },
