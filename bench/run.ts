@@ -22,6 +22,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'kafka-source': { file: 'kafka-source.ts', summary: 'Kafka source records/s', needs: 'Java 17 and the Kafka jars: scripts/kafka-local.sh fetch' },
   'kafka-sink': { file: 'kafka-sink.ts', summary: 'Kafka sink records/s, exactly-once and at-least-once', needs: 'Java 17 and the Kafka jars' },
   'kafka-pipeline': { file: 'kafka-pipeline.ts', summary: 'Kafka -> map -> Kafka throughput and latency', needs: 'Java 17 and the Kafka jars' },
+  'async-io': { file: 'async-io.ts', summary: 'AsyncDataStream HTTP lookups/s per worker against a local service with 5 ms latency' },
   'rocksdb-micro': { file: 'support/rocksdb-backend-micro.ts', summary: 'the RocksDB keyed-state backend alone, operations/s' },
 };
 

@@ -25,6 +25,7 @@ export const OPERATOR_KINDS = [
   'co.broadcastProcess',
   'keyed.broadcastProcess',
   'timestamps',
+  'async.wait',
   'union',
   'sink.file',
   'sink.stdout',

@@ -15,3 +15,4 @@ export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export type * from './broadcast-functions.ts';
 export type * from './watermarks.ts';
+export * from './async-io.ts';

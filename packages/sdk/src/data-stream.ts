@@ -281,6 +281,12 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
     return { node: this.node, partitioning: keySelector ? 'hash' : this.partitioning, keySelector };
   }
 
+  /** @internal Adds an operator of `kind` fed by this stream (for APIs outside this class, such as AsyncDataStream). */
+  transform<O>(kind: OperatorKind, name: string, fn: unknown, config: Record<string, unknown>, functions?: Record<string, unknown>): DataStream<O> {
+    const node = this.builder.addNode(kind, name, fn, config, [this.asInput()], functions);
+    return new DataStream<O>(this.builder, node);
+  }
+
   private then<O>(kind: OperatorKind, name: string, fn: unknown): DataStream<O> {
     const node = this.builder.addNode(kind, name, fn, {}, [this.asInput()]);
     return new DataStream<O>(this.builder, node);

@@ -28,6 +28,7 @@ export { WatermarkStrategy } from './watermark-strategy.ts';
 /** Throw it from a user function for a failure no restart can cure: the job fails at once, whatever its restart strategy. */
 export { NonRecoverableError } from '@weir/common';
 export { OutputTag } from './output-tag.ts';
+export { AsyncDataStream, AsyncRetryStrategies, type AsyncRetryStrategy, type AsyncRetryOptions, type AsyncWaitOptions } from './async-data-stream.ts';
 export {
   ValueStateDescriptor,
   ListStateDescriptor,
@@ -38,6 +39,11 @@ export {
 } from './state-descriptors.ts';
 export type {
   AggregateFunction,
+  AsyncFunction,
+  AsyncFunctionContext,
+  AsyncResult,
+  AsyncTimeoutHandler,
+  AsyncRetryPredicate,
   AggregatingState,
   Collector,
   JobGraph,

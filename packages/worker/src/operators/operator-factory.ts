@@ -16,6 +16,7 @@ import { keyedReduceOperator } from './keyed-reduce.ts';
 import { discardSink, forEachSink, stdoutSink } from './simple-sinks.ts';
 import { timestampsOperator } from './timestamps-operator.ts';
 import { intervalJoinOperator } from './interval-join.ts';
+import { asyncWaitOperator } from './async/async-wait-operator.ts';
 import { windowOperator } from './window/window-operator.ts';
 import { filterOperator, flatMapOperator, mapOperator, passThroughOperator } from './stateless-operators.ts';
 
@@ -74,6 +75,8 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
       return windowOperator(ctx, next, state());
     case 'timestamps':
       return timestampsOperator(ctx, next);
+    case 'async.wait':
+      return asyncWaitOperator(ctx, next);
     case 'source.generator':
     case 'source.connector':
     case 'source.file':

@@ -31,6 +31,13 @@ export interface ChainedOperator {
    * instead of the watermarks of its inputs.
    */
   periodicWatermark?(): SourceWatermark | undefined;
+  /**
+   * For operators that hold records back (async I/O): the task's watermarks
+   * pass through it instead of going straight downstream, and the operator
+   * sends each on with `ctx.emitWatermark` once the records before it are
+   * out, so no record passes a watermark. Called between two records.
+   */
+  processWatermark?(watermark: number): void;
   /** Its list state is union list state: on restore every subtask gets every subtask's items. */
   readonly unionListState?: boolean;
   /**
@@ -132,4 +139,12 @@ export interface OperatorContext {
    * waiting for data or for its rate limit (Flink's idleTimeMsPerSecond).
    */
   waitIdle<T>(wait: Promise<T>): Promise<T>;
+  /**
+   * Asks the task to run the chain's `endBatch` soon even without new input
+   * (asynchronous results are ready to be emitted). Cheap; call it from any
+   * callback.
+   */
+  wakeTask(): void;
+  /** For an operator with `processWatermark`: sends a watermark on, to the next such operator or downstream. */
+  emitWatermark(watermark: number): void;
 }

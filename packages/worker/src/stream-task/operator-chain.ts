@@ -29,6 +29,10 @@ export interface ChainEnvironment {
   waitIdle<T>(wait: Promise<T>): Promise<T>;
   /** The task's input watermark (-Infinity before the first one). */
   inputWatermark?(): number;
+  /** See OperatorContext.wakeTask. */
+  wakeTask?(): void;
+  /** Sends a watermark downstream that the chain's watermark-holding operators released. */
+  releaseWatermark?(watermark: number): void;
 }
 
 /**
@@ -49,6 +53,11 @@ export class OperatorChain {
   readonly time: RecordTime = { timestamp: Number.NaN };
   /** A chained operator that generates watermarks: it replaces the inputs' watermarks downstream. */
   watermarkGenerator: ChainedOperator | undefined;
+  /**
+   * Where the task's watermarks enter the chain when an operator holds them
+   * back (`processWatermark`, head-most first); undefined: straight downstream.
+   */
+  watermarkHold: ((watermark: number) => void) | undefined;
   /** Records that entered the chain (from input frames or the source). */
   recordsIn = 0;
   private readonly deployment: TaskDeployment;
@@ -94,6 +103,8 @@ export class OperatorChain {
     const output = env.output;
     const time = this.time;
     let next: Emit = (record) => output.emit(record, time.timestamp);
+    // Watermarks released by a holding operator go to the next one after it, the last one's downstream.
+    let nextWatermark: ((watermark: number) => void) | undefined;
     const built: ChainMember<ChainedOperator>[] = [];
     for (let i = d.operators.length - 1; i >= 0; i--) {
       const descriptor = d.operators[i]!;
@@ -125,6 +136,8 @@ export class OperatorChain {
         restoredCheckpointId: d.restore?.checkpointId,
         checkpointing: env.checkpointing,
         waitIdle: (wait) => env.waitIdle(wait),
+        wakeTask: () => env.wakeTask?.(),
+        emitWatermark: nextWatermark ?? ((watermark) => env.releaseWatermark?.(watermark)),
       };
       if (i === 0 && descriptor.kind.startsWith('source.')) {
         const emit = next;
@@ -143,10 +156,12 @@ export class OperatorChain {
         }), descriptor, d.subtaskIndex, deadLetters);
         built.unshift({ id: descriptor.id, op });
         if (op.periodicWatermark && !this.watermarkGenerator) this.watermarkGenerator = op;
+        if (op.processWatermark) nextWatermark = op.processWatermark.bind(op);
         next = op.process;
       }
     }
     this.operators.push(...built);
+    this.watermarkHold = nextWatermark;
   }
 
   /** Opens the operators tail-first, then the source. */

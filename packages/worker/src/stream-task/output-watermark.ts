@@ -16,8 +16,27 @@ export class OutputWatermark {
     this.output = output;
   }
 
-  /** Sends a watermark downstream if it advances event time. */
+  /** The last watermark handed to `emit` (with a hold, it may not have gone downstream yet). */
+  private announced = Number.NEGATIVE_INFINITY;
+  /**
+   * Operators of the chain that hold watermarks behind their records (async
+   * I/O) take every watermark first and `release` it later.
+   */
+  hold: ((watermark: number) => void) | undefined;
+
+  /** Sends a watermark downstream if it advances event time (through the hold, if there is one). */
   emit(watermark: number): void {
+    if (!this.hold) {
+      this.release(watermark);
+      return;
+    }
+    if (watermark <= this.announced) return;
+    this.announced = watermark;
+    this.hold(watermark);
+  }
+
+  /** Sends a watermark downstream now, if it advances event time. */
+  release(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.emitIdle(false);
     this.watermark = watermark;

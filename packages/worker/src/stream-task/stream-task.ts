@@ -69,6 +69,8 @@ export class StreamTask {
   private processingWake: NodeJS.Timeout | undefined;
   private processingWakeAt: number | undefined;
   private periodicDue = false;
+  /** An operator asked for its endBatch without new input (async results are ready). */
+  private chainWoken = false;
   private readonly bufferTimeoutMs: number;
   /** Busy, backpressured and idle time, marked at the loop's transitions (per frame or source batch). */
   private readonly time = new TaskTime({ enabled: process.env[TIME_ACCOUNTING_ENV] !== 'off' });
@@ -165,7 +167,14 @@ export class StreamTask {
         cancelled: () => this.cancelled,
         waitIdle: (wait) => this.waitIdle(wait),
         inputWatermark: () => this.valve.current,
+        wakeTask: () => {
+          this.chainWoken = true;
+          this.gate.interrupt();
+          this.signal();
+        },
+        releaseWatermark: (watermark) => this.outputWatermark.release(watermark),
       });
+      this.outputWatermark.hold = this.chain.watermarkHold;
       if (this.state) await restoreKeyedState(this.deployment, this.state, this.chain.headId, this.chain.head, this.remoteFiles);
       await this.chain.open();
       this.post({ type: 'state', state: 'RUNNING' });
@@ -260,6 +269,10 @@ export class StreamTask {
       if (!next) return;
       if (next === 'woken') {
         await this.fireTimers('processing-time', Date.now());
+        if (this.chainWoken) {
+          this.chainWoken = false;
+          await this.endBatch();
+        }
         if (this.periodicDue && chain.watermarkGenerator) this.emitPeriodicWatermark(chain.watermarkGenerator.periodicWatermark?.());
         if (!this.output.isAvailable()) await this.awaitOutput();
         continue;

@@ -31,6 +31,10 @@ export interface TestOperatorContextOptions {
   deadLetterDir?: string;
   dataDir?: string;
   stateBackend?: StateBackendKind;
+  /** Called when the operator asks the task for an endBatch (OperatorContext.wakeTask). */
+  wakeTask?: () => void;
+  /** Collects the watermarks a watermark-holding operator sends on. */
+  watermarks?: number[];
 }
 
 /** A one-operator deployment and the context an operator factory expects, with test defaults. */
@@ -86,5 +90,7 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
     restoredCheckpointId: options.restoredCheckpointId,
     checkpointing: options.checkpointing ?? false,
     waitIdle: (wait) => wait,
+    wakeTask: () => options.wakeTask?.(),
+    emitWatermark: (watermark) => options.watermarks?.push(watermark),
   };
 }
