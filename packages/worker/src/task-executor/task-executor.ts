@@ -121,7 +121,13 @@ export class TaskExecutor {
         cb(null, {});
       },
       Exchange: (call, cb) => {
-        call.on('data', (message) => this.router.fromPeer(message));
+        call.on('data', (message) => {
+          try {
+            this.router.fromPeer(message);
+          } catch (error) {
+            this.logger.warn({ err: (error as Error).message }, 'could not take a message of a peer data stream; dropped');
+          }
+        });
         call.on('end', () => cb(null, {}));
         call.on('error', () => {});
       },
@@ -164,10 +170,16 @@ export class TaskExecutor {
   /**
    * Epoch fencing (etcd mode): refuses an order from a leader older than the
    * newest this worker has seen, and remembers a newer one. Without etcd
-   * every epoch is 0 and everything is accepted.
+   * every epoch is 0: an order with another one is forged and refused (it
+   * would otherwise fence the real coordinator out).
    */
   private acceptOrder(what: string, leaderEpoch: number | undefined, cb: grpc.sendUnaryData<object>): boolean {
     const epoch = Number(leaderEpoch ?? 0);
+    if (!this.tracker && epoch !== 0) {
+      this.logger.warn({ order: what, epoch }, 'refused an order with a leader epoch: this worker runs without etcd');
+      cb(toServiceError(new Error(`worker ${this.options.workerId} refuses ${what} with leader_epoch ${epoch}: without etcd every order carries leader epoch 0`), grpc.status.FAILED_PRECONDITION));
+      return false;
+    }
     if (epoch < this.newestEpoch) {
       this.logger.warn({ order: what, epoch, newestEpoch: this.newestEpoch }, 'refused an order from a deposed leader');
       cb(toServiceError(new Error(`worker ${this.options.workerId} refuses ${what} from leader epoch ${epoch}: a newer leader (epoch ${this.newestEpoch}) has taken over`), grpc.status.FAILED_PRECONDITION));
