@@ -68,7 +68,7 @@ export class Dispatcher {
   /** The job's JobMaster; throws NOT_FOUND for an unknown id. */
   job(jobId: string): JobMaster {
     const job = this.jobs.get(jobId);
-    if (!job) throw Object.assign(new Error(`no job with id ${jobId}; 'weir list' shows the jobs this coordinator knows`), { code: grpc.status.NOT_FOUND });
+    if (!job) throw Object.assign(new Error(`no job with id ${jobId.length > 100 ? `${jobId.slice(0, 100)}…` : jobId}; 'weir list' shows the jobs this coordinator knows`), { code: grpc.status.NOT_FOUND });
     return job;
   }
 
