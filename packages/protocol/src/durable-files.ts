@@ -24,7 +24,7 @@ export async function writeFully(handle: WritableHandle, data: Uint8Array, path:
     try {
       ({ bytesWritten: written } = await handle.write(data, offset, data.byteLength - offset));
     } catch (error) {
-      throw fileError(error, `write ${path}`);
+      throw fileError(error, path);
     }
     if (written <= 0) {
       throw Object.assign(new Error(`EIO: wrote no bytes of the ${data.byteLength - offset} left, write '${path}'`), { code: 'EIO' });
@@ -39,13 +39,13 @@ export async function syncDirectory(directory: string): Promise<void> {
   try {
     handle = await open(directory, 'r');
   } catch (error) {
-    throw fileError(error, `open directory ${directory}`);
+    throw fileError(error, directory);
   }
   try {
     await handle.sync();
   } catch (error) {
     // Some file systems cannot fsync a directory (EINVAL): nothing more can be done there.
-    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw fileError(error, `fsync directory ${directory}`);
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw fileError(error, directory);
   } finally {
     await handle.close();
   }
@@ -54,12 +54,12 @@ export async function syncDirectory(directory: string): Promise<void> {
 /** fsyncs a file that is already written (a copy, a file written by a stream). */
 export async function syncFile(path: string): Promise<void> {
   const handle = await open(path, 'r+').catch((error: unknown) => {
-    throw fileError(error, `open ${path}`);
+    throw fileError(error, path);
   });
   try {
     await handle.sync();
   } catch (error) {
-    throw fileError(error, `fsync ${path}`);
+    throw fileError(error, path);
   } finally {
     await handle.close();
   }
@@ -91,7 +91,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     try {
       await writeFully(handle, data, temporary);
       await handle.sync().catch((error: unknown) => {
-        throw fileError(error, `fsync ${temporary}`);
+        throw fileError(error, temporary);
       });
     } finally {
       await handle.close();
@@ -112,9 +112,14 @@ export async function copyFileDurably(from: string, to: string): Promise<void> {
   await syncDirectory(dirname(to));
 }
 
-/** An error of the file system with what was done and the path in its message, keeping its `code`. */
-function fileError(error: unknown, what: string): Error {
+/**
+ * An error of the file system that names `path` the way Node names it for
+ * path operations (`ENOSPC: no space left on device, write '<path>'`),
+ * keeping its `code`; writes through a handle otherwise name no file.
+ */
+function fileError(error: unknown, path: string): Error {
   const cause = error as NodeJS.ErrnoException;
-  if (cause.message?.includes("'")) return cause;
-  return Object.assign(new Error(`${cause.code ?? 'EIO'}: ${cause.message ?? String(error)}, ${what}`, { cause }), { code: cause.code });
+  const message = cause.message ?? String(error);
+  if (message.includes(path)) return cause;
+  return Object.assign(new Error(`${message} '${path}'`, { cause }), { code: cause.code ?? 'EIO' });
 }
