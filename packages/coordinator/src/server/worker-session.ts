@@ -74,8 +74,7 @@ export class WorkerSessions {
     /** Ends the session with an error the worker sees (status and details). */
     const refuse = (code: grpc.status, details: string): void => {
       superseded = true;
-      if (worker) this.sessions.delete(worker);
-      worker = undefined;
+      closed(`its session was refused: ${details}`);
       call.emit('error', { code, details });
     };
     call.on('data', (message: WorkerMessage__Output) => {
@@ -103,6 +102,8 @@ export class WorkerSessions {
           refuse(grpc.status.ALREADY_EXISTS, details);
           return;
         }
+        // A session is one worker's: registering as another id gives up the first one.
+        if (worker && worker.workerId !== registration.workerId) closed(`its session registered as worker ${registration.workerId}`);
         if (worker) this.sessions.delete(worker);
         worker = host.registry().register(registration);
         this.sessions.set(worker, () => {
