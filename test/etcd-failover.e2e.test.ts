@@ -2,7 +2,8 @@
 // processes elect a leader (the others stand by and name it), `weir worker
 // --etcd` processes follow it, and a job of examples/exactly-once-counts.ts
 // keeps exactly-once output through a SIGKILLed leader, a frozen etcd and a
-// frozen (then deposed) leader whose orders the workers refuse.
+// frozen (then deposed) leader whose orders the workers refuse, as they
+// refuse orders forged with an epoch no leader has.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +185,14 @@ describe('coordinators with etcd', () => {
         );
         expect(refused?.code).toBe(grpc.status.FAILED_PRECONDITION);
         expect(refused?.details).toContain(`from leader epoch ${oldEpoch}`);
+        await unaryCall(client, 'notifyCheckpointComplete', { jobId: 'no-such-job', attempt: 0, checkpointId: 1, leaderEpoch: newEpoch });
+        // A forged order from an epoch no leader has (it would fence the real leader out): refused, and the real leader's orders still pass.
+        const forged = await unaryCall(client, 'cancelTasks', { jobId: 'no-such-job', attempt: 0, leaderEpoch: newEpoch + 1_000_000 }).then(
+          () => undefined,
+          (error: grpc.ServiceError) => error,
+        );
+        expect(forged?.code).toBe(grpc.status.FAILED_PRECONDITION);
+        expect(forged?.details).toContain(`the leader in etcd has epoch ${newEpoch} (a stale or forged order)`);
         await unaryCall(client, 'notifyCheckpointComplete', { jobId: 'no-such-job', attempt: 0, checkpointId: 1, leaderEpoch: newEpoch });
       } finally {
         client.close();

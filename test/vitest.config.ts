@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Cross-process tests: real `weir local` clusters, real processes, SIGKILL.
@@ -9,5 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,
+    // Tests keep savepoints in temporary directories: coordinators they start may write there.
+    env: { WEIR_SAVEPOINT_ROOTS: tmpdir() },
   },
 });

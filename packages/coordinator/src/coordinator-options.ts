@@ -61,13 +61,19 @@ export interface CoordinatorOptions {
   clusterId?: string;
   /** Lease TTL of the leader key in whole seconds (>= 2): a dead leader is replaced after about this long. */
   leaseTtlSeconds?: number;
+  /**
+   * Where else savepoints may be written and jobs restored from, besides
+   * `checkpointDir` (for `s3://` storage, its bucket) and the working
+   * directory; a request naming any other place is refused.
+   */
+  savepointRoots?: string[];
 }
 
 type S3OptionKeys = 's3Endpoint' | 's3Region' | 's3AddressingStyle';
 /** Every option with its default; the S3 ones stay unset unless given. */
 export type ResolvedCoordinatorOptions = Required<Omit<CoordinatorOptions, S3OptionKeys>> & Pick<CoordinatorOptions, S3OptionKeys>;
 
-/** Splits a comma-separated list of etcd URLs. */
+/** Splits a comma-separated list (etcd URLs, savepoint roots). */
 export function parseEtcdEndpoints(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
@@ -94,6 +100,7 @@ export function resolveCoordinatorOptions(options: CoordinatorOptions, env: Node
     etcd: options.etcd ?? parseEtcdEndpoints(env[WEIR_ENV.etcd]),
     clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? DEFAULT_CLUSTER_ID,
     leaseTtlSeconds: options.leaseTtlSeconds ?? Number(env[WEIR_ENV.leaseTtl] ?? DEFAULT_LEADER_TTL_SECONDS),
+    savepointRoots: options.savepointRoots ?? parseEtcdEndpoints(env[WEIR_ENV.savepointRoots]),
   };
 }
 

@@ -37,6 +37,7 @@ import { CoordinatorHealth } from './server/coordinator-health.ts';
 import { jobHandlers } from './server/job-handlers.ts';
 import { unaryFactory } from './server/unary-handler.ts';
 import { WorkerSessions } from './server/worker-session.ts';
+import { SavepointLocations } from './checkpoint/savepoint-locations.ts';
 import { serveRest, type RestEndpoint } from './rest/rest-server.ts';
 
 /** A running coordinator. */
@@ -96,6 +97,7 @@ export class Coordinator {
       restartStrategy: this.options.restartStrategy,
       storage: this.storage,
       artifacts: this.artifacts,
+      savepointLocations: new SavepointLocations(this.options.checkpointDir, this.options.savepointRoots),
       registry: () => this.registry,
       currentTerm: () => this.term,
       guarded: (term, write) => this.guarded(term, write),

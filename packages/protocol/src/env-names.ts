@@ -11,6 +11,8 @@ export const WEIR_ENV = {
   dataDir: 'WEIR_DATA_DIR',
   /** Where checkpoints go (shared by every worker of a cluster). */
   checkpointDir: 'WEIR_CHECKPOINT_DIR',
+  /** Comma-separated directories or s3:// prefixes savepoints may go to and restores come from, besides the checkpoint dir and the working directory. */
+  savepointRoots: 'WEIR_SAVEPOINT_ROOTS',
   /** Endpoint URL of the S3-compatible server holding `s3://` checkpoint storage and savepoints. */
   s3Endpoint: 'WEIR_S3_ENDPOINT',
   /** Region S3 requests are signed for (else AWS_REGION, else us-east-1). */

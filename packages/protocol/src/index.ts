@@ -14,6 +14,7 @@ export * from './backoff.ts';
 export * from './channel-id.ts';
 export * from './checkpoint-layout.ts';
 export * from './checkpoint-location.ts';
+export * from './durable-files.ts';
 export * from './checkpoint-metadata.ts';
 export * from './env-names.ts';
 export * from './execution-state.ts';

@@ -9,6 +9,7 @@ export * from './backoff.ts';
 export * from './channel-id.ts';
 export * from './checkpoint-layout.ts';
 export * from './checkpoint-location.ts';
+export * from './durable-files.ts';
 export type * from './checkpoint-metadata.ts';
 export * from './execution-state.ts';
 export * from './frame.ts';

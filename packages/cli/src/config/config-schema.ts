@@ -65,6 +65,11 @@ const coordinatorSection = z.strictObject({
     default: 'exponential-delay:initial-backoff=500ms,max-backoff=5s,multiplier=2,reset-threshold=1h,jitter=0.1,attempts=5',
   }),
   leaseTtlSeconds: key(wholeNumber(2), { description: 'lease TTL of the leader key in etcd: a dead leader is replaced after about this long', env: WEIR_ENV.leaseTtl, default: '5' }),
+  savepointRoots: key(z.array(text(), { error: 'expected a list of directories or s3://bucket/prefix locations' }), {
+    description: 'where else savepoints may be written and jobs restored from, besides checkpointDir (for s3://, its bucket) and the working directory; requests naming other places are refused',
+    env: WEIR_ENV.savepointRoots,
+    default: 'none',
+  }),
 }, MAPPING) satisfies z.ZodType<Omit<CoordinatorOptions, 'etcd' | 'clusterId'>>;
 
 const workerSection = z.strictObject({

@@ -3,8 +3,9 @@
 // change, and on taking the lead resumes the jobs an earlier coordinator left.
 import { randomBytes } from 'node:crypto';
 import { parseJobGraph, type RestartStrategy } from '@weir/common';
-import { grpc, isTerminalJobStatus, resolveLocation, type Logger, type SubmitJobRequest__Output } from '@weir/protocol';
+import { grpc, isTerminalJobStatus, type Logger, type SubmitJobRequest__Output } from '@weir/protocol';
 import type { CheckpointStorage } from '../checkpoint/checkpoint-storage.ts';
+import type { SavepointLocations } from '../checkpoint/savepoint-locations.ts';
 import { NotLeaderError } from '../etcd/etcd-errors.ts';
 import { JobMaster, type JobMasterDeps } from '../job-master/job-master.ts';
 import type { Term } from '../leader-term.ts';
@@ -12,6 +13,7 @@ import type { WorkerRegistry } from '../resource-manager/worker-registry.ts';
 import { checkStateCompatibility } from '../scheduler/state-assignment.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import type { StoredJob } from '../store/metadata-store.ts';
+import { isJobId } from './job-id.ts';
 
 /** What the Dispatcher is given by the coordinator. */
 export interface DispatcherOptions {
@@ -22,6 +24,8 @@ export interface DispatcherOptions {
   restartStrategy: RestartStrategy;
   storage: CheckpointStorage;
   artifacts: ArtifactStore;
+  /** Where savepoints may go and restores come from. */
+  savepointLocations: SavepointLocations;
   /** The worker registry of the current term: a job created now places its subtasks through it. */
   registry: () => WorkerRegistry;
   /** The current term (null while standing by): a recovery stops when the term it runs for ends. */
@@ -44,6 +48,11 @@ export class Dispatcher {
     this.logger = options.logger;
   }
 
+  /** Where savepoints may go and restores come from. */
+  get savepointLocations(): SavepointLocations {
+    return this.options.savepointLocations;
+  }
+
   get size(): number {
     return this.jobs.size;
   }
@@ -59,7 +68,7 @@ export class Dispatcher {
   /** The job's JobMaster; throws NOT_FOUND for an unknown id. */
   job(jobId: string): JobMaster {
     const job = this.jobs.get(jobId);
-    if (!job) throw Object.assign(new Error(`no job with id ${jobId}; 'weir list' shows the jobs this coordinator knows`), { code: grpc.status.NOT_FOUND });
+    if (!job) throw Object.assign(new Error(`no job with id ${jobId.length > 100 ? `${jobId.slice(0, 100)}…` : jobId}; 'weir list' shows the jobs this coordinator knows`), { code: grpc.status.NOT_FOUND });
     return job;
   }
 
@@ -69,7 +78,7 @@ export class Dispatcher {
     if (!request.artifact || request.artifact.length === 0) throw new Error('the job was submitted without its code artifact; submit it with weir run');
     let restoreFrom = null;
     if (request.fromSavepoint) {
-      const directory = resolveLocation(request.fromSavepoint);
+      const directory = this.options.savepointLocations.resolve('from_savepoint', request.fromSavepoint);
       let metadata;
       try {
         metadata = await this.options.storage.readMetadata(directory);
@@ -81,7 +90,7 @@ export class Dispatcher {
       restoreFrom = { metadata, directory };
     }
     // The client's submission id becomes the job id: a submit retried after a lost answer (or a failover) finds its job.
-    const jobId = /^[0-9a-f]{32}$/.test(request.submissionId ?? '') ? request.submissionId! : randomBytes(16).toString('hex');
+    const jobId = isJobId(request.submissionId ?? '') ? request.submissionId! : randomBytes(16).toString('hex');
     if (this.jobs.has(jobId)) return { jobId };
     const artifactPath = await this.options.artifacts.put(jobId, request.artifact);
     const job = this.createJobMaster(term, {

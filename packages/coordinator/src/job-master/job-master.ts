@@ -196,7 +196,8 @@ export class JobMaster {
     }
     if (update.attempt !== this.graph.attempt) return;
     const execution = this.graph.get(update.vertexId, update.subtaskIndex);
-    if (!execution || isTerminalExecutionState(execution.state)) return;
+    // Only the worker the subtask was deployed to reports its state.
+    if (!execution || execution.workerId !== worker?.workerId || isTerminalExecutionState(execution.state)) return;
     execution.state = state;
     if (update.metricsJson) {
       applyFinalMetrics(execution, update.metricsJson);
@@ -216,6 +217,11 @@ export class JobMaster {
     } else if (this.status === 'CANCELLING' && !this.stopping && this.graph.all().every((e) => isTerminalExecutionState(e.state))) {
       this.finish('CANCELED');
     }
+  }
+
+  /** Whether `workerId` runs subtask `subtaskIndex` of `vertexId` in `attempt`, the current attempt (only it may acknowledge or decline checkpoints for it). */
+  runsOn(attempt: number, vertexId: string, subtaskIndex: number, workerId: string): boolean {
+    return attempt === this.graph.attempt && this.graph.get(vertexId, subtaskIndex)?.workerId === workerId;
   }
 
   /** Copies a worker's latest metrics into this job's executions. */

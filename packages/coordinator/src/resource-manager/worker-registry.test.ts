@@ -92,10 +92,10 @@ describe('WorkerRegistry', () => {
     vi.advanceTimersByTime(300);
     registry.heartbeat(
       'w1',
-      JSON.stringify([
+      [
         { metrics: metrics(job, 4, 'src', 0, 10), deadLetterDir: null },
         { metrics: metrics(job, 4, 'src', 1, 20), deadLetterDir: '/tmp/dead' },
-      ]),
+      ],
     );
     expect(w.lastHeartbeatMs).toBe(1_000_300);
     expect([...w.metrics.keys()].sort()).toEqual([graph.key('src', 0), graph.key('src', 1)].sort());
@@ -104,18 +104,18 @@ describe('WorkerRegistry', () => {
     expect(registry.metricsOf(graph.key('src', 0), null)).toBeUndefined();
     expect(registry.metricsOf(graph.key('src', 0), 'nobody')).toBeUndefined();
 
-    // An empty heartbeat refreshes liveness and keeps the last metrics;
+    // A heartbeat without metrics refreshes liveness and keeps the last metrics;
     // an empty list replaces them.
     vi.advanceTimersByTime(200);
-    registry.heartbeat('w1', '');
+    registry.heartbeat('w1', null);
     expect(w.lastHeartbeatMs).toBe(1_000_500);
     expect(w.metrics.size).toBe(2);
-    registry.heartbeat('w1', '[]');
+    registry.heartbeat('w1', []);
     expect(w.metrics.size).toBe(0);
   });
 
   it('ignores heartbeats of unknown workers', () => {
-    expect(() => registry.heartbeat('ghost', '[]')).not.toThrow();
+    expect(() => registry.heartbeat('ghost', [])).not.toThrow();
     expect(registry.all()).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe('WorkerRegistry', () => {
     // Within the timeout nobody is lost.
     vi.advanceTimersByTime(900);
     expect(registry.all().map((w) => w.workerId).sort()).toEqual(['alive', 'silent']);
-    registry.heartbeat('alive', '');
+    registry.heartbeat('alive', null);
 
     // Past the timeout (and a check interval) the silent one is gone.
     vi.advanceTimersByTime(700);
@@ -183,7 +183,7 @@ describe('WorkerRegistry', () => {
     a.occupied.occupy('j/0/x#1', 'j/0/default@1');
     a.occupied.occupy('j/0/x#1', 'j/0/default@1');
     vi.advanceTimersByTime(250);
-    registry.heartbeat('b', '');
+    registry.heartbeat('b', null);
     expect(registry.views()).toEqual([
       { workerId: 'a', address: '127.0.0.1:1', host: 'test-host', pid: 4001, slots: 4, freeSlots: 2, lastHeartbeatMs: 1_000_000 },
       { workerId: 'b', address: '127.0.0.1:2', host: 'test-host', pid: 4002, slots: 1, freeSlots: 1, lastHeartbeatMs: 1_000_250 },
@@ -269,12 +269,35 @@ describe('worker sessions on a coordinator', () => {
     await start(60_000);
     // A worker's session breaks and it reconnects with the same id before the
     // coordinator notices; the old session then ends on the coordinator.
-    const stale = await session(registration('w1', 1));
-    await session(registration('w1', 2));
-    expect((await clusterView()).workers).toMatchObject([{ workerId: 'w1', address: '127.0.0.1:2' }]);
+    const stale = await session(registration('w1', 1, 2));
+    await session(registration('w1', 1, 3));
+    expect((await clusterView()).workers).toMatchObject([{ workerId: 'w1', address: '127.0.0.1:1', slots: 3 }]);
     stale.call.end();
     await stale.ended;
-    expect((await clusterView()).workers, 'closing the stale session removed the live registration').toMatchObject([{ workerId: 'w1', address: '127.0.0.1:2' }]);
+    expect((await clusterView()).workers, 'closing the stale session removed the live registration').toMatchObject([{ workerId: 'w1', address: '127.0.0.1:1', slots: 3 }]);
+  });
+
+  it('refuses a second session claiming a registered worker id from another address, and malformed registrations', async () => {
+    await start(60_000);
+    const live = await session(registration('w1', 1));
+    const refusal = async (register: RegisterWorker__Output): Promise<grpc.ServiceError> => {
+      const call = client!.workerSession();
+      calls.push(call);
+      const error = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
+      call.on('data', () => undefined);
+      call.write({ register });
+      return error;
+    };
+    const claimed = await refusal(registration('w1', 2));
+    expect(claimed.code).toBe(grpc.status.ALREADY_EXISTS);
+    expect(claimed.details).toMatch(/worker id w1 is registered already, with a live session from 127\.0\.0\.1:1/);
+    const noSlots = await refusal({ ...registration('w2', 3), slots: 0 });
+    expect(noSlots.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(noSlots.details).toMatch(/^the worker registration is invalid: slots:/);
+    const badId = await refusal(registration('../w3', 4));
+    expect(badId.details).toMatch(/workerId: a worker id has only letters/);
+    expect(live.isEnded()).toBe(false);
+    expect((await clusterView()).workers).toMatchObject([{ workerId: 'w1', address: '127.0.0.1:1' }]);
   });
 
   it('does not leave a worker dropped for missed heartbeats stranded on an open session', async () => {

@@ -59,18 +59,12 @@ export class WorkerRegistry extends EventEmitter<{ lost: [workerId: string, reas
     return worker;
   }
 
-  heartbeat(workerId: string, metricsJson: string): void {
+  /** A heartbeat of `workerId` with its metrics report, already validated (null: the heartbeat carried none). */
+  heartbeat(workerId: string, entries: readonly { metrics: TaskMetrics; deadLetterDir: string | null }[] | null): void {
     const worker = this.workers.get(workerId);
     if (!worker) return;
     worker.lastHeartbeatMs = Date.now();
-    if (!metricsJson) return;
-    let entries: { metrics: TaskMetrics; deadLetterDir: string | null }[];
-    try {
-      entries = JSON.parse(metricsJson) as { metrics: TaskMetrics; deadLetterDir: string | null }[];
-    } catch {
-      this.logger.warn({ workerId }, 'ignoring a heartbeat with malformed metrics');
-      return;
-    }
+    if (!entries) return;
     const map = new Map<string, { metrics: TaskMetrics; deadLetterDir: string | null }>();
     for (const entry of entries) {
       const m = entry.metrics;

@@ -98,13 +98,13 @@ export function registerJobRoutes(app: FastifyInstance, host: JobRoutesHost): vo
   app.post<{ Params: JobParams; Body: { 'target-directory': string; 'cancel-job'?: boolean } }>(
     '/jobs/:id/savepoints',
     { schema: { params: jobParams, body: savepointBody, response: { 200: savepointResponse, ...errors } } },
-    async (request) => ({ location: await triggerSavepoint(job(request.params.id), request.body['target-directory'], request.body['cancel-job'] ?? false) }),
+    async (request) => ({ location: await triggerSavepoint(host.dispatcher, job(request.params.id), request.body['target-directory'], request.body['cancel-job'] ?? false) }),
   );
 
   app.post<{ Params: JobParams; Body: { targetDirectory: string } }>(
     '/jobs/:id/stop',
     { schema: { params: jobParams, body: stopBody, response: { 200: savepointResponse, ...errors } } },
-    async (request) => ({ location: await triggerSavepoint(job(request.params.id), request.body.targetDirectory, true) }),
+    async (request) => ({ location: await triggerSavepoint(host.dispatcher, job(request.params.id), request.body.targetDirectory, true) }),
   );
 
   app.patch<{ Params: JobParams; Querystring: { mode: 'cancel' } }>(

@@ -1,7 +1,7 @@
 // The JobManager service's job calls (leader only): submit, list, status,
 // cancel, checkpoints and savepoints. They hand over to the Dispatcher and
 // the job's JobMaster.
-import { checkpointToMessage, jobToMessage, resolveLocation, type JobManagerHandlers, type JobStatus } from '@weir/protocol';
+import { checkpointToMessage, jobToMessage, type JobManagerHandlers, type JobStatus } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import type { JobMaster } from '../job-master/job-master.ts';
 import type { Term } from '../leader-term.ts';
@@ -25,7 +25,7 @@ export function jobHandlers({ unary, dispatcher, leadingTerm }: JobHandlerHost):
     ListCheckpoints: unary(async (req) => ({ checkpoints: dispatcher.job(req.jobId).checkpoints.views().map(checkpointToMessage) })),
     TriggerSavepoint: unary(async (req) => {
       if (!req.directory) throw new Error('a savepoint needs a target directory: weir savepoint <jobId> <dir>');
-      return { path: await triggerSavepoint(dispatcher.job(req.jobId), req.directory, req.stop) };
+      return { path: await triggerSavepoint(dispatcher, dispatcher.job(req.jobId), req.directory, req.stop) };
     }),
   };
 }
@@ -57,7 +57,11 @@ export function cancelJob(job: JobMaster): JobStatus {
   return job.jobStatus;
 }
 
-/** Takes a savepoint under `directory` (a path, relative to the coordinator's working directory, or `s3://bucket/prefix`); with `stop`, the job then ends. */
-export function triggerSavepoint(job: JobMaster, directory: string, stop: boolean): Promise<string> {
-  return job.savepoint(resolveLocation(directory), stop);
+/**
+ * Takes a savepoint under `directory` (a path, relative to the coordinator's
+ * working directory, or `s3://bucket/prefix`, under one of the savepoint
+ * roots); with `stop`, the job then ends.
+ */
+export async function triggerSavepoint(dispatcher: Dispatcher, job: JobMaster, directory: string, stop: boolean): Promise<string> {
+  return job.savepoint(dispatcher.savepointLocations.resolve('directory', directory), stop);
 }

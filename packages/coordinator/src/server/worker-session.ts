@@ -1,11 +1,12 @@
 // The JobManager service's WorkerSession stream: a worker registers, then
 // sends heartbeats, subtask states and checkpoint acknowledgements, which go
 // to the worker registry and the jobs' JobMasters. Owns the open sessions.
-import type { grpc} from '@weir/protocol';
-import { subtaskCheckpointAckSchema, subtaskId, type CoordinatorMessage, type Logger, type WorkerMessage__Output } from '@weir/protocol';
+import { grpc, RepeatedWarning, type CoordinatorMessage, type Logger, type WorkerMessage__Output } from '@weir/protocol';
 import type { Dispatcher } from '../dispatcher/dispatcher.ts';
 import type { Term } from '../leader-term.ts';
 import type { RegisteredWorker, WorkerRegistry } from '../resource-manager/worker-registry.ts';
+import { parseMessage, registerWorkerSchema } from './worker-message-schemas.ts';
+import { handleWorkerMessage } from './worker-messages.ts';
 
 /** What worker sessions are served from. */
 export interface WorkerSessionHost {
@@ -68,6 +69,14 @@ export class WorkerSessions {
       call.emit('error', { code: error.code, details: error.message, metadata: error.metadata });
       return;
     }
+    /** Messages that fail validation or are not this worker's to send: dropped, logged at a bounded rate. */
+    const rejected = new RepeatedWarning(host.logger, 'ignored a worker message that is malformed or not the worker\'s to send');
+    /** Ends the session with an error the worker sees (status and details). */
+    const refuse = (code: grpc.status, details: string): void => {
+      superseded = true;
+      closed(`its session was refused: ${details}`);
+      call.emit('error', { code, details });
+    };
     call.on('data', (message: WorkerMessage__Output) => {
       if (superseded) return;
       if (host.term() !== term) {
@@ -76,8 +85,27 @@ export class WorkerSessions {
         return;
       }
       if (message.register) {
+        let registration;
+        try {
+          registration = parseMessage('the worker registration', message.register, registerWorkerSchema);
+        } catch (error) {
+          host.logger.warn({ err: (error as Error).message }, 'refused a malformed worker registration');
+          refuse(grpc.status.INVALID_ARGUMENT, (error as Error).message);
+          return;
+        }
+        const existing = host.registry().get(registration.workerId);
+        // The same worker reconnecting (its session broke before the coordinator noticed) comes from the same address.
+        if (existing && existing !== worker && this.sessions.has(existing) && existing.address !== registration.address) {
+          const details = `worker id ${registration.workerId} is registered already, with a live session from ${existing.address}; ` +
+            'give every worker its own --worker-id (a restarted worker gets in once its old session ends or its heartbeats stop)';
+          host.logger.warn({ workerId: registration.workerId, address: registration.address, registeredAddress: existing.address }, 'refused a second session for a registered worker id');
+          refuse(grpc.status.ALREADY_EXISTS, details);
+          return;
+        }
+        // A session is one worker's: registering as another id gives up the first one.
+        if (worker && worker.workerId !== registration.workerId) closed(`its session registered as worker ${registration.workerId}`);
         if (worker) this.sessions.delete(worker);
-        worker = host.registry().register(message.register);
+        worker = host.registry().register(registration);
         this.sessions.set(worker, () => {
           superseded = true;
           worker = undefined;
@@ -87,29 +115,15 @@ export class WorkerSessions {
         return;
       }
       if (!worker) {
-        call.destroy(new Error('a worker session must start with a registration'));
+        refuse(grpc.status.FAILED_PRECONDITION, 'a worker session must start with a registration (RegisterWorker)');
         return;
       }
       const live = current();
       if (!live) return;
-      if (message.heartbeat) {
-        host.registry().heartbeat(live.workerId, message.heartbeat.metricsJson);
-        for (const job of host.dispatcher.all()) job.onHeartbeat(live);
-      } else if (message.taskState) {
-        host.dispatcher.get(message.taskState.jobId)?.onTaskState(message.taskState, live);
-      } else if (message.checkpointAck) {
-        let json: unknown;
-        try {
-          json = JSON.parse(message.checkpointAck.ackJson);
-        } catch {
-          json = undefined;
-        }
-        const parsed = subtaskCheckpointAckSchema.safeParse(json);
-        if (parsed.success) host.dispatcher.get(parsed.data.jobId)?.checkpoints.onAck(parsed.data);
-        else host.logger.warn({ workerId: live.workerId }, 'malformed checkpoint acknowledgement ignored');
-      } else if (message.checkpointDeclined) {
-        const d = message.checkpointDeclined;
-        host.dispatcher.get(d.jobId)?.checkpoints.onDecline(d.checkpointId, d.attempt, subtaskId(d.vertexId, d.subtaskIndex), d.reason);
+      try {
+        handleWorkerMessage(message, live, host.registry(), host.dispatcher);
+      } catch (error) {
+        rejected.warn({ workerId: live.workerId, err: (error as Error).message });
       }
     });
     call.on('end', () => {

@@ -1,8 +1,8 @@
 // Checkpoint storage files on a (local or shared) file system.
-import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { temporaryFileName } from '../checkpoint-layout.ts';
+import { copyFileDurably, makeDirectoryDurably, syncDirectory, writeFileAtomic } from '../durable-files.ts';
 import type { CheckpointFileSystem } from './checkpoint-file-system.ts';
 
 /** {@link CheckpointFileSystem} on the file system: locations are absolute paths. */
@@ -21,35 +21,25 @@ export class LocalCheckpointFileSystem implements CheckpointFileSystem {
     return readFile(file);
   }
 
-  async writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
-    const directory = dirname(file);
-    await mkdir(directory, { recursive: true });
-    const temporary = temporaryFileName(file);
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.write(typeof content === 'string' ? Buffer.from(content) : content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
-    const dir = await open(directory, 'r');
-    await dir.sync().finally(() => dir.close());
+  /** Temporary file, every byte written, fsync, rename, fsync of the directory (see writeFileAtomic). */
+  writeAtomic(file: string, content: string | Uint8Array): Promise<void> {
+    return writeFileAtomic(file, content, temporaryFileName(file));
   }
 
   /** Errors carry the OS error and the path (`EEXIST: file already exists, mkdir '...'`). */
   async createExclusive(directory: string): Promise<void> {
-    await mkdir(dirname(directory), { recursive: true });
+    await makeDirectoryDurably(dirname(directory));
     await mkdir(directory);
+    await syncDirectory(dirname(directory));
   }
 
   async removeDirectory(directory: string): Promise<void> {
     await rm(directory, { recursive: true, force: true });
   }
 
-  async copy(from: string, to: string): Promise<void> {
-    await mkdir(dirname(to), { recursive: true });
-    await copyFile(from, to, constants.COPYFILE_FICLONE);
+  /** The copy and its directory are fsynced before it resolves (a savepoint is durable when it reports success). */
+  copy(from: string, to: string): Promise<void> {
+    return copyFileDurably(from, to);
   }
 
   upload(path: string, file: string): Promise<void> {

@@ -6,9 +6,11 @@ import {
   type Frame,
   type FrameKind,
   type Logger,
+  RepeatedWarning,
   type TaskDeployment,
 } from '@weir/protocol';
 import type { SubtaskThread } from '../task-executor/subtask-thread.ts';
+import { EXCHANGE_LIMITS, exchangeMessageProblem } from './exchange-limits.ts';
 import { PeerSender } from './peer-sender.ts';
 
 /**
@@ -17,6 +19,11 @@ import { PeerSender } from './peer-sender.ts';
  * the slot thread. A credit may arrive before its producer is deployed; it
  * waits here. Local channels do not pass here: their slot threads talk over a
  * MessagePort of their own (see LocalChannels).
+ *
+ * What peers send is checked first (`exchangeMessageProblem`, EXCHANGE_LIMITS):
+ * a malformed message is dropped and logged; a frame beyond the credit the
+ * consumer granted breaks the credit protocol and fails the consumer (its job
+ * restarts from the latest checkpoint, so nothing is lost or duplicated).
  */
 export class ChannelRouter {
   private readonly selfId: string;
@@ -26,6 +33,9 @@ export class ChannelRouter {
   /** Channel -> peer address, for channels whose other end is on another worker. */
   private readonly remote = new Map<string, string>();
   private readonly pendingCredits = new Map<string, number>();
+  /** Remote consumer channel -> credits its consumer granted that no frame has used yet. */
+  private readonly unusedCredits = new Map<string, number>();
+  private readonly dropped: RepeatedWarning;
   private readonly peers = new Map<string, PeerSender>();
   private readonly onPeerLost: (address: string, reason: string) => void;
 
@@ -33,6 +43,7 @@ export class ChannelRouter {
     this.selfId = selfId;
     this.logger = logger;
     this.onPeerLost = onPeerLost;
+    this.dropped = new RepeatedWarning(logger, 'dropped a message of a peer data stream');
   }
 
   register(thread: SubtaskThread): void {
@@ -66,6 +77,7 @@ export class ChannelRouter {
         if (t !== thread) continue;
         map.delete(ch);
         this.remote.delete(ch);
+        this.unusedCredits.delete(ch);
       }
     }
   }
@@ -83,7 +95,7 @@ export class ChannelRouter {
 
   /** Forgets everything of a job (its channels, waiting credits). */
   releaseJob(jobId: string): void {
-    for (const map of [this.remote, this.pendingCredits]) {
+    for (const map of [this.remote, this.pendingCredits, this.unusedCredits]) {
       for (const ch of map.keys()) if (channelJob(ch) === jobId) map.delete(ch);
     }
   }
@@ -108,17 +120,33 @@ export class ChannelRouter {
   creditFromThread(channel: string, credits: number): void {
     const address = this.remote.get(channel);
     if (address !== undefined && this.consumers.has(channel)) {
+      this.unusedCredits.set(channel, (this.unusedCredits.get(channel) ?? 0) + credits);
       this.peer(address).send({ channel, kind: CREDIT_KIND, payload: new Uint8Array(0), recordCount: 0, watermark: 0, checkpointId: 0, credits });
     }
   }
 
+  /** A message of a peer's Exchange stream: checked, then a credit for a producer here or a frame for a consumer here. */
   fromPeer(message: ExchangeMessage__Output): void {
+    const problem = exchangeMessageProblem(message);
+    if (problem !== undefined) {
+      this.dropped.warn({ channel: String(message.channel).slice(0, 200), problem });
+      return;
+    }
     if (message.kind === CREDIT_KIND) {
       this.deliverCredit(message.channel, message.credits);
       return;
     }
     const consumer = this.consumers.get(message.channel);
     if (!consumer) return; // a frame of a cancelled or older attempt
+    const unused = this.unusedCredits.get(message.channel) ?? 0;
+    if (unused <= 0) {
+      this.unusedCredits.delete(message.channel);
+      this.consumers.delete(message.channel);
+      this.logger.warn({ channel: message.channel }, 'a peer sent a frame without credit: failing the consumer');
+      consumer.fail(`a peer sent a frame on channel ${message.channel} without credit, which breaks the credit protocol; the job restarts from its latest checkpoint (check what else sends to this worker's data port)`);
+      return;
+    }
+    this.unusedCredits.set(message.channel, unused - 1);
     // Copy out of the gRPC message buffer into an owned buffer we can transfer.
     const payload = new Uint8Array(message.payload.byteLength);
     payload.set(message.payload);
@@ -138,8 +166,16 @@ export class ChannelRouter {
 
   private deliverCredit(channel: string, credits: number): void {
     const producer = this.producers.get(channel);
-    if (producer) producer.postCredit(channel, credits);
-    else this.pendingCredits.set(channel, (this.pendingCredits.get(channel) ?? 0) + credits);
+    if (producer) {
+      producer.postCredit(channel, credits);
+      return;
+    }
+    const pending = this.pendingCredits.get(channel);
+    if (pending === undefined && this.pendingCredits.size >= EXCHANGE_LIMITS.maxPendingCreditChannels) {
+      this.dropped.warn({ channel: channel.slice(0, 200), problem: `credits wait for ${this.pendingCredits.size} channels without a producer here already` });
+      return;
+    }
+    this.pendingCredits.set(channel, Math.min(EXCHANGE_LIMITS.maxPendingCreditsPerChannel, (pending ?? 0) + credits));
   }
 
   private peer(address: string): PeerSender {

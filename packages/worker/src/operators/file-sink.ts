@@ -42,7 +42,7 @@ export function fileSink(ctx: OperatorContext): ChainedOperator {
         const name = names.name(subtask, sequence++);
         part = new OpenPart(name, await open(join(config.directory, name), 'w'));
       }
-      await part.write(chunk);
+      await part.write(chunk, join(config.directory, part.name));
     },
     async finish() {
       await part?.handle.sync();

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { writeFully } from '@weir/protocol/runtime';
 
 /** The file sink's settings from its JobGraph config (see the SDK's FileSinkOptions). */
 export interface PartFileConfig {
@@ -72,14 +73,10 @@ export class OpenPart {
     return config.rolloverIntervalMs !== null && now - this.openedAt >= config.rolloverIntervalMs;
   }
 
-  /** Writes every byte of `chunk` (FileHandle.write may write fewer). */
-  async write(chunk: string): Promise<void> {
+  /** Writes every byte of `chunk` (FileHandle.write may write fewer; see writeFully), in the file named `path`. */
+  async write(chunk: string, path: string): Promise<void> {
     const buffer = Buffer.from(chunk);
-    let offset = 0;
-    while (offset < buffer.length) {
-      const { bytesWritten } = await this.handle.write(buffer, offset, buffer.length - offset);
-      offset += bytesWritten;
-    }
+    await writeFully(this.handle, buffer, path);
     this.bytes += buffer.length;
   }
 }

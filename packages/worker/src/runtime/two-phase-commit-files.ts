@@ -1,7 +1,8 @@
 // Files committed with checkpoints (two-phase commit), the machinery of the
 // exactly-once file sink and of dead letters when the job checkpoints.
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectoryDurably, syncDirectory } from '@weir/protocol/runtime';
 import { OpenPart, transactionalPartName, type PartFileConfig } from './part-files.ts';
 
 /** A file pre-committed for a checkpoint, waiting for it to complete. */
@@ -39,6 +40,13 @@ export interface TwoPhaseCommitFilesOptions {
  * - `open` commits the pending files of the restored checkpoint and deletes
  *   what other attempts left of files with this prefix: in-progress files, and
  *   pending files of checkpoints that never completed (newer than the restored one).
+ *
+ * Durability: a file is fsynced when it is closed, and the directories whose
+ * names a step changed are fsynced before the step resolves, so a checkpoint
+ * is acknowledged only with its pending files on disk, and a commit is
+ * reported only with the files in place. A step that fails (ENOSPC, EIO)
+ * throws with the OS error; what it already moved stays consistent, and the
+ * next checkpoint pre-commits the rest.
  */
 export class TwoPhaseCommitFiles {
   private readonly options: TwoPhaseCommitFilesOptions;
@@ -62,9 +70,10 @@ export class TwoPhaseCommitFiles {
   async open(): Promise<void> {
     const { directory } = this;
     const { token } = this.options;
-    await mkdir(join(directory, IN_PROGRESS), { recursive: true });
-    await mkdir(join(directory, PENDING), { recursive: true });
+    await makeDirectoryDurably(join(directory, IN_PROGRESS));
+    await makeDirectoryDurably(join(directory, PENDING));
     for (const file of this.pending) await commitFile(file);
+    if (this.pending.length > 0) await syncCommitted(this.pending);
     this.pending = [];
     const restored = this.options.restoredCheckpointId ?? 0;
     for (const sub of [IN_PROGRESS, PENDING]) {
@@ -85,19 +94,26 @@ export class TwoPhaseCommitFiles {
       const name = this.names.inProgress(this.options.subtaskIndex, this.options.token, this.sequence++);
       this.part = new OpenPart(name, await open(join(this.directory, IN_PROGRESS, name), 'w'));
     }
-    await this.part.write(text);
+    await this.part.write(text, join(this.directory, IN_PROGRESS, this.part.name));
   }
 
   /** Pre-commits every file written since the last checkpoint for `checkpointId`; returns every pending file, the writer's state in the checkpoint. */
   async preCommit(checkpointId: number): Promise<PendingFile[]> {
     await this.closePart();
     const { directory } = this;
-    for (const inProgress of this.closed) {
+    const moved = this.closed.length > 0;
+    // One at a time, forgotten as closed once moved: after a failure the rest is moved by the next checkpoint.
+    while (this.closed.length > 0) {
+      const inProgress = this.closed[0]!;
       const name = this.names.preCommitted(inProgress, checkpointId);
       await rename(join(directory, IN_PROGRESS, inProgress), join(directory, PENDING, name));
       this.pending.push({ directory, name, checkpointId });
+      this.closed.shift();
     }
-    this.closed = [];
+    if (moved) {
+      await syncDirectory(join(directory, IN_PROGRESS));
+      await syncDirectory(join(directory, PENDING));
+    }
     return this.pending.map((p) => ({ ...p }));
   }
 
@@ -105,6 +121,7 @@ export class TwoPhaseCommitFiles {
   async commit(checkpointId: number): Promise<void> {
     const ready = this.pending.filter((p) => p.checkpointId <= checkpointId);
     for (const file of ready) await commitFile(file);
+    if (ready.length > 0) await syncCommitted(ready);
     this.pending = this.pending.filter((p) => p.checkpointId > checkpointId);
   }
 
@@ -117,6 +134,8 @@ export class TwoPhaseCommitFiles {
     if (!this.part) return;
     await this.part.handle.sync();
     await this.part.handle.close();
+    // A new in-progress file's name: synced with it, before it is moved on.
+    await syncDirectory(join(this.directory, IN_PROGRESS));
     this.closed.push(this.part.name);
     this.part = undefined;
   }
@@ -129,6 +148,14 @@ async function commitFile(file: PendingFile): Promise<void> {
     // Committed already (by an earlier attempt after the same checkpoint, or by another subtask given the same union state)?
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(join(file.directory, file.name)))) return;
     throw new Error(`cannot commit file ${file.name} of checkpoint ${file.checkpointId}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** fsyncs the directories committed files were renamed out of and into. */
+async function syncCommitted(files: readonly PendingFile[]): Promise<void> {
+  for (const directory of new Set(files.map((f) => f.directory))) {
+    await syncDirectory(join(directory, PENDING));
+    await syncDirectory(directory);
   }
 }
 

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { chainFileName, parseAttemptStagingDirectoryName, stagedFileName } from '@weir/protocol/runtime';
+import { chainFileName, parseAttemptStagingDirectoryName, stagedFileName, syncDirectory, syncFile } from '@weir/protocol/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
 
 /**
@@ -138,6 +138,8 @@ export class IncrementalSnapshotChain {
         await placeFile(path, join(directory, name));
         handles.push({ ...handle, file: name });
       }
+      // The links are names in `directory`: synced before the checkpoint is acknowledged.
+      await syncDirectory(directory);
       return handles;
     } finally {
       this.linking--;
@@ -198,5 +200,6 @@ async function placeFile(from: string, to: string): Promise<void> {
     }
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EMLINK') throw error;
     await copyFile(from, to, constants.COPYFILE_FICLONE);
+    await syncFile(to);
   }
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Packr, Unpackr } from 'msgpackr';
+import { makeDirectoryDurably, syncDirectory, writeFully } from '@weir/protocol/runtime';
 import { NonRecoverableError, type KeyGroupRange } from '@weir/common/runtime';
 import type { KeyedStateHandle } from './keyed-state-backend.ts';
 import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state-value-codec.ts';
@@ -70,7 +71,7 @@ export async function writeKeyedStateFile(
   header: Omit<KeyedStateFileHeader, 'format' | 'version'>,
   chunks: Iterable<KeyedStatePiece> | AsyncIterable<KeyedStatePiece>,
 ): Promise<KeyedStateHandle> {
-  await mkdir(directory, { recursive: true });
+  await makeDirectoryDurably(directory);
   const path = join(directory, fileName);
   const temporary = `${path}.tmp`;
   const handle = await open(temporary, 'w');
@@ -81,7 +82,7 @@ export async function writeKeyedStateFile(
     const buffer = packr.pack(value);
     hash.update(buffer);
     bytes += buffer.length;
-    await handle.write(buffer);
+    await writeFully(handle, buffer, temporary);
   };
   try {
     await put({ format: 'weir-keyed-state', version: 4, ...header } satisfies KeyedStateFileHeader);
@@ -93,7 +94,7 @@ export async function writeKeyedStateFile(
       const buffer = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await handle.write(buffer);
+      await writeFully(handle, buffer, temporary);
     };
     const add = async (chunk: KeyedStatePiece): Promise<void> => {
       const entries = Array.isArray(chunk) ? chunk.length : chunk.k.length;
@@ -118,10 +119,14 @@ export async function writeKeyedStateFile(
     }
     await flush();
     await handle.sync();
-  } finally {
+  } catch (error) {
     await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   await rename(temporary, path);
+  await syncDirectory(directory);
   return { file: fileName, keyGroupRange: header.keyGroupRange, bytes, entries: count, sha256: hash.digest('hex') };
 }
 

@@ -8,6 +8,7 @@ import {
   createEtcdClient,
   encodeEtcdRecord,
   EtcdKeys,
+  listLeaderCandidates,
   observeLeader,
   parseEtcdRecord,
   WORKER_LEASE_TTL_SECONDS,
@@ -40,6 +41,16 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
   /** The leader's address as last read; undefined while none is known. */
   leader(): string | undefined {
     return this.current;
+  }
+
+  /**
+   * The epoch of the leader as etcd has it now: the create revision of the
+   * first candidate (undefined: no candidate).
+   * @throws EtcdUnavailableError when etcd does not answer.
+   */
+  async leaderEpoch(): Promise<number | undefined> {
+    const leader = (await listLeaderCandidates(this.client, this.keys))[0];
+    return leader ? Number(leader.createRevision) : undefined;
   }
 
   /** Starts following the leader and keeps `record` registered on a lease. */

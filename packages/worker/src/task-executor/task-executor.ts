@@ -93,35 +93,30 @@ export class TaskExecutor {
     );
     this.slots = new WorkerSlots(o.slots, this.pool, () => this.threads.values());
     addTaskExecutorService(this.server, {
-      DeployTasks: (call, cb) => {
-        if (!this.acceptOrder('DeployTasks', call.request.leaderEpoch, cb)) return;
-        this.deploy(call.request).then(() => cb(null, {}), (error) => cb(toServiceError(error, grpc.status.FAILED_PRECONDITION)));
-      },
-      CancelTasks: (call, cb) => {
-        if (!this.acceptOrder('CancelTasks', call.request.leaderEpoch, cb)) return;
-        this.cancel(call.request.jobId, call.request.attempt);
-        cb(null, {});
-      },
-      ReleaseJob: (call, cb) => {
-        if (!this.acceptOrder('ReleaseJob', call.request.leaderEpoch, cb)) return;
-        this.release(call.request.jobId);
-        cb(null, {});
-      },
+      DeployTasks: (call, cb) => this.order('DeployTasks', call.request.leaderEpoch, cb, () => this.deploy(call.request)),
+      CancelTasks: (call, cb) => this.order('CancelTasks', call.request.leaderEpoch, cb, () => this.cancel(call.request.jobId, call.request.attempt)),
+      ReleaseJob: (call, cb) => this.order('ReleaseJob', call.request.leaderEpoch, cb, () => this.release(call.request.jobId)),
       TriggerCheckpoint: (call, cb) => {
         const r = call.request;
-        if (!this.acceptOrder('TriggerCheckpoint', r.leaderEpoch, cb)) return;
-        for (const thread of this.threadsOf(r.jobId, r.attempt)) if (thread.isSource) thread.triggerCheckpoint(r.checkpointId, r.stopSources);
-        cb(null, {});
+        this.order('TriggerCheckpoint', r.leaderEpoch, cb, () => {
+          for (const thread of this.threadsOf(r.jobId, r.attempt)) if (thread.isSource) thread.triggerCheckpoint(r.checkpointId, r.stopSources);
+        });
       },
+      // The one that matters most: a deposed leader must not make sinks commit for an attempt a newer leader replaced.
       NotifyCheckpointComplete: (call, cb) => {
         const r = call.request;
-        // The one that matters most: a deposed leader must not make sinks commit for an attempt a newer leader replaced.
-        if (!this.acceptOrder('NotifyCheckpointComplete', r.leaderEpoch, cb)) return;
-        for (const thread of this.threadsOf(r.jobId, r.attempt)) thread.checkpointComplete(r.checkpointId);
-        cb(null, {});
+        this.order('NotifyCheckpointComplete', r.leaderEpoch, cb, () => {
+          for (const thread of this.threadsOf(r.jobId, r.attempt)) thread.checkpointComplete(r.checkpointId);
+        });
       },
       Exchange: (call, cb) => {
-        call.on('data', (message) => this.router.fromPeer(message));
+        call.on('data', (message) => {
+          try {
+            this.router.fromPeer(message);
+          } catch (error) {
+            this.logger.warn({ err: (error as Error).message }, 'could not take a message of a peer data stream; dropped');
+          }
+        });
         call.on('end', () => cb(null, {}));
         call.on('error', () => {});
       },
@@ -162,19 +157,36 @@ export class TaskExecutor {
   }
 
   /**
-   * Epoch fencing (etcd mode): refuses an order from a leader older than the
-   * newest this worker has seen, and remembers a newer one. Without etcd
-   * every epoch is 0 and everything is accepted.
+   * Epoch fencing: runs order `what` of `leaderEpoch` unless it is refused,
+   * and answers `cb` (FAILED_PRECONDITION with the reason, or the order's own
+   * error). Refused: an order from an epoch older than the newest this worker
+   * has seen (a deposed leader); without etcd, any epoch but 0 (forged: it
+   * would fence the real coordinator out); with etcd, a newer epoch than the
+   * newest seen unless etcd confirms it is the leader's now. Orders of the
+   * newest epoch run at once, in the order they arrive.
    */
-  private acceptOrder(what: string, leaderEpoch: number | undefined, cb: grpc.sendUnaryData<object>): boolean {
+  private order(what: string, leaderEpoch: number | undefined, cb: grpc.sendUnaryData<object>, run: () => void | Promise<void>): void {
     const epoch = Number(leaderEpoch ?? 0);
-    if (epoch < this.newestEpoch) {
-      this.logger.warn({ order: what, epoch, newestEpoch: this.newestEpoch }, 'refused an order from a deposed leader');
-      cb(toServiceError(new Error(`worker ${this.options.workerId} refuses ${what} from leader epoch ${epoch}: a newer leader (epoch ${this.newestEpoch}) has taken over`), grpc.status.FAILED_PRECONDITION));
-      return false;
-    }
-    this.newestEpoch = epoch;
-    return true;
+    const refuse = (reason: string, code = grpc.status.FAILED_PRECONDITION): void => {
+      this.logger.warn({ order: what, epoch, newestEpoch: this.newestEpoch, reason }, 'refused an order');
+      cb(toServiceError(new Error(`worker ${this.options.workerId} refuses ${what} from leader epoch ${epoch}: ${reason}`), code));
+    };
+    const execute = (): void => {
+      Promise.resolve()
+        .then(run)
+        .then(() => cb(null, {}), (error: Error) => cb(toServiceError(error, grpc.status.FAILED_PRECONDITION)));
+    };
+    if (!this.tracker && epoch !== 0) return refuse('without etcd every order carries leader epoch 0');
+    if (epoch < this.newestEpoch) return refuse(`a newer leader (epoch ${this.newestEpoch}) has taken over`);
+    if (epoch === this.newestEpoch) return execute();
+    this.tracker!.leaderEpoch().then(
+      (leader) => {
+        if (leader !== epoch) return refuse(leader === undefined ? 'etcd names no leader' : `the leader in etcd has epoch ${leader} (a stale or forged order)`);
+        this.newestEpoch = Math.max(this.newestEpoch, epoch);
+        execute();
+      },
+      (error: Error) => refuse(`its epoch cannot be confirmed in etcd (${error.message}); the leader retries`, grpc.status.UNAVAILABLE),
+    );
   }
 
   /**
