@@ -9,17 +9,16 @@
 // transactional file output holds each count exactly once. A broken manifest
 // fails the launch, naming what is wrong.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckpointView, ClusterView, JobStatusView } from '@weir/protocol';
+import type { JobStatusView } from '@weir/protocol';
 import { launchWithS3, type HaLaunch } from './helpers/ha-launch.ts';
 import { fetchK8sTools, kustomizeBuild, type K8sObject } from './helpers/k8s-manifests.ts';
 import { eventually } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 import { join } from 'node:path';
 
-const COORDINATOR = 'weir-coordinator:6123';
-const EVENTS = 60_000;
+const EVENTS = 30_000;
 const KEYS = 11;
-const RATE = 600;
+const RATE = 500;
 
 let ha: K8sObject[];
 let submit: K8sObject[];
@@ -40,13 +39,21 @@ beforeEach((context) => {
   });
 });
 
-/** `weir ...args --json` in a pod's namespace, through the coordinator Service (as `kubectl exec` would run it). */
-async function weirIn(pod: string, args: string[]): Promise<unknown> {
-  const result = await run!.launch.exec(pod, ['weir', ...args, '--coordinator', COORDINATOR, '--json'], 60_000);
-  if (result.exit !== 0) throw new Error(`weir ${args.join(' ')} in ${pod} exited ${result.exit}: ${result.output}`);
-  return JSON.parse(result.stdout);
+/** GET from the REST API through the Service weir-coordinator, following a standby's 503 to the leader; undefined while nobody answers. */
+async function rest<T>(path: string): Promise<T | undefined> {
+  let host = run!.launch.serviceIp('weir-coordinator');
+  for (let hop = 0; hop < 2; hop++) {
+    const answer = await run!.launch.httpGet(host, 8081, path).catch(() => undefined);
+    if (answer?.status === 200) return JSON.parse(answer.body) as T;
+    const leader = answer?.status === 503 ? (JSON.parse(answer.body) as { leader?: string }).leader : undefined;
+    if (!leader) return undefined;
+    host = leader.split(':')[0]!;
+  }
+  return undefined;
 }
 
+const t0 = Date.now();
+const phase = (what: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`);
 const workerPods = (): string[] => run!.launch.podsOf('weir-worker').map((p) => p.plan.name).sort();
 
 /** The submit Job of deploy/k8s/submit, running a bounded job with checkpoints every 500 ms and a generous restart strategy. */
@@ -66,59 +73,91 @@ describe('the ha overlay as a cluster', () => {
     expect(run.launch.podsOf('weir-etcd').map((p) => p.plan.name).sort()).toEqual(['weir-etcd-0', 'weir-etcd-1', 'weir-etcd-2']);
     expect(run.launch.podsOf('weir-coordinator')).toHaveLength(2);
     expect(workerPods()).toEqual(['weir-worker-0', 'weir-worker-1', 'weir-worker-2']);
-    const cluster = (await weirIn('weir-worker-0', ['cluster'])) as ClusterView;
-    expect(cluster.workers.map((w) => w.workerId).sort()).toEqual(workerPods());
-    expect(cluster.workers.map((w) => w.address.split(':')[0]).sort()).toEqual(workerPods().map((p) => `${p}.weir-worker`));
+    const workers = await rest<{ workers: { workerId: string; address: string }[] }>('/workers');
+    expect(workers?.workers.map((w) => w.workerId).sort()).toEqual(workerPods());
+    expect(workers?.workers.map((w) => w.address.split(':')[0]).sort()).toEqual(workerPods().map((p) => `${p}.weir-worker`));
   }, 150_000);
 
   it('runs a job submitted through the Service exactly once through leader and worker failures and a rolling restart', async () => {
     const launch = run!.launch;
     const outputDir = '/var/lib/weir/checkpoints/output/launch-counts';
     const submitted = await launch.runJob(submitJob(outputDir), 120_000);
+    phase('const submitted = await launch.runJob(submitJob(outputDir), ');
     expect(submitted.exit, submitted.output).toBe(0);
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
-    const status = async (): Promise<JobStatusView> => (await weirIn(workerPods()[0]!, ['status', jobId])) as JobStatusView;
+    const status = (): Promise<JobStatusView | undefined> => rest<JobStatusView>(`/jobs/${jobId}`);
     const checkpointed = async (after: number): Promise<number> =>
       eventually(async () => {
         const s = await status();
-        if (s.status === 'FINISHED' || s.status === 'FAILED') throw new Error(`the job ended (${s.status}) before the failures were done: run it longer`);
-        if (s.status !== 'RUNNING') return undefined;
-        const checkpoints = (await weirIn(workerPods()[0]!, ['checkpoints', jobId])) as CheckpointView[];
-        const id = Math.max(0, ...checkpoints.filter((c) => c.status === 'COMPLETED').map((c) => c.checkpointId));
+        if (s?.status === 'FINISHED' || s?.status === 'FAILED') throw new Error(`the job ended (${s.status}) before the failures were done: run it longer`);
+        if (s?.status !== 'RUNNING') return undefined;
+        const id = (await rest<{ latestCompleted: { checkpointId: number } | null }>(`/jobs/${jobId}/checkpoints`))?.latestCompleted?.checkpointId ?? 0;
         return id > after ? id : undefined;
       }, 90_000, `job ${jobId} running with a checkpoint after ${after}`);
     let last = await checkpointed(0);
+    phase('let last = await checkpointed(0);');
     // Checkpoints are in the bucket.
     expect((await run!.s3.keys(`checkpoints/${jobId}/`)).some((k) => k.endsWith('/_metadata'))).toBe(true);
 
     // The leader's pod, named by its advertised pod IP.
-    const cluster = (await weirIn(workerPods()[0]!, ['cluster'])) as ClusterView;
-    const leaderIp = cluster.address.split(':')[0];
+    const leaderIp = (await rest<{ address: string }>('/overview'))?.address.split(':')[0];
     const leader = launch.podsOf('weir-coordinator').find((p) => p.ip === leaderIp);
     expect(leader, `a coordinator pod at ${leaderIp}`).toBeDefined();
     await launch.deletePod(leader!.plan.name, 'SIGKILL');
     await launch.waitReady(90_000, 'the cluster after the leader was killed');
+    phase("await launch.waitReady(90_000, 'the cluster after the leader");
     last = await checkpointed(last);
 
     await launch.deletePod('weir-worker-1', 'SIGKILL');
     await launch.waitReady(90_000, 'the cluster after weir-worker-1 was killed');
+    phase("await launch.waitReady(90_000, 'the cluster after weir-worke");
     last = await checkpointed(last);
 
     for (const pod of workerPods()) {
       await launch.deletePod(pod, 'SIGTERM');
       await launch.waitReady(90_000, `the cluster after ${pod} was rolled`);
+    phase('await launch.waitReady(90_000, `the cluster after ${pod} was');
     }
     await checkpointed(last);
 
     const ended = await eventually(async () => {
       const s = await status();
-      return s.status === 'FINISHED' || s.status === 'FAILED' ? s : undefined;
+      return s?.status === 'FINISHED' || s?.status === 'FAILED' ? s : undefined;
     }, 150_000, `job ${jobId} to end`);
     expect(ended.status).toBe('FINISHED');
+    phase("expect(ended.status).toBe('FINISHED');");
     expect(ended.restarts).toBeGreaterThanOrEqual(2);
     const expected = new Map<string, number>();
     for (let i = 0; i < EVENTS; i++) expected.set(`k${i % KEYS}`, (expected.get(`k${i % KEYS}`) ?? 0) + 1);
     const output = join(launch.workDir, 'claims', 'weir-checkpoints', 'output', 'launch-counts');
     expect(checkExactCounts(await readJsonLines(output), expected)).toEqual([]);
   }, 240_000);
+});
+
+describe('a broken ha overlay', () => {
+  beforeAll(async () => {
+    await run?.stop();
+    run = undefined;
+  }, 60_000);
+
+  const find = (objects: K8sObject[], kind: string, name: string): K8sObject => objects.find((o) => o.kind === kind && o.metadata.name.startsWith(name))!;
+
+  it('fails the launch on a Service port naming no container port, before starting anything', async () => {
+    const objects = structuredClone(ha);
+    (find(objects, 'Service', 'weir-coordinator').spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'rcp';
+    await expect(launchWithS3(objects)).rejects.toThrow(/^Service weir-coordinator port 6123: targetPort 'rcp' names no container port of weir-coordinator-\w+ \(ports: rpc, rest\)/);
+  }, 60_000);
+
+  it('fails the launch on a wrong etcd address, naming the pods that are not ready and why', async () => {
+    const objects = structuredClone(ha);
+    const config = find(objects, 'ConfigMap', 'weir-config').data as Record<string, string>;
+    config['config.yaml'] = config['config.yaml']!.replaceAll('.weir-etcd:2379', '.weir-etcd:2479');
+    run = await launchWithS3(objects, { probePeriodMs: 250 });
+    const failure = await run.launch.waitReady(30_000).then(() => undefined, (error: unknown) => (error as Error).message);
+    expect(failure).toMatch(/^the launch is not ready after 30000 ms/);
+    // Both coordinators are named, with their failing probe; etcd itself is fine.
+    expect(failure!.match(/pod weir-coordinator-\w+ \(\S+\) is not ready: grpc probe of port 6123/g)).toHaveLength(2);
+    expect(failure).toMatch(/ECONNREFUSED [\d.]+:2479/);
+    expect(failure).not.toMatch(/pod weir-etcd-\d/);
+  }, 120_000);
 });

@@ -17,7 +17,7 @@ import type { K8sObject } from './k8s-manifests.ts';
 import { containerEnv, expand, plannedPod, podsOf, readinessProbe, serviceLinkEnv, servicePlans, type PlannedPod, type Probe, type ServicePlan } from './manifest-pods.ts';
 import { NetnsNetwork } from './netns-network.ts';
 import { ContainerProcess, mapPaths, prepareMounts, type CommandMap, type MountMap } from './pod-process.ts';
-import { hostsEntries, serviceEndpoints, type PodState } from './service-endpoints.ts';
+import { hostsEntries, serviceEndpoints, type PodState, type ServicePortEndpoints } from './service-endpoints.ts';
 
 /** How to launch a build. */
 export interface LaunchOptions {
@@ -93,6 +93,8 @@ export class ManifestLaunch {
     const planned = this.options.objects.filter((o) => WORKLOADS.has(o.kind)).flatMap((o) => podsOf(o));
     // A pod spec that cannot be resolved fails the launch before anything runs, naming the field.
     for (const pod of planned) for (const c of pod.spec.containers) readinessProbe(pod, c);
+    const unresolved = serviceEndpoints(this.services, planned.map((plan) => ({ plan, ip: '', running: false, ready: false }))).filter((e) => e.unresolved.length > 0);
+    if (unresolved.length > 0) throw new Error(unresolved.map((e) => this.unresolvedPort(e)).join('\n'));
     await Promise.all(planned.map((p) => this.createPod(p)));
   }
 
@@ -200,6 +202,20 @@ export class ManifestLaunch {
     return this.reconciling;
   }
 
+  /** The ClusterIP of a Service (the address its name resolves to in the pods). */
+  serviceIp(name: string): string {
+    const ip = this.clusterIps.get(name);
+    if (!ip) throw new Error(`no ClusterIP Service ${name} (Services: ${[...this.clusterIps.keys()].join(', ')})`);
+    return ip;
+  }
+
+  /** GET `http://host:port/path` from the node's namespace; resolves with the status and body. */
+  async httpGet(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
+    const reply = await this.network.call({ op: 'get', host, port, path, timeoutMs: 10_000 });
+    if (!reply.ok) throw new Error(`GET http://${host}:${port}${path} failed: ${reply.message}`);
+    return JSON.parse(reply.message) as { status: number; body: string };
+  }
+
   /** The pods of a workload now (not deleted), by workload name. */
   podsOf(workload: string): LaunchedPod[] {
     return [...this.pods.values()].filter((p) => !p.deleted && p.plan.workload.metadata.name === workload);
@@ -214,10 +230,16 @@ export class ManifestLaunch {
       problems.push(`pod ${p.plan.name} (${p.ip}) is not ready: ${p.lastProbe}; restarts: ${p.restarts}; last output:\n      ${tail}`);
     }
     for (const e of serviceEndpoints(this.services, pods)) {
-      if (e.unresolved.length > 0) problems.push(`Service ${e.service.name} port ${e.port}: targetPort ${JSON.stringify(e.service.ports.find((p) => p.port === e.port)?.targetPort)} names no container port of ${e.unresolved.join(', ')}`);
+      if (e.unresolved.length > 0) problems.push(this.unresolvedPort(e));
       else if (e.targets.length === 0 && Object.keys(e.service.selector).length > 0) problems.push(`Service ${e.service.name} port ${e.port} has no ready endpoints`);
     }
     return problems;
+  }
+
+  private unresolvedPort(e: ServicePortEndpoints): string {
+    const target = e.service.ports.find((p) => p.port === e.port)?.targetPort;
+    const pods = e.unresolved.map((u) => `${u.pod} (ports: ${u.ports.join(', ') || 'none'})`);
+    return `Service ${e.service.name} port ${e.port}: targetPort '${target}' names no container port of ${pods.join(', ')}; the Service would have no endpoints`;
   }
 
   /** Waits until every pod is ready and every Service port has endpoints; else throws with problems(). */

@@ -5,7 +5,7 @@
 // forwarding every connection to one ready endpoint (picked at random, like
 // kube-proxy's iptables mode), and exposes a Unix socket of the root
 // namespace (a server the test runs outside the pods) at an address on the
-// bridge. It reads JSON requests from stdin, one a line, and answers each on
+// bridge; and it GETs from HTTP servers in the pods for the test. It reads JSON requests from stdin, one a line, and answers each on
 // stdout as `{"id":..,"ok":..,"message":..}`. Run by netns-network.ts as
 // `ip netns exec <node namespace> node netns-agent.ts`.
 import { request } from 'node:http';
@@ -16,6 +16,7 @@ import { healthStatus } from './grpc-health.ts';
 /** What netns-network.ts asks the agent. */
 export type AgentRequest =
   | { id: number; op: 'probe'; kind: 'grpc' | 'http' | 'tcp'; host: string; port: number; path?: string; service?: string; timeoutMs: number }
+  | { id: number; op: 'get'; host: string; port: number; path: string; timeoutMs: number }
   | { id: number; op: 'service'; ip: string; port: number; targets: string[] }
   | { id: number; op: 'expose'; ip: string; port: number; socketPath: string };
 
@@ -67,6 +68,20 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
   });
 }
 
+/** GET of an HTTP server in the pods' network: `{"status":..,"body":..}`, whatever the status. */
+function get(host: string, port: number, path: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.once('end', () => resolve(JSON.stringify({ status: res.statusCode, body })));
+    });
+    req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.once('error', reject);
+    req.end();
+  });
+}
+
 async function probe(r: Extract<AgentRequest, { op: 'probe' }>): Promise<string> {
   if (r.kind === 'tcp') return tcpProbe(r.host, r.port, r.timeoutMs);
   if (r.kind === 'http') return httpProbe(r.host, r.port, r.path ?? '/', r.timeoutMs);
@@ -91,6 +106,7 @@ function listen(ip: string, port: number, onConnection: (socket: Socket) => void
 
 async function handle(r: AgentRequest): Promise<string> {
   if (r.op === 'probe') return probe(r);
+  if (r.op === 'get') return get(r.host, r.port, r.path, r.timeoutMs);
   if (r.op === 'service') {
     const key = `${r.ip}:${r.port}`;
     targets.set(key, r.targets);

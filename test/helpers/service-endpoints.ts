@@ -20,8 +20,8 @@ export interface ServicePortEndpoints {
   service: ServicePlan;
   port: number;
   targets: string[];
-  /** Selected pods whose containers have no port by the target port's name. */
-  unresolved: string[];
+  /** Selected pods whose containers have no port by the target port's name, with the ports they have. */
+  unresolved: { pod: string; ports: (string | number)[] }[];
 }
 
 /** The DNS names of `name` in namespace `ns`, shortest first. */
@@ -43,10 +43,10 @@ export function serviceEndpoints(services: ServicePlan[], pods: PodState[]): Ser
   return services.flatMap((service) =>
     service.ports.map((p) => {
       const targets: string[] = [];
-      const unresolved: string[] = [];
+      const unresolved: ServicePortEndpoints['unresolved'] = [];
       for (const pod of pods.filter((x) => selects(service.selector, x.plan.labels))) {
         const port = targetPort(pod.plan, p.targetPort);
-        if (port === undefined) unresolved.push(pod.plan.name);
+        if (port === undefined) unresolved.push({ pod: pod.plan.name, ports: pod.plan.spec.containers.flatMap((c) => (c.ports ?? []).map((x) => x.name ?? x.containerPort)) });
         else if (isEndpoint(service, pod)) targets.push(`${pod.ip}:${port}`);
       }
       return { service, port: p.port, targets, unresolved };
