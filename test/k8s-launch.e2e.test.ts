@@ -10,7 +10,7 @@
 // fails the launch, naming what is wrong.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobStatusView } from '@weir/protocol';
-import { launchWithS3, type HaLaunch } from './helpers/ha-launch.ts';
+import { coordinatorRest, launchWithS3, type HaLaunch } from './helpers/ha-launch.ts';
 import { fetchK8sTools, kustomizeBuild, type K8sObject } from './helpers/k8s-manifests.ts';
 import { eventually } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
@@ -39,21 +39,8 @@ beforeEach((context) => {
   });
 });
 
-/** GET from the REST API through the Service weir-coordinator, following a standby's 503 to the leader; undefined while nobody answers. */
-async function rest<T>(path: string): Promise<T | undefined> {
-  let host = run!.launch.serviceIp('weir-coordinator');
-  for (let hop = 0; hop < 2; hop++) {
-    const answer = await run!.launch.httpGet(host, 8081, path).catch(() => undefined);
-    if (answer?.status === 200) return JSON.parse(answer.body) as T;
-    const leader = answer?.status === 503 ? (JSON.parse(answer.body) as { leader?: string }).leader : undefined;
-    if (!leader) return undefined;
-    host = leader.split(':')[0]!;
-  }
-  return undefined;
-}
+const rest = <T>(path: string): Promise<T | undefined> => coordinatorRest<T>(run!.launch, path);
 
-const t0 = Date.now();
-const phase = (what: string): void => void process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}\n`);
 const workerPods = (): string[] => run!.launch.podsOf('weir-worker').map((p) => p.plan.name).sort();
 
 /** The submit Job of deploy/k8s/submit, running a bounded job with checkpoints every 500 ms and a generous restart strategy. */
@@ -82,7 +69,6 @@ describe('the ha overlay as a cluster', () => {
     const launch = run!.launch;
     const outputDir = '/var/lib/weir/checkpoints/output/launch-counts';
     const submitted = await launch.runJob(submitJob(outputDir), 120_000);
-    phase('const submitted = await launch.runJob(submitJob(outputDir), ');
     expect(submitted.exit, submitted.output).toBe(0);
     const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
     const status = (): Promise<JobStatusView | undefined> => rest<JobStatusView>(`/jobs/${jobId}`);
@@ -95,7 +81,6 @@ describe('the ha overlay as a cluster', () => {
         return id > after ? id : undefined;
       }, 90_000, `job ${jobId} running with a checkpoint after ${after}`);
     let last = await checkpointed(0);
-    phase('let last = await checkpointed(0);');
     // Checkpoints are in the bucket.
     expect((await run!.s3.keys(`checkpoints/${jobId}/`)).some((k) => k.endsWith('/_metadata'))).toBe(true);
 
@@ -105,18 +90,15 @@ describe('the ha overlay as a cluster', () => {
     expect(leader, `a coordinator pod at ${leaderIp}`).toBeDefined();
     await launch.deletePod(leader!.plan.name, 'SIGKILL');
     await launch.waitReady(90_000, 'the cluster after the leader was killed');
-    phase("await launch.waitReady(90_000, 'the cluster after the leader");
     last = await checkpointed(last);
 
     await launch.deletePod('weir-worker-1', 'SIGKILL');
     await launch.waitReady(90_000, 'the cluster after weir-worker-1 was killed');
-    phase("await launch.waitReady(90_000, 'the cluster after weir-worke");
     last = await checkpointed(last);
 
     for (const pod of workerPods()) {
       await launch.deletePod(pod, 'SIGTERM');
       await launch.waitReady(90_000, `the cluster after ${pod} was rolled`);
-    phase('await launch.waitReady(90_000, `the cluster after ${pod} was');
     }
     await checkpointed(last);
 
@@ -125,8 +107,8 @@ describe('the ha overlay as a cluster', () => {
       return s?.status === 'FINISHED' || s?.status === 'FAILED' ? s : undefined;
     }, 150_000, `job ${jobId} to end`);
     expect(ended.status).toBe('FINISHED');
-    phase("expect(ended.status).toBe('FINISHED');");
-    expect(ended.restarts).toBeGreaterThanOrEqual(2);
+    // The killed worker's subtasks restarted (a leader that resumes a job, and a worker that stops cleanly, may restart none).
+    expect(ended.restarts).toBeGreaterThanOrEqual(1);
     const expected = new Map<string, number>();
     for (let i = 0; i < EVENTS; i++) expected.set(`k${i % KEYS}`, (expected.get(`k${i % KEYS}`) ?? 0) + 1);
     const output = join(launch.workDir, 'claims', 'weir-checkpoints', 'output', 'launch-counts');

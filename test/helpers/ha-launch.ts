@@ -44,6 +44,8 @@ export function s3Target(objects: K8sObject[]): { bucket: string; host: string; 
 export interface HaLaunch {
   launch: ManifestLaunch;
   s3: SeaweedFsServer;
+  /** performance.now() when the launch started (after SeaweedFS was up). */
+  startedAt: number;
   stop(): Promise<void>;
 }
 
@@ -73,11 +75,25 @@ export async function launchWithS3(objects: K8sObject[], options: Partial<Launch
     await rm(dir, { recursive: true, force: true });
     await s3.stop();
   };
+  const startedAt = performance.now();
   try {
     await launch.start();
   } catch (error) {
     await stop();
     throw error;
   }
-  return { launch, s3, stop };
+  return { launch, s3, startedAt, stop };
+}
+
+/** GET from the REST API (port 8081) through the Service weir-coordinator, following a standby's 503 to the leader; undefined while nobody answers. */
+export async function coordinatorRest<T>(launch: ManifestLaunch, path: string): Promise<T | undefined> {
+  let host = launch.serviceIp('weir-coordinator');
+  for (let hop = 0; hop < 2; hop++) {
+    const answer = await launch.httpGet(host, 8081, path).catch(() => undefined);
+    if (answer?.status === 200) return JSON.parse(answer.body) as T;
+    const leader = answer?.status === 503 ? (JSON.parse(answer.body) as { leader?: string }).leader : undefined;
+    if (!leader) return undefined;
+    host = leader.split(':')[0]!;
+  }
+  return undefined;
 }
