@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { K8sObject } from './k8s-manifests.ts';
-import { ManifestLaunch, type LaunchOptions } from './manifest-launch.ts';
+import { checkLaunchable, ManifestLaunch, type LaunchOptions } from './manifest-launch.ts';
 import { splice } from './netns-agent.ts';
 import type { CommandMap } from './pod-process.ts';
 import { startSeaweedFs, type SeaweedFsServer } from './seaweedfs-server.ts';
@@ -52,6 +52,7 @@ export interface HaLaunch {
 /** Starts SeaweedFS, then the build's pods (not waiting for readiness). `options` adds to or overrides the launch's. */
 export async function launchWithS3(objects: K8sObject[], options: Partial<LaunchOptions> = {}): Promise<HaLaunch> {
   const target = s3Target(objects);
+  checkLaunchable(objects);
   const s3 = await startSeaweedFs(target.bucket);
   const dir = await mkdtemp(join(tmpdir(), 'weir-s3-socket-'));
   const socketPath = join(dir, 's3.sock');

@@ -45,6 +45,20 @@ export interface LaunchedPod extends PodState {
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet']);
 
+function unresolvedPort(e: ServicePortEndpoints): string {
+  const target = e.service.ports.find((p) => p.port === e.port)?.targetPort;
+  const pods = e.unresolved.map((u) => `${u.pod} (ports: ${u.ports.join(', ') || 'none'})`);
+  return `Service ${e.service.name} port ${e.port}: targetPort '${target}' names no container port of ${pods.join(', ')}; the Service would have no endpoints`;
+}
+
+/** Throws, naming the field, if a pod spec cannot be resolved before anything runs (a probe or Service port naming no container port). */
+export function checkLaunchable(objects: K8sObject[]): void {
+  const planned = objects.filter((o) => WORKLOADS.has(o.kind)).flatMap((o) => podsOf(o));
+  for (const pod of planned) for (const c of pod.spec.containers) readinessProbe(pod, c);
+  const unresolved = serviceEndpoints(servicePlans(objects), planned.map((plan) => ({ plan, ip: '', running: false, ready: false }))).filter((e) => e.unresolved.length > 0);
+  if (unresolved.length > 0) throw new Error(unresolved.map(unresolvedPort).join('\n'));
+}
+
 export class ManifestLaunch {
   readonly network = new NetnsNetwork();
   readonly pods = new Map<string, LaunchedPod>();
@@ -91,10 +105,7 @@ export class ManifestLaunch {
       this.external.push([ip, e.names]);
     }
     const planned = this.options.objects.filter((o) => WORKLOADS.has(o.kind)).flatMap((o) => podsOf(o));
-    // A pod spec that cannot be resolved fails the launch before anything runs, naming the field.
-    for (const pod of planned) for (const c of pod.spec.containers) readinessProbe(pod, c);
-    const unresolved = serviceEndpoints(this.services, planned.map((plan) => ({ plan, ip: '', running: false, ready: false }))).filter((e) => e.unresolved.length > 0);
-    if (unresolved.length > 0) throw new Error(unresolved.map((e) => this.unresolvedPort(e)).join('\n'));
+    checkLaunchable(this.options.objects);
     await Promise.all(planned.map((p) => this.createPod(p)));
   }
 
@@ -230,16 +241,10 @@ export class ManifestLaunch {
       problems.push(`pod ${p.plan.name} (${p.ip}) is not ready: ${p.lastProbe}; restarts: ${p.restarts}; last output:\n      ${tail}`);
     }
     for (const e of serviceEndpoints(this.services, pods)) {
-      if (e.unresolved.length > 0) problems.push(this.unresolvedPort(e));
+      if (e.unresolved.length > 0) problems.push(unresolvedPort(e));
       else if (e.targets.length === 0 && Object.keys(e.service.selector).length > 0) problems.push(`Service ${e.service.name} port ${e.port} has no ready endpoints`);
     }
     return problems;
-  }
-
-  private unresolvedPort(e: ServicePortEndpoints): string {
-    const target = e.service.ports.find((p) => p.port === e.port)?.targetPort;
-    const pods = e.unresolved.map((u) => `${u.pod} (ports: ${u.ports.join(', ') || 'none'})`);
-    return `Service ${e.service.name} port ${e.port}: targetPort '${target}' names no container port of ${pods.join(', ')}; the Service would have no endpoints`;
   }
 
   /** Waits until every pod is ready and every Service port has endpoints; else throws with problems(). */

@@ -42,6 +42,7 @@ export class NetnsNetwork {
   readonly nodeIp = '10.244.0.1';
   private readonly nodeNetns = `wk${this.id}-node`;
   private readonly pods = new Map<string, PodNetns>();
+  private readonly written = new Map<string, string>();
   private nextPod = 0;
   private nextServiceIp = 10;
   private agent: ChildProcess | undefined;
@@ -109,6 +110,7 @@ export class NetnsNetwork {
     const pod = this.pods.get(name);
     if (!pod) return;
     this.pods.delete(name);
+    this.written.delete(pod.netns);
     await run('ip', ['netns', 'del', pod.netns]).catch(() => undefined);
     await rm(`/etc/netns/${pod.netns}`, { recursive: true, force: true });
   }
@@ -117,7 +119,13 @@ export class NetnsNetwork {
   async writeHosts(entries: [string, string[]][]): Promise<void> {
     const common = entries.map(([address, names]) => `${address} ${names.join(' ')}`).join('\n');
     await Promise.all(
-      [...this.pods].map(([name, pod]) => writeFile(`/etc/netns/${pod.netns}/hosts`, `127.0.0.1 localhost\n${pod.ip} ${name}\n${common}\n`)),
+      [...this.pods].map(async ([name, pod]) => {
+        // Only when it changed: a reader racing the rewrite could see it half written.
+        const content = `127.0.0.1 localhost\n${pod.ip} ${name}\n${common}\n`;
+        if (this.written.get(pod.netns) === content) return;
+        this.written.set(pod.netns, content);
+        await writeFile(`/etc/netns/${pod.netns}/hosts`, content);
+      }),
     );
   }
 
