@@ -7,7 +7,8 @@
 // survives a SIGKILLed leader coordinator, a SIGKILLed worker (replaced under
 // the same name) and a rolling restart of every worker by SIGTERM, and its
 // transactional file output holds each count exactly once. A broken manifest
-// fails the launch, naming what is wrong.
+// (a port name, an etcd address) or a missing Secret fails the launch, naming
+// what is wrong.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobStatusView } from '@weir/protocol';
 import { coordinatorRest, launchWithS3, type HaLaunch } from './helpers/ha-launch.ts';
@@ -128,6 +129,12 @@ describe('a broken ha overlay', () => {
     const objects = structuredClone(ha);
     (find(objects, 'Service', 'weir-coordinator').spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'rcp';
     await expect(launchWithS3(objects)).rejects.toThrow(/^Service weir-coordinator port 6123: targetPort 'rcp' names no container port of weir-coordinator-\w+ \(ports: rpc, rest\)/);
+  }, 60_000);
+
+  it('fails the launch on a Secret it does not have, naming the pod, the variable and the Secret', async () => {
+    await expect(launchWithS3(ha, { secrets: {} })).rejects.toThrow(
+      /^pod weir-(coordinator|worker)-\w+ container (coordinator|worker): env AWS_ACCESS_KEY_ID: no Secret weir-s3-credentials \(CreateContainerConfigError/,
+    );
   }, 60_000);
 
   it('fails the launch on a wrong etcd address, naming the pods that are not ready and why', async () => {
