@@ -106,7 +106,10 @@ export class ManifestLaunch {
     }
     const planned = this.options.objects.filter((o) => WORKLOADS.has(o.kind)).flatMap((o) => podsOf(o));
     checkLaunchable(this.options.objects);
-    await Promise.all(planned.map((p) => this.createPod(p)));
+    // Every pod's namespace exists before a failure is reported, so stop() finds them all.
+    const created = await Promise.allSettled(planned.map((p) => this.createPod(p)));
+    const failed = created.find((c) => c.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async createPod(plan: PlannedPod, restartPolicy: 'Always' | 'Never' = 'Always'): Promise<LaunchedPod> {
