@@ -142,8 +142,8 @@ describe('a broken ha overlay', () => {
     const config = find(objects, 'ConfigMap', 'weir-config').data as Record<string, string>;
     config['config.yaml'] = config['config.yaml']!.replaceAll('.weir-etcd:2379', '.weir-etcd:2479');
     run = await launchWithS3(objects, { probePeriodMs: 250 });
-    const failure = await run.launch.waitReady(30_000).then(() => undefined, (error: unknown) => (error as Error).message);
-    expect(failure).toMatch(/^the launch is not ready after 30000 ms/);
+    const failure = await run.launch.waitReady(20_000).then(() => undefined, (error: unknown) => (error as Error).message);
+    expect(failure).toMatch(/^the launch is not ready after 20000 ms/);
     // Both coordinators are named, with their failing probe; etcd itself is fine.
     expect(failure!.match(/pod weir-coordinator-\w+ \(\S+\) is not ready: grpc probe of port 6123/g)).toHaveLength(2);
     expect(failure).toMatch(/ECONNREFUSED [\d.]+:2479/);
