@@ -18,6 +18,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   nexmark: { file: 'nexmark/run.ts', summary: 'Nexmark queries: events/s and events/s per core' },
   checkpoint: { file: 'checkpoint.ts', summary: 'checkpoint duration and throughput during it, with 1M+ keys of state' },
   recovery: { file: 'recovery.ts', summary: 'SIGKILL of a worker -> RUNNING again, -> 80% of the throughput' },
+  'k8s-launch': { file: 'k8s-launch.ts', summary: 'deploy/k8s/overlays/ha as processes in network namespaces: launch -> ready, leader failover, 1M-key checkpoint to S3', needs: 'root (ip netns), etcd, SeaweedFS: scripts/seaweedfs.sh fetch' },
   'leader-failover': { file: 'leader-failover.ts', summary: 'SIGKILL of the leader coordinator -> output flowing again', needs: 'etcd' },
   'kafka-source': { file: 'kafka-source.ts', summary: 'Kafka source records/s', needs: 'Java 17 and the Kafka jars: scripts/kafka-local.sh fetch' },
   'kafka-sink': { file: 'kafka-sink.ts', summary: 'Kafka sink records/s, exactly-once and at-least-once', needs: 'Java 17 and the Kafka jars' },

@@ -9,13 +9,13 @@ interface HealthClient extends grpc.Client {
 }
 
 /** The status `address` reports for `service` ('' for the whole server). */
-export async function healthStatus(address: string, service = ''): Promise<string> {
+export async function healthStatus(address: string, service = '', timeoutMs = 5_000): Promise<string> {
   const definition = protoLoader.loadSync(protoPath, { enums: String });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClient } } } };
   const client = new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
   try {
     return await new Promise((resolve, reject) =>
-      client.check({ service }, { deadline: Date.now() + 5_000 }, (error, response) => (error ? reject(error) : resolve(response!.status))),
+      client.check({ service }, { deadline: Date.now() + timeoutMs }, (error, response) => (error ? reject(error) : resolve(response!.status))),
     );
   } finally {
     client.close();

@@ -165,11 +165,15 @@ function weirArgsProblems(where: string, c: Container, weirCommands: Map<string,
   return problems;
 }
 
-/** Cross references within one build, and the project's rules for every container. */
-export function crossReferenceProblems(objects: K8sObject[], weirCommands: Map<string, Set<string>>): string[] {
+/**
+ * Cross references within one build, and the project's rules for every container. `operatorSecrets` names the
+ * Secrets the operator creates beside the build (credentials the manifests document but do not ship).
+ */
+export function crossReferenceProblems(objects: K8sObject[], weirCommands: Map<string, Set<string>>, operatorSecrets: string[] = []): string[] {
   const problems: string[] = [];
   const names = (kind: string): Set<string> => new Set(objects.filter((o) => o.kind === kind).map((o) => o.metadata.name));
-  const [configMaps, secrets, claims, accounts, services] = [names('ConfigMap'), names('Secret'), names('PersistentVolumeClaim'), names('ServiceAccount'), names('Service')];
+  const [configMaps, claims, accounts, services] = [names('ConfigMap'), names('PersistentVolumeClaim'), names('ServiceAccount'), names('Service')];
+  const secrets = new Set([...names('Secret'), ...operatorSecrets]);
   const templates = podTemplates(objects);
 
   for (const service of objects.filter((o) => o.kind === 'Service')) {
