@@ -7,14 +7,19 @@
 // Bids that arrive before their auction (other source splits) wait in a list;
 // a closed auction keeps a small tombstone, so later bids are dropped.
 import { ListStateDescriptor, ValueStateDescriptor, type DataStream } from '@weir/sdk';
-import type { Bid, NexmarkEvent } from './generator.ts';
-import { auctionsOf, bidsOf } from './common.ts';
+import type { Auction, NexmarkEvent } from './generator.ts';
 import type { Q9Row } from './results.ts';
 
 interface OpenAuction {
   row: Q9Row;
   /** Whether `row` holds a winner yet. */
   won: boolean;
+}
+interface BidSide {
+  auction: number;
+  price: number;
+  bidder: number;
+  dateTime: number;
 }
 type EarlyBid = [dateTime: number, price: number, bidder: number];
 
@@ -35,23 +40,20 @@ function offer(open: OpenAuction, dateTime: number, price: number, bidder: numbe
 
 /** Every auction with its winning bid, emitted at the auction's expiry (event time). */
 export function winningBids(events: DataStream<NexmarkEvent>, uid: string): DataStream<Q9Row> {
-  const auctions = auctionsOf(events)
-    .map((a): Q9Row => ({
-      id: a.id,
-      seller: a.seller,
-      category: a.category,
-      initialBid: a.initialBid,
-      reserve: a.reserve,
-      dateTime: a.dateTime,
-      expires: a.expires,
-      bidder: -1,
-      price: -1,
-      bidDateTime: -1,
-    }))
-    .name('ProjectAuction');
-  const bids = bidsOf(events)
-    .map((b): Pick<Bid, 'auction' | 'price' | 'bidder' | 'dateTime'> => ({ auction: b.auction, price: b.price, bidder: b.bidder, dateTime: b.dateTime }))
-    .name('ProjectBid');
+  // Projected in one map chained to the source (an operator with two consumers ends its chain),
+  // so the two sides split after it and get small records, without the events' padding.
+  const projected = events
+    .filter((e) => e.type !== 'person')
+    .name('AuctionsAndBids')
+    .map((e): Q9Row | BidSide => {
+      if (e.type === 'bid') return { auction: e.auction, price: e.price, bidder: e.bidder, dateTime: e.dateTime };
+      const a = e as Auction;
+      return { id: a.id, seller: a.seller, category: a.category, initialBid: a.initialBid, reserve: a.reserve, dateTime: a.dateTime, expires: a.expires, bidder: -1, price: -1, bidDateTime: -1 };
+    })
+    .name('Project');
+  // Filters that narrow the stream's type (the cast is type-only).
+  const auctions = projected.filter((p) => 'expires' in p).name('Auctions') as unknown as DataStream<Q9Row>;
+  const bids = projected.filter((p) => !('expires' in p)).name('Bids') as unknown as DataStream<BidSide>;
   return auctions
     .keyBy((a) => a.id)
     .connect(bids.keyBy((b) => b.auction))
