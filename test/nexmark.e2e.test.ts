@@ -152,15 +152,15 @@ const CASES: { query: QueryName | keyof typeof VARIANTS; events: number; eventRa
   { query: 'q0', events: 50_000, eventRate: 10_000, state: 'rocksdb', minRows: 45_000 },
   { query: 'q1', events: 50_000, eventRate: 10_000, state: 'rocksdb', minRows: 45_000 },
   { query: 'q2', events: 100_000, eventRate: 10_000, state: 'rocksdb', minRows: 300 },
-  { query: 'q3', events: 100_000, eventRate: 10_000, state: 'rocksdb', minRows: 500 },
-  { query: 'q3-union', events: 100_000, eventRate: 10_000, state: 'rocksdb', minRows: 500 },
+  { query: 'q3', events: 50_000, eventRate: 10_000, state: 'rocksdb', minRows: 400 },
+  { query: 'q3-union', events: 50_000, eventRate: 10_000, state: 'rocksdb', minRows: 400 },
   { query: 'q4', events: 100_000, eventRate: 1_000, state: 'rocksdb', minRows: 5_000 },
   { query: 'q4', events: 100_000, eventRate: 1_000, state: 'heap', minRows: 5_000 },
   { query: 'q5', events: 120_000, eventRate: 300, state: 'rocksdb', minRows: 200 },
   { query: 'q6', events: 50_000, eventRate: 10_000, state: 'rocksdb', minRows: 1_500 },
   { query: 'q7', events: 120_000, eventRate: 200, state: 'rocksdb', minRows: 60 },
-  { query: 'q8', events: 120_000, eventRate: 1_000, state: 'rocksdb', minRows: 300 },
-  { query: 'q8-union', events: 120_000, eventRate: 1_000, state: 'rocksdb', minRows: 300 },
+  { query: 'q8', events: 60_000, eventRate: 500, state: 'rocksdb', minRows: 120 },
+  { query: 'q8-union', events: 60_000, eventRate: 500, state: 'rocksdb', minRows: 120 },
   { query: 'q9', events: 50_000, eventRate: 10_000, state: 'heap', minRows: 1_500 },
   { query: 'q11', events: 120_000, eventRate: 500, state: 'rocksdb', minRows: 3_000 },
   { query: 'q11', events: 120_000, eventRate: 500, state: 'heap', minRows: 3_000 },
@@ -173,7 +173,7 @@ describe('nexmark queries at parallelism 2 on two workers', () => {
   beforeAll(async () => {
     cluster = await startCluster({ workers: 2, slots: 4 });
     work = await mkdtemp(join(tmpdir(), 'weir-nexmark-'));
-  });
+  }, 120_000);
 
   logOnFailure(() => cluster);
 

@@ -6,8 +6,9 @@
 // come from different source splits) waits in a list until the person does.
 // q3-union.ts is the same query over one unioned stream.
 //   npx weir run bench/nexmark/q3.ts -p 2 -- --events N [--output DIR] (options: common.ts)
-import { defineJob, ListStateDescriptor, ValueStateDescriptor } from '@weir/sdk';
-import { auctionsOf, nexmarkSink, nexmarkSource, parseNexmarkArgs, personsOf } from './common.ts';
+import { defineJob, ListStateDescriptor, ValueStateDescriptor, type DataStream } from '@weir/sdk';
+import type { Auction } from './generator.ts';
+import { nexmarkSink, nexmarkSource, parseNexmarkArgs } from './common.ts';
 import { Q3_CATEGORY, Q3_STATES, type Q3Row } from './results.ts';
 
 interface Seller {
@@ -27,17 +28,16 @@ const states = new Set(Q3_STATES);
 
 export default defineJob((env, argv) => {
   const args = parseNexmarkArgs(argv, 'q3');
-  // One filter chained to the source: an operator with two consumers ends its chain, so the two
-  // sides split after it and only the few selected events cross to them.
-  const selected = nexmarkSource(env, 'q3', args)
+  // Filtered and projected in operators chained to the source (an operator with two consumers
+  // ends its chain), so the two sides split after them and only the few selected, small records cross.
+  const projected = nexmarkSource(env, 'q3', args)
     .filter((e) => (e.type === 'person' && states.has(e.state)) || (e.type === 'auction' && e.category === Q3_CATEGORY))
-    .name('Filter');
-  const sellers = personsOf(selected)
-    .map((p): Seller => ({ id: p.id, name: p.name, city: p.city, state: p.state }))
-    .name('ProjectPerson');
-  const auctions = auctionsOf(selected)
-    .map((a): SoldAuction => ({ id: a.id, seller: a.seller }))
-    .name('ProjectAuction');
+    .name('Filter')
+    .map((e): Seller | SoldAuction => (e.type === 'person' ? { id: e.id, name: e.name, city: e.city, state: e.state } : { id: (e as Auction).id, seller: (e as Auction).seller }))
+    .name('Project');
+  // Filters that narrow the stream's type (the cast is type-only).
+  const sellers = projected.filter((x) => 'name' in x).name('Persons') as unknown as DataStream<Seller>;
+  const auctions = projected.filter((x) => 'seller' in x).name('Auctions') as unknown as DataStream<SoldAuction>;
   const rows = sellers
     .keyBy((p) => p.id)
     .connect(auctions.keyBy((a) => a.seller))

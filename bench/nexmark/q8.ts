@@ -7,8 +7,9 @@
 // the windowed sellers). q8-union.ts is the same query over one unioned
 // stream with an incremental aggregate.
 //   npx weir run bench/nexmark/q8.ts -p 2 -- --events N [--output DIR] (options: common.ts)
-import { defineJob, TumblingEventTimeWindows } from '@weir/sdk';
-import { auctionsOf, nexmarkSink, nexmarkSource, parseNexmarkArgs, personsOf } from './common.ts';
+import { defineJob, TumblingEventTimeWindows, type DataStream } from '@weir/sdk';
+import type { Auction } from './generator.ts';
+import { nexmarkSink, nexmarkSource, parseNexmarkArgs } from './common.ts';
 import { WINDOW_MS, type Q8Row } from './results.ts';
 
 interface NewPerson {
@@ -22,17 +23,16 @@ const windowStart = (t: number): number => t - (((t % WINDOW_MS) + WINDOW_MS) % 
 
 export default defineJob((env, argv) => {
   const args = parseNexmarkArgs(argv, 'q8');
-  // One filter chained to the source (an operator with two consumers ends its chain): only
-  // persons and auctions cross to the two sides.
-  const events = nexmarkSource(env, 'q8', args)
+  // Filtered and projected in operators chained to the source (an operator with two consumers
+  // ends its chain), so only small records of persons and sellers cross to the two sides.
+  const projected = nexmarkSource(env, 'q8', args)
     .filter((e) => e.type !== 'bid')
-    .name('PersonsAndAuctions');
-  const persons = personsOf(events)
-    .map((p): NewPerson => ({ id: p.id, name: p.name, dateTime: p.dateTime }))
-    .name('ProjectPerson');
-  const sellers = auctionsOf(events)
-    .map((a) => a.seller)
-    .name('ProjectSeller');
+    .name('PersonsAndAuctions')
+    .map((e): NewPerson | number => (e.type === 'person' ? { id: e.id, name: e.name, dateTime: e.dateTime } : (e as Auction).seller))
+    .name('Project');
+  // Filters that narrow the stream's type (the cast is type-only).
+  const persons = projected.filter((x) => typeof x !== 'number').name('Persons') as unknown as DataStream<NewPerson>;
+  const sellers = projected.filter((x) => typeof x === 'number').name('Sellers') as unknown as DataStream<number>;
   const rows = persons
     .coGroup(sellers)
     .where((p) => p.id)
