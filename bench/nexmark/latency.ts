@@ -37,6 +37,7 @@ export const TRIGGERS: Partial<Record<string, (row: never) => number>> = {
   q5: (r: Q5Row) => r.windowEnd + WATERMARK_DELAY_MS,
   q7: (r: Q7Row) => r.windowEnd + WATERMARK_DELAY_MS,
   q8: (r: Q8Row) => r.windowStart + WINDOW_MS + WATERMARK_DELAY_MS,
+  'q8-union': (r: Q8Row) => r.windowStart + WINDOW_MS + WATERMARK_DELAY_MS,
   q11: (r: Q11Row) => r.end + WATERMARK_DELAY_MS,
 };
 

@@ -10,6 +10,7 @@
 // (expiry, then auction id) by timers, so every run emits the same rows.
 //   npx weir run bench/nexmark/q4.ts -p 2 -- --events N [--output DIR] (options: common.ts)
 import { defineJob, ListStateDescriptor, ValueStateDescriptor } from '@weir/sdk';
+import { bufferClosing, dueClosings } from './closings.ts';
 import type { Bid } from './generator.ts';
 import { nexmarkSink, nexmarkSource, parseNexmarkArgs } from './common.ts';
 import type { Q4Row } from './results.ts';
@@ -82,15 +83,11 @@ export default defineJob((env, argv) => {
     .keyBy((c) => c.category)
     .process<Q4Row>({
       processElement(closing, ctx) {
-        ctx.getListState(pendingClosings).add(closing);
-        ctx.timerService().registerEventTimeTimer(closing.expires);
+        bufferClosing(ctx.getListState(pendingClosings), closing, ctx);
       },
       onTimer(timestamp, ctx, out) {
-        const pending = ctx.getListState(pendingClosings);
-        const all = pending.get();
-        const due = all.filter((c) => c.expires <= timestamp).sort((a, b) => a.expires - b.expires || a.auction - b.auction);
+        const due = dueClosings(ctx.getListState(pendingClosings), timestamp);
         if (due.length === 0) return;
-        pending.update(all.filter((c) => c.expires > timestamp));
         const total = ctx.getState(totals);
         let { count, sum } = total.value() ?? { count: 0, sum: 0 };
         for (const c of due) {

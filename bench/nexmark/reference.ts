@@ -7,6 +7,7 @@ import { nexmarkEvent, type Auction, type Bid, type NexmarkConfig, type NexmarkE
 import {
   EURO_PER_DOLLAR,
   Q3_CATEGORY,
+  Q6_AUCTIONS,
   Q3_STATES,
   SESSION_GAP_MS,
   SLIDE_MS,
@@ -18,12 +19,16 @@ import {
   type Q3Row,
   type Q4Row,
   type Q5Row,
+  type Q6Row,
   type Q7Row,
   type Q8Row,
+  type Q9Row,
 } from './results.ts';
 
-export type QueryName = 'q0' | 'q1' | 'q2' | 'q3' | 'q4' | 'q5' | 'q7' | 'q8' | 'q11';
-export const QUERIES: readonly QueryName[] = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q7', 'q8', 'q11'];
+export type QueryName = 'q0' | 'q1' | 'q2' | 'q3' | 'q4' | 'q5' | 'q6' | 'q7' | 'q8' | 'q9' | 'q11';
+export const QUERIES: readonly QueryName[] = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q9', 'q11'];
+/** Other jobs of the same queries (bench/nexmark/<name>.ts), with the query whose rows they give. */
+export const VARIANTS: Readonly<Record<string, QueryName>> = { 'q3-union': 'q3', 'q8-union': 'q8' };
 
 /** Events 0..count-1. */
 export function generateEvents(count: number, config: NexmarkConfig): NexmarkEvent[] {
@@ -115,6 +120,40 @@ export function q5(events: readonly NexmarkEvent[]): Q5Row[] {
   return rows;
 }
 
+/** Each auction with its winning bid: valid bids have auction.dateTime <= dateTime < expires and price >= reserve; highest price, then earliest, then lowest bidder. */
+export function q9(events: readonly NexmarkEvent[]): Q9Row[] {
+  const { auctions, bids } = split(events);
+  const byId = new Map(auctions.map((a) => [a.id, a]));
+  const best = new Map<number, Bid>();
+  for (const b of bids) {
+    const a = byId.get(b.auction);
+    if (!a || b.dateTime < a.dateTime || b.dateTime >= a.expires || b.price < a.reserve) continue;
+    const w = best.get(a.id);
+    if (!w || b.price > w.price || (b.price === w.price && (b.dateTime < w.dateTime || (b.dateTime === w.dateTime && b.bidder < w.bidder)))) best.set(a.id, b);
+  }
+  return auctions.flatMap((a) => {
+    const b = best.get(a.id);
+    if (!b) return [];
+    const { id, seller, category, initialBid, reserve, dateTime, expires } = a;
+    return [{ id, seller, category, initialBid, reserve, dateTime, expires, bidder: b.bidder, price: b.price, bidDateTime: b.dateTime }];
+  });
+}
+
+/** Per seller, after each closed auction (in order of expiry, then id), the rounded average price of their last Q6_AUCTIONS. */
+export function q6(events: readonly NexmarkEvent[]): Q6Row[] {
+  const closed = q9(events).sort((x, y) => x.expires - y.expires || x.id - y.id);
+  const last = new Map<number, number[]>();
+  const rows: Q6Row[] = [];
+  for (const w of closed) {
+    const prices = last.get(w.seller) ?? [];
+    prices.push(w.price);
+    if (prices.length > Q6_AUCTIONS) prices.shift();
+    last.set(w.seller, prices);
+    rows.push({ seller: w.seller, price: Math.round(prices.reduce((s, p) => s + p, 0) / prices.length) });
+  }
+  return rows;
+}
+
 export function q7(events: readonly NexmarkEvent[]): Q7Row[] {
   const perWindow = new Map<number, Bid[]>();
   for (const b of split(events).bids) {
@@ -172,4 +211,4 @@ export function q11(events: readonly NexmarkEvent[]): Q11Row[] {
   return rows;
 }
 
-export const REFERENCE: Record<QueryName, (events: readonly NexmarkEvent[]) => object[]> = { q0, q1, q2, q3, q4, q5, q7, q8, q11 };
+export const REFERENCE: Record<QueryName, (events: readonly NexmarkEvent[]) => object[]> = { q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q11 };

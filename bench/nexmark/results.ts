@@ -36,6 +36,12 @@ export interface Q4Row {
   average: number;
 }
 
+/** q6: a seller's average selling price (rounded) over their last 10 closed auctions, after each one closed. */
+export interface Q6Row {
+  seller: number;
+  price: number;
+}
+
 /** q5: per sliding window, the auction(s) with the most bids. */
 export interface Q5Row {
   auction: number;
@@ -60,6 +66,20 @@ export interface Q8Row {
   windowStart: number;
 }
 
+/** q9 (and q6's input): an auction with its winning bid. */
+export interface Q9Row {
+  id: number;
+  seller: number;
+  category: number;
+  initialBid: number;
+  reserve: number;
+  dateTime: number;
+  expires: number;
+  bidder: number;
+  price: number;
+  bidDateTime: number;
+}
+
 /** q11: per bidder session, the number of bids; end = last bid + gap (Flink's SESSION_END). */
 export interface Q11Row {
   bidder: number;
@@ -76,3 +96,5 @@ export const SESSION_GAP_MS = 10_000;
 export const Q3_CATEGORY = 10;
 export const Q3_STATES: readonly string[] = ['OR', 'ID', 'CA'];
 export const EURO_PER_DOLLAR = 0.908;
+/** q6 averages over a seller's last this many closed auctions. */
+export const Q6_AUCTIONS = 10;

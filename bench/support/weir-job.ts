@@ -19,6 +19,8 @@ export interface WeirJobOptions {
   parallelism: number;
   /** A name for error messages. */
   label: string;
+  /** Extra environment of the coordinator and workers (e.g. NODE_OPTIONS for a CPU profile). */
+  env?: Record<string, string>;
 }
 
 /** Events the generator splits have emitted: split k of p at next index n has emitted (n - k) / p. */
@@ -36,7 +38,7 @@ export function emitted(view: JobStatusView): number {
 
 async function withJob<T>(options: WeirJobOptions, body: (client: WeirClient, jobId: string, pids: number[]) => Promise<T>): Promise<T> {
   const cluster = new BenchCluster();
-  await cluster.start(options.workers, options.slots);
+  await cluster.start(options.workers, options.slots, options.env ? { env: options.env } : {});
   try {
     const submit = await weir(['run', options.job, '-p', String(options.parallelism), '-d', '--json', '--coordinator', cluster.address, '--', ...options.jobArgs]);
     if (submit.code !== 0) throw new Error(`${options.label}: weir run failed: ${submit.stderr}`);

@@ -116,10 +116,12 @@ public final class Main {
       case "q3" -> SimpleQueries.q3(events);
       case "q4" -> Q4.q4(events);
       case "q5" -> WindowQueries.q5(events);
+      case "q6" -> WinningBids.q6(events);
       case "q7" -> WindowQueries.q7(events);
       case "q8" -> WindowQueries.q8(events);
+      case "q9" -> WinningBids.q9(events);
       case "q11" -> WindowQueries.q11(events);
-      default -> throw new IllegalArgumentException("unknown query '" + query + "': choose from q0 q1 q2 q3 q4 q5 q7 q8 q11 keyed-count");
+      default -> throw new IllegalArgumentException("unknown query '" + query + "': choose from q0 q1 q2 q3 q4 q5 q6 q7 q8 q9 q11 keyed-count");
     };
   }
 

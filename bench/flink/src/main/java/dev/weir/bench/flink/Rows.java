@@ -183,6 +183,50 @@ public final class Rows {
     }
   }
 
+  public static final class Q6Row implements Row {
+    public long seller;
+    public long price;
+
+    public Q6Row() {}
+
+    @Override
+    public String toJson() {
+      StringBuilder out = new StringBuilder(48).append('{');
+      Json.field(out, "seller", seller);
+      return Json.field(out, "price", price).append('}').toString();
+    }
+  }
+
+  public static final class Q9Row implements Row {
+    public long id;
+    public long seller;
+    public long category;
+    public long initialBid;
+    public long reserve;
+    public long dateTime;
+    public long expires;
+    public long bidder;
+    public long price;
+    public long bidDateTime;
+
+    public Q9Row() {}
+
+    @Override
+    public String toJson() {
+      StringBuilder out = new StringBuilder(224).append('{');
+      Json.field(out, "id", id);
+      Json.field(out, "seller", seller);
+      Json.field(out, "category", category);
+      Json.field(out, "initialBid", initialBid);
+      Json.field(out, "reserve", reserve);
+      Json.field(out, "dateTime", dateTime);
+      Json.field(out, "expires", expires);
+      Json.field(out, "bidder", bidder);
+      Json.field(out, "price", price);
+      return Json.field(out, "bidDateTime", bidDateTime).append('}').toString();
+    }
+  }
+
   public static final class Q11Row implements Row {
     public long bidder;
     public long count;

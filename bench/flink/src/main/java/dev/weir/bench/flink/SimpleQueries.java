@@ -13,7 +13,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
 final class SimpleQueries {
@@ -61,47 +61,60 @@ final class SimpleQueries {
         .name("Project");
   }
 
-  /** q3's input: a person (id, name, city, state) or an auction (id, seller). */
-  public static final class Side {
-    public boolean person;
+  /** q3's persons: id, name, city, state. */
+  public static final class Seller {
     public long id;
-    public long seller;
     public String name;
     public String city;
     public String state;
 
-    public Side() {}
+    public Seller() {}
   }
 
-  /** q3, incremental join of persons (OR, ID, CA) and auctions (category 10) per person id. */
+  /** q3's auctions: id and seller. */
+  public static final class SoldAuction {
+    public long id;
+    public long seller;
+
+    public SoldAuction() {}
+  }
+
+  /** q3, incremental join: persons (OR, ID, CA) by id connected with auctions (category 10) by seller, in a keyed co-process. */
   static DataStream<Q3Row> q3(DataStream<Event> events) {
-    return events
-        .filter((e) -> (e.person != null && Q3_STATES.contains(e.person.state)) || (e.auction != null && e.auction.category == Q3_CATEGORY))
-        .name("Filter")
+    DataStream<Seller> sellers = events
+        .filter((e) -> e.person != null && Q3_STATES.contains(e.person.state))
+        .name("PersonsInStates")
         .map((e) -> {
-          Side s = new Side();
-          if (e.person != null) {
-            s.person = true;
-            s.id = e.person.id;
-            s.name = e.person.name;
-            s.city = e.person.city;
-            s.state = e.person.state;
-          } else {
-            s.id = e.auction.id;
-            s.seller = e.auction.seller;
-          }
-          return s;
+          Seller p = new Seller();
+          p.id = e.person.id;
+          p.name = e.person.name;
+          p.city = e.person.city;
+          p.state = e.person.state;
+          return p;
         })
-        .returns(Side.class)
-        .name("Project")
-        .keyBy((s) -> s.person ? s.id : s.seller, Types.LONG)
+        .returns(Seller.class)
+        .name("ProjectPerson");
+    DataStream<SoldAuction> auctions = events
+        .filter((e) -> e.auction != null && e.auction.category == Q3_CATEGORY)
+        .name("AuctionsInCategory")
+        .map((e) -> {
+          SoldAuction a = new SoldAuction();
+          a.id = e.auction.id;
+          a.seller = e.auction.seller;
+          return a;
+        })
+        .returns(SoldAuction.class)
+        .name("ProjectAuction");
+    return sellers
+        .keyBy((p) -> p.id, Types.LONG)
+        .connect(auctions.keyBy((a) -> a.seller, Types.LONG))
         .process(new Join())
         .uid("q3-join")
         .name("JoinPersonAuction");
   }
 
   /** Keeps a person once seen; an auction that arrives before its seller waits in a list. */
-  static final class Join extends KeyedProcessFunction<Long, Side, Q3Row> {
+  static final class Join extends KeyedCoProcessFunction<Long, Seller, SoldAuction, Q3Row> {
     private transient ValueState<Q3Row> seller;
     private transient ListState<Long> waiting;
 
@@ -112,21 +125,22 @@ final class SimpleQueries {
     }
 
     @Override
-    public void processElement(Side side, Context ctx, Collector<Q3Row> out) throws Exception {
-      if (side.person) {
-        Q3Row person = new Q3Row();
-        person.name = side.name;
-        person.city = side.city;
-        person.state = side.state;
-        seller.update(person);
-        Iterable<Long> ids = waiting.get();
-        if (ids != null) for (Long id : ids) out.collect(row(person, id));
-        waiting.clear();
-        return;
-      }
+    public void processElement1(Seller p, Context ctx, Collector<Q3Row> out) throws Exception {
+      Q3Row person = new Q3Row();
+      person.name = p.name;
+      person.city = p.city;
+      person.state = p.state;
+      seller.update(person);
+      Iterable<Long> ids = waiting.get();
+      if (ids != null) for (Long id : ids) out.collect(row(person, id));
+      waiting.clear();
+    }
+
+    @Override
+    public void processElement2(SoldAuction auction, Context ctx, Collector<Q3Row> out) throws Exception {
       Q3Row person = seller.value();
-      if (person != null) out.collect(row(person, side.id));
-      else waiting.add(side.id);
+      if (person != null) out.collect(row(person, auction.id));
+      else waiting.add(auction.id);
     }
 
     private static Q3Row row(Q3Row person, long id) {

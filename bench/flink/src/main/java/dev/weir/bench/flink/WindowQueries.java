@@ -13,6 +13,8 @@ import dev.weir.bench.flink.Rows.Q7Top;
 import dev.weir.bench.flink.Rows.Q8Row;
 import java.time.Duration;
 import org.apache.flink.api.common.functions.AggregateFunction;
+import org.apache.flink.api.common.functions.CoGroupFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
@@ -197,75 +199,49 @@ final class WindowQueries {
     }
   }
 
-  /** q8's input: a registration (with the name) or an auction opened by the person (name null). */
-  public static final class Activity {
-    public long person;
+  /** q8's persons: id, name and registration time. */
+  public static final class NewPerson {
+    public long id;
     public String name;
+    public long dateTime;
 
-    public Activity() {}
+    public NewPerson() {}
   }
 
-  /** q8's accumulator: the person's name once registered, and whether they sold. */
-  public static final class Seen {
-    public String name;
-    public boolean sold;
-
-    public Seen() {}
-  }
-
-  /** q8, monitor new users: people who registered and opened an auction in the same tumbling 10 s window. */
+  /** q8, monitor new users: persons (by id) and auctions (by seller) in a window coGroup; a person once per window with an auction. */
   static DataStream<Q8Row> q8(DataStream<Event> events) {
-    return events
-        .filter((e) -> e.bid == null)
-        .name("PersonsAndAuctions")
+    DataStream<NewPerson> persons = events
+        .filter((e) -> e.person != null)
+        .name("Persons")
         .map((e) -> {
-          Activity a = new Activity();
-          if (e.person != null) {
-            a.person = e.person.id;
-            a.name = e.person.name;
-          } else {
-            a.person = e.auction.seller;
-          }
-          return a;
+          NewPerson p = new NewPerson();
+          p.id = e.person.id;
+          p.name = e.person.name;
+          p.dateTime = e.person.dateTime;
+          return p;
         })
-        .returns(Activity.class)
-        .name("Project")
-        .keyBy((a) -> a.person, Types.LONG)
+        .returns(NewPerson.class)
+        .name("ProjectPerson");
+    DataStream<Long> sellers = events.filter((e) -> e.auction != null).name("Auctions").map((e) -> e.auction.seller).returns(Types.LONG).name("ProjectSeller");
+    long size = WINDOW.toMillis();
+    return persons
+        .coGroup(sellers)
+        .where((p) -> p.id, Types.LONG)
+        .equalTo((s) -> s, Types.LONG)
         .window(TumblingEventTimeWindows.of(WINDOW))
-        .aggregate(new AggregateFunction<Activity, Seen, Seen>() {
+        .apply(new CoGroupFunction<NewPerson, Long, Q8Row>() {
           @Override
-          public Seen createAccumulator() {
-            return new Seen();
+          public void coGroup(Iterable<NewPerson> people, Iterable<Long> sold, Collector<Q8Row> out) {
+            if (!sold.iterator().hasNext()) return;
+            for (NewPerson p : people) {
+              Q8Row r = new Q8Row();
+              r.id = p.id;
+              r.name = p.name;
+              r.windowStart = p.dateTime - Math.floorMod(p.dateTime, size);
+              out.collect(r);
+            }
           }
-
-          @Override
-          public Seen add(Activity activity, Seen seen) {
-            if (activity.name == null) seen.sold = true;
-            else seen.name = activity.name;
-            return seen;
-          }
-
-          @Override
-          public Seen getResult(Seen seen) {
-            return seen;
-          }
-
-          @Override
-          public Seen merge(Seen a, Seen b) {
-            throw new UnsupportedOperationException("tumbling windows do not merge");
-          }
-        }, new ProcessWindowFunction<Seen, Q8Row, Long, TimeWindow>() {
-          @Override
-          public void process(Long id, Context ctx, Iterable<Seen> seens, Collector<Q8Row> out) {
-            Seen seen = seens.iterator().next();
-            if (seen.name == null || !seen.sold) return;
-            Q8Row r = new Q8Row();
-            r.id = id;
-            r.name = seen.name;
-            r.windowStart = ctx.window().getStart();
-            out.collect(r);
-          }
-        })
+        }, TypeInformation.of(Q8Row.class))
         .uid("q8-join")
         .name("NewSellers");
   }
