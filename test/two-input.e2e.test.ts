@@ -133,3 +133,16 @@ describe('two-input operators through a worker SIGKILL', () => {
     expect(sorted(coGroup)).toEqual(sorted([...groups.values()]));
   }, 240_000);
 });
+
+describe('two edges between the same two vertices', () => {
+  it('keeps apart two edges between the same two vertices: a stream unioned with itself, a stream keyed two ways and connected with itself', async () => {
+    const events = 6_000;
+    const output = join(work, 'self-connect');
+    const run = await cluster.run(['run', 'test/fixtures/self-connect-job.ts', '-p', '2', '--json', '--', '--events', String(events), '--output', output]);
+    expect(run.code, run.stderr).toBe(0);
+    const all = Array.from({ length: events }, (_, n) => n);
+    expect((await readJsonLines<string>(join(output, 'union'))).sort()).toEqual([...all, ...all].map((n) => `twice ${n}`).sort());
+    expect((await readJsonLines<string>(join(output, 'self'))).sort()).toEqual([...all.map((n) => `by7 ${n}`), ...all.map((n) => `by5 ${n}`)].sort());
+    expect((await readJsonLines<string>(join(output, 'sides'))).sort()).toEqual(all.map((n) => (n % 3 === 0 ? `side ${n}` : `main ${n}`)).sort());
+  }, 120_000);
+});

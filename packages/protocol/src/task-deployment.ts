@@ -15,6 +15,8 @@ export const inputGateDeploymentSchema = z.object({
   inputIndex: z.number().int().min(0),
   keySelector: z.string().optional(),
   producers: z.array(subtaskLocationSchema),
+  /** Tells this edge's channels from those of other edges between the same two vertices (see channelId); absent: 0. */
+  edgeTag: z.number().int().min(1).optional(),
 });
 export type InputGateDeployment = z.infer<typeof inputGateDeploymentSchema>;
 
@@ -26,6 +28,8 @@ export const resultPartitionDeploymentSchema = z.object({
   consumers: z.array(subtaskLocationSchema),
   /** The edge carries this side output of the producer's chain, not its main output. */
   sideOutput: z.string().optional(),
+  /** Tells this edge's channels from those of other edges between the same two vertices (see channelId); absent: 0. */
+  edgeTag: z.number().int().min(1).optional(),
 });
 export type ResultPartitionDeployment = z.infer<typeof resultPartitionDeploymentSchema>;
 

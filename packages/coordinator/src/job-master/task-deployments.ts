@@ -34,6 +34,16 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
   for (const worker of placement.values()) peers[worker.workerId] = worker.address;
   const location = (vertexId: string, index: number) => ({ vertexId, subtaskIndex: index, workerId: placement.get(subtaskId(vertexId, index))!.workerId });
   const g = record.graph;
+  // The n-th edge between the same two vertices (n > 0) tags its channels with n.
+  const edgeTags = new Map<(typeof g.edges)[number], number>();
+  const seen = new Map<string, number>();
+  for (const edge of g.edges) {
+    const pair = `${edge.source}>${edge.target}`;
+    const n = seen.get(pair) ?? 0;
+    seen.set(pair, n + 1);
+    if (n > 0) edgeTags.set(edge, n);
+  }
+  const tagOf = (edge: (typeof g.edges)[number]) => (edgeTags.has(edge) ? { edgeTag: edgeTags.get(edge)! } : {});
   for (const vertex of g.vertices) {
     const inEdges = g.edges.filter((e) => e.target === vertex.id);
     const outEdges = g.edges.filter((e) => e.source === vertex.id);
@@ -64,6 +74,7 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
             inputIndex: edge.inputIndex ?? 0,
             ...(edge.keySelector ? { keySelector: edge.keySelector } : {}),
             producers: indices.map((k) => location(source.id, k)),
+            ...tagOf(edge),
           };
         }),
         outputs: outEdges.map((edge) => {
@@ -75,6 +86,7 @@ export function buildTaskDeployments({ record, graph, placement, latest, checkpo
             ...(edge.sideOutput ? { sideOutput: edge.sideOutput } : {}),
             maxParallelism: target.maxParallelism,
             consumers: indices.map((k) => location(target.id, k)),
+            ...tagOf(edge),
           };
         }),
         config: g.config,

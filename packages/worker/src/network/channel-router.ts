@@ -51,7 +51,7 @@ export class ChannelRouter {
     for (const out of d.outputs) {
       for (const c of out.consumers) {
         if (c.workerId === this.selfId) continue;
-        const ch = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
+        const ch = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex, out.edgeTag);
         this.producers.set(ch, thread);
         this.remote.set(ch, this.peerAddress(d, c.workerId));
         const pending = this.pendingCredits.get(ch);
@@ -64,7 +64,7 @@ export class ChannelRouter {
     for (const input of d.inputs) {
       for (const p of input.producers) {
         if (p.workerId === this.selfId) continue;
-        const ch = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
+        const ch = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex, input.edgeTag);
         this.consumers.set(ch, thread);
         this.remote.set(ch, this.peerAddress(d, p.workerId));
       }

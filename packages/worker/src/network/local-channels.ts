@@ -39,14 +39,14 @@ export class LocalChannels {
     for (const out of d.outputs) {
       for (const c of out.consumers) {
         if (c.workerId !== this.selfId) continue;
-        const channel = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
+        const channel = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex, out.edgeTag);
         if (!ends.some((e) => e.channel === channel)) ends.push({ channel, port: this.end(channel, owner) });
       }
     }
     for (const input of d.inputs) {
       for (const p of input.producers) {
         if (p.workerId !== this.selfId) continue;
-        const channel = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
+        const channel = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex, input.edgeTag);
         if (!ends.some((e) => e.channel === channel)) ends.push({ channel, port: this.end(channel, owner) });
       }
     }

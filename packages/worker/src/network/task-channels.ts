@@ -23,7 +23,7 @@ export function wireTaskChannels(
   const local = new Map(localChannels.map((c) => [c.channel, c.port]));
   for (const out of d.outputs) {
     const channels = out.consumers.map((c) => {
-      const id = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex);
+      const id = channelId(d.jobId, d.attemptToken, d.vertexId, d.subtaskIndex, c.vertexId, c.subtaskIndex, out.edgeTag);
       const port = local.get(id);
       return output.createChannel(id, port && producerEnd(port, (credits) => output.onCredit(id, credits)));
     });
@@ -32,7 +32,7 @@ export function wireTaskChannels(
   }
   for (const input of d.inputs) {
     for (const p of input.producers) {
-      const id = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex);
+      const id = channelId(d.jobId, d.attemptToken, p.vertexId, p.subtaskIndex, d.vertexId, d.subtaskIndex, input.edgeTag);
       const port = local.get(id);
       gate.addChannel(id, input.inputIndex, port && consumerEnd(port, (frame) => gate.onFrame(id, frame)));
     }
