@@ -47,12 +47,15 @@ async function committedLetters(dir: string): Promise<{ raw: string; reason: str
   return letters;
 }
 
-/** Runs the lookup job against a service behaving as `behaviour`, SIGKILLing a worker `kills` times after a checkpoint. */
-async function runLookups(name: string, mode: 'ordered' | 'unordered', behaviour: LookupBehaviour, kills: number, events: number, rate: number) {
+/**
+ * Runs the lookup job against a service behaving as `behaviour`, SIGKILLing a worker `kills` times after a checkpoint.
+ * `timeoutMs` bounds each record's lookup with its retries: generous where timeouts are not under test, as a loaded machine can stall a worker for seconds.
+ */
+async function runLookups(name: string, mode: 'ordered' | 'unordered', behaviour: LookupBehaviour, kills: number, events: number, rate: number, timeoutMs = 5000) {
   server = await startLookupServer(behaviour);
   const output = join(work, `${name}-out`);
   const deadLetters = join(work, `${name}-dead-letters`);
-  const args = [String(events), String(rate), server.url, mode, '5000', '100', deadLetters, output];
+  const args = [String(events), String(rate), server.url, mode, String(timeoutMs), '100', deadLetters, output];
   const submitted = await cluster.run(['run', 'test/fixtures/async-lookup-job.ts', '--no-typecheck', '-d', '--json', '-p', '2', '--', ...args]);
   expect(submitted.code, submitted.stderr).toBe(0);
   const jobId = (JSON.parse(submitted.stdout) as { jobId: string }).jobId;
@@ -93,7 +96,7 @@ async function killAndCheck(jobId: string, kills: number, output: string, deadLe
 describe('async I/O against an HTTP service', () => {
   it('enriches every record exactly once while workers are SIGKILLed (unordered)', async () => {
     const events = 9000;
-    const { records } = await runLookups('ok', 'unordered', { latencyMs: (id) => 2 + (id % 7) }, 2, events, 150);
+    const { records } = await runLookups('ok', 'unordered', { latencyMs: (id) => 2 + (id % 7) }, 2, events, 150, 60_000);
     expect(records.length).toBe(events);
     expect(records).toEqual(Array.from({ length: events }, (_, id) => ({ id, v: id * 2 })));
   }, 300_000);
@@ -118,7 +121,7 @@ describe('async I/O against an HTTP service', () => {
     const events = 6000;
     // Ids ending in 3 always fail; ids ending in 5 fail their first two requests.
     const behaviour: LookupBehaviour = { latencyMs: () => 3, fails: (id, n) => id % 10 === 3 || (id % 10 === 5 && n <= 2) };
-    const { records, letters } = await runLookups('failing', 'unordered', behaviour, 1, events, 100);
+    const { records, letters } = await runLookups('failing', 'unordered', behaviour, 1, events, 100, 60_000);
     const ids = Array.from({ length: events }, (_, id) => id);
     expect(records).toEqual(ids.filter((id) => id % 10 !== 3).map((id) => ({ id, v: id * 2 })));
     expect(letters.map((l) => Number(l.raw)).sort((a, b) => a - b)).toEqual(ids.filter((id) => id % 10 === 3));
