@@ -44,17 +44,18 @@ export function localCommand(): Command {
         await cluster.stop();
         throw error;
       }
-      process.stdout.write(readyText(cluster.address, cluster.coordinator.restUrl, flags.workers, flags.slots));
+      process.stdout.write(readyText(cluster.address, cluster.coordinator.restUrl, cluster.tls!.caFile, flags.workers, flags.slots));
     });
 }
 
 /** What `weir local` prints once every worker has registered: where it is, how to submit a job, how to stop it. */
-function readyText(address: string, restUrl: string, workers: number, slots: number): string {
+function readyText(address: string, restUrl: string, caFile: string, workers: number, slots: number): string {
   const weir = weirCommandName();
   const coordinator = address === DEFAULT_COORDINATOR_ADDRESS ? '' : ` --coordinator ${address}`;
   return [
-    `weir local: ready: coordinator at ${address}, ${workers} worker${workers === 1 ? '' : 's'} x ${slots} slots (pid ${process.pid})`,
-    `  dashboard:  ${restUrl} (REST API: ${restUrl}/overview, ${restUrl}/jobs)`,
+    `weir local: ready: coordinator at ${address} (TLS, a throwaway CA made for this run), ${workers} worker${workers === 1 ? '' : 's'} x ${slots} slots (pid ${process.pid})`,
+    `  clients:    export ${WEIR_ENV.caFile}=${caFile}   (or pass --ca-file ${caFile})`,
+    `  dashboard:  ${restUrl} (REST API: ${restUrl}/overview, ${restUrl}/jobs; plain HTTP, on loopback only)`,
     `  run a job:  ${weir} run examples/wordcount.ts${coordinator} -- --input README.md --output /tmp/wordcount`,
     `  see jobs:   ${weir} list${coordinator}`,
     `  stop:       Ctrl-C here (or kill ${process.pid}); the coordinator and the workers stop with it`,
