@@ -92,7 +92,7 @@ export class Coordinator {
     this.logger = createLogger('coordinator', { coordinatorId: this.options.coordinatorId });
     useInternalTransport(this.options.transport);
     this.authorization = new ClientAuthorization(this.options.tokensFile ? loadTokens(this.options.tokensFile) : null, this.logger);
-    this.server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [authorizationInterceptor(this.authorization)] });
+    this.server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [authorizationInterceptor(this.authorization, this.options.transport.kind === 'plaintext')] });
     const etcd = this.options.etcd.length > 0;
     // With etcd every coordinator must find every job's code: it goes to the shared checkpoint storage.
     this.fileSystems = new CheckpointFileSystems(s3SettingsOf(this.options));

@@ -5,8 +5,12 @@ import { grpc } from '@weir/protocol';
 import type { ClientAuthorization } from './client-authorization.ts';
 import { grpcRequirement } from './roles.ts';
 
-/** A server interceptor enforcing `authorization` on every call of the server. */
-export function authorizationInterceptor(authorization: ClientAuthorization): grpc.ServerInterceptor {
+/**
+ * A server interceptor enforcing `authorization` on every call of the server.
+ * `plaintext`: the port has no TLS, so no peer can prove membership and every
+ * peer is taken as a member (what a plaintext cluster is; it is warned about).
+ */
+export function authorizationInterceptor(authorization: ClientAuthorization, plaintext: boolean): grpc.ServerInterceptor {
   return (descriptor, call) => {
     const needed = grpcRequirement(descriptor.path);
     if (needed === 'open') return new grpc.ServerInterceptingCall(call);
@@ -20,7 +24,7 @@ export function authorizationInterceptor(authorization: ClientAuthorization): gr
               {
                 authorization: typeof header === 'string' ? header : undefined,
                 // grpc-js reports a peer certificate only when it verified against the cluster CA.
-                member: call.getAuthContext().sslPeerCertificate !== undefined,
+                member: plaintext || call.getAuthContext().sslPeerCertificate !== undefined,
                 peer: call.getPeer(),
               },
               descriptor.path.split('/').pop() ?? descriptor.path,
