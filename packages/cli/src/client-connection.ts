@@ -1,5 +1,6 @@
 // How a client command connects: TLS, token and etcd settings from flags, the
 // environment and the configuration file, and a client that follows the leader.
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WeirError } from '@weir/common';
 import { WeirClient } from '@weir/client';
@@ -10,11 +11,18 @@ import { loadConfigFile } from './config/load-config.ts';
 import { etcdTlsOf, layerConfig } from './config/resolve-config.ts';
 import { etcdEndpoints } from './etcd-endpoints.ts';
 
+/**
+ * Where `weir local` with its default data directory keeps its throwaway CA,
+ * relative to the working directory: a client command given no CA trusts it,
+ * so `weir local` in one terminal and `weir run` in another need no flags.
+ */
+export const LOCAL_CA_FILE = '.weir/local/tls/ca.crt';
+
 /** How a client command reaches the coordinator and etcd: flags, then the environment, then the configuration file. */
 export async function clientSecurityOf(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env): Promise<{ transport: ClientTransport; token?: string; etcdTls?: EtcdTlsFiles }> {
   const path = (flags.config ?? env[WEIR_ENV.config]) || undefined;
   const values = layerConfig({ file: path === undefined ? {} : await loadConfigFile(path), env, flags: {} });
-  const caFile = flags.caFile ?? (values.get('client.caFile') as string | undefined);
+  const caFile = flags.caFile ?? (values.get('client.caFile') as string | undefined) ?? (existsSync(LOCAL_CA_FILE) ? LOCAL_CA_FILE : undefined);
   const serverName = flags.serverName ?? (values.get('client.serverName') as string | undefined);
   const token = flags.token ?? (values.get('client.token') as string | undefined);
   const etcdTls = etcdTlsOf(values);

@@ -163,7 +163,7 @@ export class Coordinator {
     this.address = `${this.options.advertisedHost}:${port}`;
     const metrics = new CoordinatorMetrics(() => this.dispatcher.all());
     try {
-      this.metricsEndpoint = await serveMetrics({ host: this.options.host, port: this.options.metricsPort, flag: '--metrics-port', advertisedHost: this.options.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+      this.metricsEndpoint = await serveMetrics({ host: this.options.host, port: this.options.metricsPort, flag: '--metrics-port', advertisedHost: this.options.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType, ready: () => this.health.serving });
       this.restEndpoint = await serveRest({
         host: this.options.host,
         port: this.options.restPort,
@@ -206,7 +206,7 @@ export class Coordinator {
     if (transport.kind === 'plaintext') {
       this.logger.warn({ host, port: this.options.port }, 'PLAINTEXT gRPC: workers and clients connect without TLS, and any process that reaches this port can register as a worker; use certificates of a cluster CA (security.internalCa, security.internalCert, security.internalKey) outside a test setup');
     }
-    if (!restTls) this.logger.warn({ host, restPort: this.options.restPort }, 'PLAINTEXT REST API and dashboard: tokens and job data cross the network unencrypted; serve it over HTTPS (security.restTls) unless it is bound to loopback');
+    if (!restTls) this.logger.warn({ host, restPort: this.options.restPort }, 'PLAINTEXT REST API and dashboard: tokens and job data cross the network unencrypted; serve it over HTTPS (security.restTransport: tls) unless it is bound to loopback');
     if (!this.authorization.enabled) {
       this.logger.warn({ host }, 'the client API asks for no token: anyone who reaches the gRPC or REST port can run code on the cluster; set security.tokensFile');
     }

@@ -139,7 +139,7 @@ export class TaskExecutor {
     this.address = `${o.advertisedHost}:${port}`;
     const metrics = new WorkerMetrics(o.workerId, () => this.metricsEntries());
     try {
-      this.metricsEndpoint = await serveMetrics({ host: o.host, port: o.metricsPort, flag: '--metrics-port', advertisedHost: o.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+      this.metricsEndpoint = await serveMetrics({ host: o.host, port: o.metricsPort, flag: '--metrics-port', advertisedHost: o.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType, ready: () => this.health.serving });
     } catch (error) {
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       throw error;
