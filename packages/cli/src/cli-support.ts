@@ -55,6 +55,10 @@ export function cancelCommandLine(jobId: string, flags: ClientFlags): string {
   const words = [weirCommandName(), 'cancel', jobId, '--coordinator', flags.coordinator];
   if (flags.etcd) words.push('--etcd', flags.etcd);
   if (flags.etcd && flags.clusterId && flags.clusterId !== 'default') words.push('--cluster-id', flags.clusterId);
+  // How it reached the coordinator; a token is never printed (it is taken from $WEIR_TOKEN or the file again).
+  if (flags.caFile) words.push('--ca-file', flags.caFile);
+  if (flags.serverName) words.push('--server-name', flags.serverName);
+  if (flags.insecurePlaintext) words.push('--insecure-plaintext');
   return words.join(' ');
 }
 
