@@ -41,16 +41,9 @@ for (const { layout, timeAccounting } of runs) {
   const cluster = new BenchCluster();
   await cluster.start(layout.workers, layout.slots, timeAccounting === 'off' ? { env: { WEIR_TIME_ACCOUNTING: 'off' } } : {});
   try {
-    const submit = await weir(['run', 'bench/jobs/keyed-count.ts', '-p', '2', '-d', '--json', '--coordinator', cluster.address, '--', ...layout.jobArgs]);
-    if (submit.code !== 0) throw new Error(submit.stderr);
-    const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
+    const jobId = await cluster.submit(['bench/jobs/keyed-count.ts', '-p', '2'], layout.jobArgs);
     const pids = [cluster.coordinatorPid, ...(await cluster.workerPids())];
-    const produced = async (): Promise<number> => {
-      const view = await cluster.status(jobId);
-      if (view.status !== 'RUNNING') throw new Error(`job is ${view.status}: ${view.error}`);
-      const sink = view.vertices.at(-1)!;
-      return sink.subtasks.reduce((n, s) => n + s.recordsIn, 0) || view.vertices[0]!.subtasks.reduce((n, s) => n + s.recordsOut, 0);
-    };
+    const produced = (): Promise<number> => cluster.produced(jobId);
     // Warm up, then measure a steady window.
     await new Promise((r) => setTimeout(r, 5000));
     const n0 = await produced();

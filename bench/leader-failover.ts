@@ -13,6 +13,7 @@ import type { ClusterView } from '@weir/protocol';
 import { createEtcdClient, EtcdKeys, readLeaderAddress } from '@weir/protocol/etcd';
 import { WeirClient } from '@weir/client';
 import { startHaCluster, type HaCluster, type HaMember } from '../test/helpers/etcd-cluster.ts';
+import { TEST_TLS } from '../test/helpers/test-tls.ts';
 import { machine } from './support/cluster.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, ttls: { type: 'string', default: '5,2' } } });
@@ -64,7 +65,7 @@ async function measure(ttl: number): Promise<void> {
         const address = await readLeaderAddress(etcd, keys).catch(() => undefined);
         return address && address !== old.address ? ([performance.now(), address] as const) : undefined;
       }, 60_000, 'a new leader');
-      const client = new WeirClient(newLeader, { failoverWaitMs: 0 });
+      const client = new WeirClient(newLeader, { failoverWaitMs: 0, transport: { caFile: TEST_TLS.caFile } });
       const servingAt = await until(async () => ((await client.cluster().catch(() => undefined))?.address === newLeader ? performance.now() : undefined), 60_000, 'the new leader to serve');
       client.close();
       const advancedAt = await until(async () => ((await committedBytes(output)) > baseline ? performance.now() : undefined), 60_000, 'committed output to grow again', 25);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WEIR_ENV, type JobStatusView } from '@weir/protocol';
 import { WeirClient } from '@weir/client';
-import { BenchCluster, cpuSeconds, machine, weir } from './support/cluster.ts';
+import { BENCH_TLS, BenchCluster, cpuSeconds, machine, weir } from './support/cluster.ts';
 
 const { values } = parseArgs({
   options: { keys: { type: 'string', default: '10000' }, runs: { type: 'string', default: '3' }, timeline: { type: 'boolean', default: false }, 'spare-threads': { type: 'string', default: '0' } },
@@ -63,7 +63,7 @@ function timeline(lines: readonly LogLine[], from: number, to: number): string[]
 
 const cluster = new BenchCluster();
 await cluster.start(2, 4, { env: { [WEIR_ENV.logLevel]: values.timeline ? 'debug' : 'warn' }, spareThreads: Number(values['spare-threads']), onOutput: keepLogLine });
-const client = new WeirClient(cluster.address, { failoverWaitMs: 0 });
+const client = new WeirClient(cluster.address, { failoverWaitMs: 0, transport: { caFile: BENCH_TLS.caFile } });
 const output = await mkdtemp(join(tmpdir(), 'weir-recovery-'));
 try {
   for (let run = 0; run < runs; run++) {

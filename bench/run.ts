@@ -15,6 +15,7 @@ interface Benchmark {
 
 const BENCHMARKS: Record<string, Benchmark> = {
   'keyed-count': { file: 'keyed-count.ts', summary: 'generator -> keyBy -> count -> discard, records/s in several layouts (chaining, slot sharing, state backend)' },
+  tls: { file: 'tls.ts', summary: 'keyed-count across two workers with mutual TLS vs plaintext, and the token check per call' },
   nexmark: { file: 'nexmark/run.ts', summary: 'Nexmark queries: events/s and events/s per core' },
   checkpoint: { file: 'checkpoint.ts', summary: 'checkpoint duration and throughput during it, with 1M+ keys of state' },
   recovery: { file: 'recovery.ts', summary: 'SIGKILL of a worker -> RUNNING again, -> 80% of the throughput' },

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { sleep, WEIR_ENV, type ClusterView } from '@weir/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { TEST_TLS_ENV } from './helpers/test-tls.ts';
 import { REPO_ROOT, WEIR_BIN, weir, weirJson } from './helpers/weir-cli.ts';
 
 let cluster: TestCluster;
@@ -111,7 +112,7 @@ describe('weir CLI', () => {
   it('on Ctrl-C while waiting, says the job keeps running and how to cancel it, and exits 130', async () => {
     const child = spawn(process.execPath, [WEIR_BIN, 'run', 'test/fixtures/slow-sink-job.ts', '--coordinator', cluster.address], {
       cwd: REPO_ROOT,
-      env: { ...process.env, [WEIR_ENV.logLevel]: 'warn' },
+      env: { ...process.env, ...TEST_TLS_ENV, [WEIR_ENV.logLevel]: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -199,7 +200,7 @@ describe('weir local', () => {
   it('stops the coordinator and every worker on SIGTERM, and restarts a member that dies', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'weir-local-cli-'));
     const local = await spawnWeirLocal(dataDir);
-    const clusterView = (): Promise<ClusterView> => weirJson<ClusterView>(['cluster', '--coordinator', local.address]);
+    const clusterView = (): Promise<ClusterView> => weirJson<ClusterView>(['cluster', '--coordinator', local.address, '--ca-file', join(dataDir, 'tls', 'ca.crt')]);
     try {
       expect(local.coordinatorPid).toBeGreaterThan(0);
       const workerPids = (await clusterView()).workers.map((w) => w.pid);
@@ -251,7 +252,10 @@ describe('the README\'s first commands', () => {
       expect(local.stdout()).not.toMatch(/INFO/);
 
       const split = runArgs.indexOf('--');
-      const result = await weir(['run', ...runArgs.slice(0, split), '--coordinator', local.address, ...runArgs.slice(split)]);
+      // weir local made its CA in its data directory (found by itself in the default one, .weir/local).
+      expect(local.stdout()).toContain(`export WEIR_CA_FILE=${join(dataDir, 'tls', 'ca.crt')}`);
+      const caFile = ['--ca-file', join(dataDir, 'tls', 'ca.crt')];
+      const result = await weir(['run', ...runArgs.slice(0, split), '--coordinator', local.address, ...caFile, ...runArgs.slice(split)]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('FINISHED');
       const parts = (await readdir(output)).filter((f) => /^part-.*\.jsonl$/.test(f));
@@ -260,7 +264,7 @@ describe('the README\'s first commands', () => {
       expect(lines.map((l) => JSON.parse(l) as { word: string })).toContainEqual(expect.objectContaining({ word: 'weir' }));
 
       // Ctrl-C in a terminal: SIGINT to the whole foreground process group.
-      const pids = [local.coordinatorPid, ...(await weirJson<ClusterView>(['cluster', '--coordinator', local.address])).workers.map((w) => w.pid)];
+      const pids = [local.coordinatorPid, ...(await weirJson<ClusterView>(['cluster', '--coordinator', local.address, ...caFile])).workers.map((w) => w.pid)];
       const exited = new Promise((r) => local.process.once('exit', r));
       process.kill(-local.process.pid!, 'SIGINT');
       await exited;

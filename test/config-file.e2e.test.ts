@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterView } from '@weir/protocol';
 import { REPO_ROOT, WEIR_BIN, weir } from './helpers/weir-cli.ts';
+import { TEST_TLS } from './helpers/test-tls.ts';
 
 let dir: string;
 const processes: ChildProcess[] = [];
@@ -62,6 +63,11 @@ beforeAll(async () => {
       '  slots: 3',
       `  dataDir: ${join(dir, 'worker')}`,
       '  workerId: from-file',
+      // The cluster CA and the members' certificate from the file, for coordinator and workers alike.
+      'security:',
+      `  internalCa: ${TEST_TLS.caFile}`,
+      `  internalCert: ${TEST_TLS.certFile}`,
+      `  internalKey: ${TEST_TLS.keyFile}`,
       '',
     ].join('\n'),
   );

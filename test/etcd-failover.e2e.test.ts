@@ -8,7 +8,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { grpc, taskExecutorClient, unaryCall, type ClusterView } from '@weir/protocol';
+import { grpc, taskExecutorClient, unaryCall, useInternalTransport, type ClusterView } from '@weir/protocol';
+import { TEST_TLS } from './helpers/test-tls.ts';
 import { EtcdLeadership, EtcdMetadataStore, NotLeaderError, type LeaderFence } from '@weir/coordinator';
 import { createEtcdClient, EtcdKeys } from '@weir/protocol/etcd';
 import { type JobGraph } from '@weir/common';
@@ -176,6 +177,8 @@ describe('coordinators with etcd', () => {
     const newEpoch = Number(view.leadership!.epoch);
     expect(newEpoch).toBeGreaterThan(oldEpoch);
     // Every worker refuses orders of the old epoch (above all NotifyCheckpointComplete), and takes the new leader's.
+    // The test calls the workers as a member of the cluster (the members' certificate).
+    useInternalTransport({ kind: 'mtls', files: TEST_TLS });
     for (const worker of view.workers) {
       const client = taskExecutorClient(worker.address);
       try {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { TEST_TLS } from './helpers/test-tls.ts';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../scripts/grpcurl.sh', import.meta.url));
@@ -16,11 +17,15 @@ let cluster: TestCluster;
 let grpcurlPath: string;
 let jobId: string;
 
-/** Runs grpcurl against `address` without TLS; `data` is sent as the request. */
+/**
+ * Runs grpcurl against `address` over mutual TLS, with the cluster's CA and a
+ * member certificate (a worker's port accepts nothing less); `data` is sent as the request.
+ */
 async function grpcurl(address: string, args: string[], data?: object): Promise<string> {
   const flags = args.filter((a) => a.startsWith('-'));
   const rest = args.filter((a) => !a.startsWith('-'));
-  const { stdout } = await run(grpcurlPath, ['-plaintext', ...flags, ...(data ? ['-d', JSON.stringify(data)] : []), address, ...rest], { timeout: 20_000 });
+  const tls = ['-cacert', TEST_TLS.caFile, '-cert', TEST_TLS.certFile, '-key', TEST_TLS.keyFile];
+  const { stdout } = await run(grpcurlPath, [...tls, ...flags, ...(data ? ['-d', JSON.stringify(data)] : []), address, ...rest], { timeout: 20_000 });
   return stdout;
 }
 
@@ -99,5 +104,17 @@ describe('a gRPC client Weir did not write (grpcurl)', () => {
     expect(await health(worker.address, 'weir.v1.TaskExecutor')).toBe('SERVING');
     // The worker also answers reflection.
     expect((await grpcurl(worker.address, ['list'])).split('\n').filter(Boolean).sort()).toEqual(['grpc.health.v1.Health', 'weir.v1.TaskExecutor']);
+
+    // Without a certificate of the cluster CA a worker refuses the handshake, and no port speaks plaintext.
+    const refused = (args: string[]): Promise<string> => run(grpcurlPath, args, { timeout: 20_000 }).then(() => 'answered', (e: { stderr?: string }) => e.stderr ?? '');
+    // (grpcurl retries the refused handshake until its deadline.)
+    expect(await refused(['-cacert', TEST_TLS.caFile, '-connect-timeout', '3', worker.address, 'list'])).toMatch(/Failed to dial target host/);
+    expect(await refused(['-plaintext', '-connect-timeout', '3', cluster.address, 'list'])).toMatch(/Failed to dial target host|connection closed|EOF/);
+    // Kubernetes probes (which cannot speak TLS) ask the plaintext metrics port, which says the same.
+    for (const member of cluster.launcher.members) {
+      const probe = member.metricsUrl.replace(/\/metrics$/, '');
+      expect((await fetch(`${probe}/readyz`)).status).toBe(200);
+      expect(await (await fetch(`${probe}/healthz`)).text()).toBe('ok\n');
+    }
   });
 });

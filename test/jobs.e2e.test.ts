@@ -91,7 +91,10 @@ describe('keyed-counts', () => {
 describe('submission', () => {
   it('is idempotent: a SubmitJob retried with the same submission id makes one job, not two', async () => {
     const { prepareJob } = await import('@weir/client');
-    const { jobManagerClient, unaryCall } = await import('@weir/protocol');
+    const { jobManagerClient, unaryCall, useInternalTransport } = await import('@weir/protocol');
+    const { TEST_TLS } = await import('./helpers/test-tls.ts');
+    // This test calls the coordinator as a member of the cluster (the members' certificate).
+    useInternalTransport({ kind: 'mtls', files: TEST_TLS });
     const output = join(work, 'idempotent');
     const prepared = await prepareJob('examples/keyed-counts.ts', ['--events', '1000', '--keys', '3', '--output', output], 1);
     const client = jobManagerClient(cluster.address);

@@ -43,6 +43,38 @@ describe('deploy/k8s', () => {
     expect(crossReferenceProblems([...builds.get(dir)!, ...builds.get('deploy/k8s/submit')!], weirCommands, secrets)).toEqual([]);
   });
 
+  it.each(OVERLAYS)('%s secures every connection: certificates and tokens mounted, probes on the plaintext health port', (dir) => {
+    const objects = builds.get(dir)!;
+    const config = (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('weir-config-'))!.data as Record<string, string>)['config.yaml']!;
+    expect(config).toMatch(/internalCa: \/etc\/weir-tls\/ca\.crt\n {2}internalCert: \/etc\/weir-tls\/tls\.crt\n {2}internalKey: \/etc\/weir-tls\/tls\.key/);
+    expect(config).toContain('tokensFile: /etc/weir-tokens/tokens');
+    expect(config).not.toMatch(/transport: plaintext/);
+    for (const [kind, name, secrets] of [['Deployment', 'weir-coordinator', ['weir-tls', 'weir-tokens']], ['StatefulSet', 'weir-worker', ['weir-tls']]] as const) {
+      const pod = (objects.find((o) => o.kind === kind && o.metadata.name === name)!.spec as { template: { spec: { containers: { volumeMounts: { name: string; mountPath: string }[]; readinessProbe: unknown; livenessProbe: unknown; ports: { name: string; containerPort: number }[] }[]; volumes: { name: string; secret?: { secretName: string } }[] } } }).template.spec;
+      expect(pod.volumes.filter((v) => v.secret).map((v) => v.secret!.secretName)).toEqual(secrets);
+      const container = pod.containers[0]!;
+      expect(container.volumeMounts).toContainEqual(expect.objectContaining({ name: 'tls', mountPath: '/etc/weir-tls' }));
+      expect(container.ports).toContainEqual({ name: 'metrics', containerPort: 9249 });
+      expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'metrics' } });
+      expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'metrics' } });
+    }
+  });
+
+  it('gives weir a configuration it reads, and starts nothing without the certificate files', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { weir } = await import('./helpers/weir-cli.ts');
+    const config = (builds.get('deploy/k8s/overlays/dev')!.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('weir-config-'))!.data as Record<string, string>)['config.yaml']!;
+    const file = join(await mkdtemp(join(tmpdir(), 'weir-k8s-config-')), 'config.yaml');
+    await writeFile(file, config);
+    // Only the file's settings: none of the test environment's certificates.
+    const noTls = { WEIR_SSL_INTERNAL_CA: '', WEIR_SSL_INTERNAL_CERT: '', WEIR_SSL_INTERNAL_KEY: '', WEIR_TRANSPORT: '', WEIR_REST_TRANSPORT: '' };
+    const result = await weir(['worker', '--config', file], { env: noTls, timeoutMs: 30_000 });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot read the CA certificate /etc/weir-tls/ca.crt (security.internalCa)');
+  });
+
   it('sizes the overlays as documented', () => {
     const dev = builds.get('deploy/k8s/overlays/dev')!;
     expect([count(dev, 'StatefulSet', 'weir-etcd'), count(dev, 'Deployment', 'weir-coordinator'), count(dev, 'StatefulSet', 'weir-worker')]).toEqual([1, 1, 2]);
@@ -67,17 +99,17 @@ describe('the checks', () => {
   };
   const find = (objects: K8sObject[], kind: string, name: string): K8sObject => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
   type Spec = { ports: { targetPort: string }[]; selector: Record<string, string> };
-  type Pod = { template: { spec: { containers: { args: string[]; readinessProbe: { grpc: { port: number } }; livenessProbe: { tcpSocket: { port: string } } }[]; volumes: { name: string; configMap?: { name: string } }[]; serviceAccountName: string } } };
+  type Pod = { template: { spec: { containers: { args: string[]; readinessProbe: { httpGet: { path: string; port: string } }; livenessProbe: { httpGet: { port: string } }; env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[]; volumes: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[]; serviceAccountName: string } } };
 
   it('fail on a wrong port name, naming the Service and the workload', () => {
     const objects = broken((o) => {
       (find(o, 'Service', 'weir-coordinator').spec as Spec).ports[0]!.targetPort = 'rcp';
-      (find(o, 'StatefulSet', 'weir-worker').spec as Pod).template.spec.containers[0]!.livenessProbe.tcpSocket.port = 'grpc';
-      (find(o, 'Deployment', 'weir-coordinator').spec as Pod).template.spec.containers[0]!.readinessProbe.grpc.port = 6124;
+      (find(o, 'StatefulSet', 'weir-worker').spec as Pod).template.spec.containers[0]!.livenessProbe.httpGet.port = 'grpc';
+      (find(o, 'Deployment', 'weir-coordinator').spec as Pod).template.spec.containers[0]!.readinessProbe.httpGet.port = 'health';
     });
     expect(crossReferenceProblems(objects, weirCommands)).toEqual([
       'Service/weir-coordinator: targetPort rcp is not a container port of Deployment/weir-coordinator',
-      'Deployment/weir-coordinator container coordinator: readinessProbe port 6124 is not a container port',
+      'Deployment/weir-coordinator container coordinator: readinessProbe port health is not a container port',
       'StatefulSet/weir-worker container worker: livenessProbe port grpc is not a container port',
     ]);
   });
@@ -100,6 +132,19 @@ describe('the checks', () => {
       'Deployment/weir-coordinator: ServiceAccount weir-admin is not in the build',
       'Deployment/weir-coordinator: volume config: ConfigMap weir-conf is not in the build',
       'Deployment/weir-coordinator container coordinator: weir coordinator has no flag --leader-lease',
+    ]);
+  });
+
+  it('fail on a Secret that is neither in the build nor documented, and on a key it does not have', () => {
+    const objects = broken((o) => {
+      (find(o, 'StatefulSet', 'weir-worker').spec as Pod).template.spec.volumes.find((v) => v.name === 'tls')!.secret!.secretName = 'weir-certs';
+    });
+    const submit = structuredClone(builds.get('deploy/k8s/submit')!);
+    const job = submit.find((o) => o.kind === 'Job')!.spec as Pod;
+    job.template.spec.containers[0]!.env!.find((e) => e.name === 'WEIR_TOKEN')!.valueFrom!.secretKeyRef!.key = 'admin';
+    expect(crossReferenceProblems([...objects, ...submit], weirCommands)).toEqual([
+      'StatefulSet/weir-worker: volume tls: Secret weir-certs is not in the build nor one of the documented Secrets (weir-tls, weir-tokens)',
+      'Job/weir-submit container submit: env WEIR_TOKEN: Secret weir-tokens has no key admin (documented keys: tokens, submitter)',
     ]);
   });
 

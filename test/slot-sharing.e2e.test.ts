@@ -12,6 +12,7 @@ import { WEIR_ENV, type JobStatusView } from '@weir/protocol';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 import { REPO_ROOT, WEIR_BIN } from './helpers/weir-cli.ts';
+import { TEST_TLS_ENV } from './helpers/test-tls.ts';
 
 let cluster: TestCluster;
 let work: string;
@@ -223,7 +224,7 @@ describe('slot sharing', () => {
 function startWorker(dataDir: string): ChildProcess {
   return spawn(process.execPath, [WEIR_BIN, 'worker', '--coordinator', cluster.address, '--slots', '1', '--data-dir', dataDir, '--worker-id', 'extra-worker'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, [WEIR_ENV.logLevel]: 'warn' },
+    env: { ...process.env, ...TEST_TLS_ENV, [WEIR_ENV.logLevel]: 'warn' },
     stdio: 'ignore',
   });
 }

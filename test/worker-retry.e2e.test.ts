@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEIR_ENV, type ClusterView, type WorkerView } from '@weir/protocol';
 import { eventually } from './helpers/local-cluster.ts';
 import { REPO_ROOT, WEIR_BIN, weirJson } from './helpers/weir-cli.ts';
+import { TEST_TLS_ENV } from './helpers/test-tls.ts';
 
 /** A weir process of this test, with everything it wrote so far. */
 interface WeirProcess {
@@ -33,7 +34,7 @@ const tempDirs: string[] = [];
 function startWeir(args: string[]): WeirProcess {
   const child = spawn(process.execPath, [WEIR_BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, [WEIR_ENV.logLevel]: 'info' },
+    env: { ...process.env, ...TEST_TLS_ENV, [WEIR_ENV.logLevel]: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { TEST_TLS_ENV } from './test-tls.ts';
 import { WEIR_ENV, type CheckpointView, type ClusterView, type JobStatusView } from '@weir/protocol';
 import { startEtcd, type EtcdServer } from './etcd-server.ts';
 import { eventually } from './local-cluster.ts';
@@ -64,7 +65,7 @@ export async function startHaCluster(options: HaClusterOptions): Promise<HaClust
   const launch = (name: string, args: string[], ready: RegExp): Promise<HaMember> => {
     const child = spawn(process.execPath, [WEIR_BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, [WEIR_ENV.logLevel]: 'info' },
+      env: { ...process.env, ...TEST_TLS_ENV, [WEIR_ENV.logLevel]: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';

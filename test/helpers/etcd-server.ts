@@ -1,8 +1,9 @@
 // A real etcd for tests: one member on loopback, random free ports, a
-// temporary data dir, fast raft settings. Debian's etcd-server 3.4 is at
+// temporary data dir, fast raft settings, optionally TLS with client certificates. Debian's etcd-server 3.4 is at
 // /usr/bin/etcd (WEIR_ETCD_BIN overrides the path).
 import { type ChildProcess } from 'node:child_process';
-import { access, constants, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, constants, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from './free-ports.ts';
@@ -15,9 +16,20 @@ const DEFAULT_ETCD_BIN = '/usr/bin/etcd';
 const HEALTHY_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 3_000;
 
+/** TLS of a test etcd: its server certificate, and the CA its clients' certificates must come from. */
+export interface EtcdTlsOptions {
+  /** The CA that issued `certFile` and the clients' certificates. */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** For the health check: a client certificate of `caFile`. */
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
 /** A running test etcd and the ways to hurt it. */
 export interface EtcdServer {
-  /** The client URL, e.g. `http://127.0.0.1:40123`. */
+  /** The client URL, e.g. `http://127.0.0.1:40123` (`https://` with TLS). */
   endpoint: string;
   /** The data directory (removed by `stop()`). */
   dataDir: string;
@@ -33,8 +45,12 @@ export interface EtcdServer {
   restart(): Promise<void>;
 }
 
-/** Starts a single-member etcd on 127.0.0.1 and waits until it reports healthy. */
-export async function startEtcd(): Promise<EtcdServer> {
+/**
+ * Starts a single-member etcd on 127.0.0.1 and waits until it reports
+ * healthy. With `tls`, clients must use https:// and present a certificate
+ * of its CA (`--client-cert-auth`).
+ */
+export async function startEtcd(tls?: EtcdTlsOptions): Promise<EtcdServer> {
   const bin = process.env[ETCD_BIN_ENV] ?? DEFAULT_ETCD_BIN;
   try {
     await access(bin, constants.X_OK);
@@ -49,7 +65,7 @@ export async function startEtcd(): Promise<EtcdServer> {
   // A port found free can be taken before etcd binds it: try a few pairs.
   for (let attempt = 0; attempt < 3; attempt++) {
     const [clientPort, peerPort] = await freePorts(2);
-    const server = new TestEtcd(bin, dataDir, clientPort!, peerPort!);
+    const server = new TestEtcd(bin, dataDir, clientPort!, peerPort!, tls);
     try {
       await server.launch();
       return server;
@@ -74,11 +90,13 @@ class TestEtcd implements EtcdServer {
   private output: () => string = () => '';
   private paused = false;
   private stopped = false;
+  private readonly tls: EtcdTlsOptions | undefined;
 
-  constructor(bin: string, dataDir: string, clientPort: number, peerPort: number) {
+  constructor(bin: string, dataDir: string, clientPort: number, peerPort: number, tls: EtcdTlsOptions | undefined) {
     this.bin = bin;
     this.dataDir = dataDir;
-    this.endpoint = `http://127.0.0.1:${clientPort}`;
+    this.tls = tls;
+    this.endpoint = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
     this.args = [
       '--name', 'weir-test',
@@ -93,6 +111,7 @@ class TestEtcd implements EtcdServer {
       '--election-timeout=100',
       '--logger=zap',
       '--log-level=warn',
+      ...(tls ? ['--cert-file', tls.certFile, '--key-file', tls.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth'] : []),
     ];
   }
 
@@ -113,6 +132,7 @@ class TestEtcd implements EtcdServer {
   }
 
   private async healthy(): Promise<boolean> {
+    if (this.tls) return this.healthyOverTls(this.tls);
     try {
       const response = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(500) });
       const body = (await response.json()) as { health?: string };
@@ -120,6 +140,19 @@ class TestEtcd implements EtcdServer {
     } catch {
       return false;
     }
+  }
+
+  private async healthyOverTls(tls: EtcdTlsOptions): Promise<boolean> {
+    const [ca, cert, key] = await Promise.all([readFile(tls.caFile), readFile(tls.clientCertFile), readFile(tls.clientKeyFile)]);
+    return new Promise((resolve) => {
+      const request = httpsGet(`${this.endpoint}/health`, { ca, cert, key, timeout: 500 }, (response) => {
+        let body = '';
+        response.on('data', (d: Buffer) => (body += d.toString()));
+        response.on('end', () => resolve(response.statusCode === 200 && body.includes('"health":"true"')));
+      });
+      request.on('error', () => resolve(false));
+      request.on('timeout', () => request.destroy());
+    });
   }
 
   async pause(): Promise<void> {

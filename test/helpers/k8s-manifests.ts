@@ -92,7 +92,7 @@ interface Container {
   command?: string[];
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
-  env?: { name: string; valueFrom?: { configMapKeyRef?: { name: string }; secretKeyRef?: { name: string } } }[];
+  env?: { name: string; valueFrom?: { configMapKeyRef?: { name: string }; secretKeyRef?: { name: string; key: string } } }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   volumeMounts?: { name: string }[];
   securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean; capabilities?: { drop?: string[] } };
@@ -110,7 +110,24 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean };
   containers: Container[];
   initContainers?: Container[];
-  volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string }; persistentVolumeClaim?: { claimName: string } }[];
+  volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: { key: string }[] }; persistentVolumeClaim?: { claimName: string } }[];
+}
+
+/**
+ * The Secrets a deployment creates before it applies an overlay (certificates
+ * and tokens are never in the repository; docs/security.md), and their keys.
+ */
+export const EXTERNAL_SECRETS: Readonly<Record<string, readonly string[]>> = {
+  'weir-tls': ['ca.crt', 'tls.crt', 'tls.key'],
+  'weir-tokens': ['tokens', 'submitter'],
+};
+
+/** Problems of a reference to Secret `name` (and `keys` of it): in the build, or one of EXTERNAL_SECRETS with those keys. */
+function secretProblems(where: string, name: string, secrets: Set<string>, keys: readonly string[]): string[] {
+  if (secrets.has(name)) return [];
+  const known = EXTERNAL_SECRETS[name];
+  if (!known) return [`${where}: Secret ${name} is not in the build nor one of the documented Secrets (${Object.keys(EXTERNAL_SECRETS).join(', ')})`];
+  return keys.filter((k) => !known.includes(k)).map((k) => `${where}: Secret ${name} has no key ${k} (documented keys: ${known.join(', ')})`);
 }
 
 /** A workload's pod template: its labels and spec, and the claim templates of a StatefulSet. */
@@ -205,7 +222,7 @@ export function crossReferenceProblems(objects: K8sObject[], weirCommands: Map<s
     const volumes = new Set([...(t.spec.volumes ?? []).map((v) => v.name), ...t.claimTemplates]);
     for (const v of t.spec.volumes ?? []) {
       if (v.configMap && !configMaps.has(v.configMap.name)) problems.push(`${owner}: volume ${v.name}: ConfigMap ${v.configMap.name} is not in the build`);
-      if (v.secret && !secrets.has(v.secret.secretName)) problems.push(`${owner}: volume ${v.name}: Secret ${v.secret.secretName} is not in the build`);
+      if (v.secret) problems.push(...secretProblems(`${owner}: volume ${v.name}`, v.secret.secretName, secrets, (v.secret.items ?? []).map((i) => i.key)));
       if (v.persistentVolumeClaim && !claims.has(v.persistentVolumeClaim.claimName)) problems.push(`${owner}: volume ${v.name}: PersistentVolumeClaim ${v.persistentVolumeClaim.claimName} is not in the build`);
     }
     for (const c of [...t.spec.containers, ...(t.spec.initContainers ?? [])]) {
@@ -213,9 +230,9 @@ export function crossReferenceProblems(objects: K8sObject[], weirCommands: Map<s
       for (const m of c.volumeMounts ?? []) if (!volumes.has(m.name)) problems.push(`${where}: volumeMount ${m.name} names no volume`);
       for (const e of c.env ?? []) {
         const cm = e.valueFrom?.configMapKeyRef?.name;
-        const secret = e.valueFrom?.secretKeyRef?.name;
+        const secret = e.valueFrom?.secretKeyRef;
         if (cm && !configMaps.has(cm)) problems.push(`${where}: env ${e.name}: ConfigMap ${cm} is not in the build`);
-        if (secret && !secrets.has(secret)) problems.push(`${where}: env ${e.name}: Secret ${secret} is not in the build`);
+        if (secret) problems.push(...secretProblems(`${where}: env ${e.name}`, secret.name, secrets, [secret.key]));
       }
       for (const from of c.envFrom ?? []) {
         if (from.configMapRef && !configMaps.has(from.configMapRef.name)) problems.push(`${where}: envFrom: ConfigMap ${from.configMapRef.name} is not in the build`);

@@ -1,6 +1,7 @@
 import { WEIR_ENV, type CheckpointView, type ClusterView, type JobStatusView } from '@weir/protocol';
 import { startLocalCluster, type LocalCluster } from '@weir/cli';
 import { beforeEach } from 'vitest';
+import { TEST_TLS } from './test-tls.ts';
 import { weir, weirJson, type CliResult } from './weir-cli.ts';
 
 /** A real local cluster (the launcher behind `weir local`) on a free loopback port, for one test file. */
@@ -47,6 +48,7 @@ export async function startCluster(options: TestClusterOptions = {}): Promise<Te
     ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
     onOutput: keep,
     say: keep,
+    tls: TEST_TLS,
   });
   const address = launcher.address;
   const withAddress = (args: string[]): string[] => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WEIR_ENV } from '@weir/protocol';
+import { TEST_TLS_ENV } from './test-tls.ts';
 
 /** The weir command of this checkout, run with the Node that runs the tests (24). */
 export const WEIR_BIN = fileURLToPath(new URL('../../packages/cli/bin/weir.mjs', import.meta.url));
@@ -12,12 +13,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `weir ...args` to completion. */
+/** Runs `weir ...args` to completion (with the test CA's environment: a coordinator or worker it starts uses TLS, a client trusts the CA). */
 export function weir(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WEIR_BIN, ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, [WEIR_ENV.logLevel]: 'warn', ...options.env },
+      env: { ...process.env, ...TEST_TLS_ENV, [WEIR_ENV.logLevel]: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

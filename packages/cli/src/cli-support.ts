@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { WeirError } from '@weir/common';
-import { DEFAULT_COORDINATOR_ADDRESS, WeirClient } from '@weir/client';
+import { DEFAULT_COORDINATOR_ADDRESS } from '@weir/client';
 import { WEIR_ENV } from '@weir/protocol';
 
 /** Exit codes of the weir command. */
@@ -25,6 +25,11 @@ export interface ClientFlags {
   etcd?: string;
   clusterId?: string;
   json?: boolean;
+  caFile?: string;
+  serverName?: string;
+  token?: string;
+  insecurePlaintext?: boolean;
+  config?: string;
 }
 
 /** Adds --coordinator, --etcd, --cluster-id and --json to a command. */
@@ -37,6 +42,11 @@ export function withClientFlags(command: Command): Command {
     )
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): find the leading coordinator there').env(WEIR_ENV.etcd))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (the coordinators\' --cluster-id)').env(WEIR_ENV.clusterId).default('default'))
+    .option('--ca-file <file>', `PEM file of the CA that issued the coordinator's certificate (or $${WEIR_ENV.caFile}, or client.caFile of --config; weir local prints it)`)
+    .option('--server-name <name>', `the name the coordinator's certificate carries, when it is not the host dialled (or $${WEIR_ENV.serverName})`)
+    .option('--token <token>', `bearer token of the client API (or $${WEIR_ENV.token}, or client.token of --config)`)
+    .option('--insecure-plaintext', 'talk to a coordinator without TLS (one started with --insecure-plaintext)')
+    .option('--config <file>', `YAML configuration file: its client and etcd sections (or $${WEIR_ENV.config})`)
     .option('--json', 'print machine-readable JSON');
 }
 
@@ -45,44 +55,14 @@ export function cancelCommandLine(jobId: string, flags: ClientFlags): string {
   const words = [weirCommandName(), 'cancel', jobId, '--coordinator', flags.coordinator];
   if (flags.etcd) words.push('--etcd', flags.etcd);
   if (flags.etcd && flags.clusterId && flags.clusterId !== 'default') words.push('--cluster-id', flags.clusterId);
+  // How it reached the coordinator; a token is never printed (it is taken from $WEIR_TOKEN or the file again).
+  if (flags.caFile) words.push('--ca-file', flags.caFile);
+  if (flags.serverName) words.push('--server-name', flags.serverName);
+  if (flags.insecurePlaintext) words.push('--insecure-plaintext');
   return words.join(' ');
 }
 
-/** Splits a comma-separated list of etcd URLs. */
-export function etcdEndpoints(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/** Runs `fn` with a client (following the leader found in etcd with --etcd) and always closes it. */
-export async function withClient<T>(flags: ClientFlags, fn: (client: WeirClient) => Promise<T>): Promise<T> {
-  const endpoints = etcdEndpoints(flags.etcd);
-  let closeEtcd = (): void => undefined;
-  let client: WeirClient;
-  if (endpoints.length > 0) {
-    // Loaded only with --etcd: etcd3 takes a while to load.
-    const { createEtcdClient, EtcdKeys, readLeaderAddress } = await import('@weir/protocol/etcd');
-    const etcd = createEtcdClient({ endpoints });
-    closeEtcd = () => etcd.close();
-    const keys = new EtcdKeys(flags.clusterId ?? 'default');
-    client = new WeirClient(flags.coordinator, { resolveLeader: () => readLeaderAddress(etcd, keys) });
-    try {
-      if (!(await client.findLeader())) process.stderr.write(`weir: no coordinator of cluster '${keys.clusterId}' leads right now; waiting for one\n`);
-    } catch (error) {
-      client.close();
-      closeEtcd();
-      if (error instanceof WeirError) throw error;
-      throw new WeirError(`cannot read the leader from etcd at ${endpoints.join(',')}: ${(error as Error).message}; check that etcd is running and reachable`, { cause: error });
-    }
-  } else {
-    client = new WeirClient(flags.coordinator);
-  }
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-    closeEtcd();
-  }
-}
+export { etcdEndpoints } from './etcd-endpoints.ts';
 
 /** Parses a whole number flag, naming the flag when it is wrong. */
 export function wholeNumber(flag: string, min = 0): (value: string) => number {

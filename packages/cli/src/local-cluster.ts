@@ -5,9 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { sleep } from '@weir/protocol';
+import { sleep, WEIR_ENV, type ClientTransport, type TlsFiles } from '@weir/protocol';
 import { WeirClient } from '@weir/client';
 import { ClusterMember, type MemberOutputListener, type MemberSpec } from './cluster-member.ts';
+import { generateClusterCertificates } from './security/cluster-certificates.ts';
 
 /**
  * A small young generation for a worker's main thread: it only routes frames,
@@ -51,6 +52,17 @@ export interface LocalClusterOptions {
   say?: (line: string) => void;
   /** How long a member (and the workers' registration) may take to become ready (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * The cluster CA and the members' certificate. Default: a throwaway CA and
+   * certificate for loopback, made in `<dataDir>/tls` at every start.
+   */
+  tls?: TlsFiles;
+  /** The coordinator's tokens file (`security.tokensFile`); default none. */
+  tokensFile?: string;
+  /** Serve the REST API and dashboard over HTTPS too (default: plain HTTP, on loopback only). */
+  restTls?: boolean;
+  /** No TLS at all (`--insecure-plaintext`), for measuring what TLS costs. */
+  plaintext?: boolean;
 }
 
 /**
@@ -65,6 +77,19 @@ export class LocalCluster {
   /** The coordinator's REST API and dashboard (`http://127.0.0.1:port`), once started. */
   get restUrl(): string {
     return this.coordinator.restUrl;
+  }
+
+  /** The TLS files of the members (the cluster CA, their certificate), once started. */
+  tls: TlsFiles | undefined;
+
+  /** What a client needs to reach the coordinator: its CA (`--ca-file`). */
+  get clientTransport(): ClientTransport {
+    return this.options.plaintext ? { plaintext: true } : { caFile: this.tls?.caFile ?? '' };
+  }
+
+  /** The flags a `weir` client command needs to reach the coordinator (`--ca-file FILE`). */
+  get clientArgs(): string[] {
+    return this.options.plaintext ? ['--insecure-plaintext'] : ['--ca-file', this.tls?.caFile ?? ''];
   }
 
   /** The coordinator process. */
@@ -102,6 +127,17 @@ export class LocalCluster {
 
   /** Starts the coordinator, then the workers, and waits until every worker has registered. */
   async start(): Promise<void> {
+    this.tls = this.options.tls ?? (await generateClusterCertificates(join(this.dataDir, 'tls')));
+    const security: NodeJS.ProcessEnv = {
+      [WEIR_ENV.transport]: this.options.plaintext ? 'plaintext' : 'tls',
+      [WEIR_ENV.internalCa]: this.tls.caFile,
+      [WEIR_ENV.internalCert]: this.tls.certFile,
+      [WEIR_ENV.internalKey]: this.tls.keyFile,
+      // The dashboard over HTTP on loopback: a browser would refuse the throwaway CA.
+      [WEIR_ENV.restTransport]: this.options.restTls && !this.options.plaintext ? 'tls' : 'plaintext',
+      ...(this.options.tokensFile ? { [WEIR_ENV.tokensFile]: this.options.tokensFile } : {}),
+    };
+    for (const member of this.members) member.spec.env = { ...member.spec.env, ...security, ...this.options.env };
     this.address = await this.launch(this.coordinator);
     // Restarts of the coordinator keep its port, so workers find it again.
     this.coordinator.spec.args = this.coordinatorArgs(Number(this.address.split(':').pop()), this.coordinator.restUrl ? Number(new URL(this.coordinator.restUrl).port) : (this.options.restPort ?? 0));
@@ -149,7 +185,8 @@ export class LocalCluster {
 
   /** Polls the coordinator until every running worker process has registered. */
   async waitForWorkers(timeoutMs = this.options.readyTimeoutMs ?? 60_000): Promise<void> {
-    const client = new WeirClient(this.address);
+    // As a member (the members' certificate): no token needed.
+    const client = new WeirClient(this.address, { transport: this.options.plaintext ? { plaintext: true } : { caFile: this.tls!.caFile, certFile: this.tls!.certFile, keyFile: this.tls!.keyFile } });
     try {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

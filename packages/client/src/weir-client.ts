@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { WeirError, type JobGraph } from '@weir/common';
 import {
+  clientChannel,
+  type ChannelSecurity,
+  type ClientTransport,
   checkpointFromMessage,
   clusterFromMessage,
   grpc,
@@ -34,6 +37,14 @@ export interface WeirClientOptions {
    * again (`resolveLeader`, or several addresses), otherwise 0: fail at once.
    */
   failoverWaitMs?: number;
+  /**
+   * How to reach the coordinator: TLS trusting `caFile` (its certificate's
+   * CA; `weir local` prints it), or `plaintext`. Default: as a member of the
+   * cluster, with this process's internal transport (plaintext unless set).
+   */
+  transport?: ClientTransport;
+  /** Bearer token sent with every call (a coordinator with a tokens file needs one). */
+  token?: string;
 }
 
 /**
@@ -53,7 +64,15 @@ export class WeirClient {
     this.addresses = address.split(',').map((a) => a.trim()).filter((a) => a.length > 0);
     this.address = this.addresses[0] ?? '';
     this.options = options;
-    this.client = jobManagerClient(this.address || DEFAULT_COORDINATOR_ADDRESS);
+    this.client = jobManagerClient(this.address || DEFAULT_COORDINATOR_ADDRESS, this.security(this.address || DEFAULT_COORDINATOR_ADDRESS));
+  }
+
+  /** How a channel to `address` is secured: the options' transport and token, else as a member of the cluster. */
+  private security(address: string): ChannelSecurity | undefined {
+    const { transport, token } = this.options;
+    if (!transport && !token) return undefined;
+    const channel = transport ? clientChannel(transport, address) : { credentials: grpc.credentials.createInsecure(), options: {} };
+    return { ...channel, ...(token ? { token } : {}) };
   }
 
   /** Asks etcd where the leader is, if this client can (call before the first request). */
@@ -67,7 +86,7 @@ export class WeirClient {
     if (address === this.address) return;
     this.client.close();
     this.address = address;
-    this.client = jobManagerClient(address);
+    this.client = jobManagerClient(address, this.security(address));
   }
 
   /** After a failure: the leader from etcd, or the next address given. */
@@ -183,10 +202,20 @@ export class WeirClient {
   }
 
   private describe(e: grpc.ServiceError): WeirError {
+    const details = e.details || e.message;
+    if (e.code === grpc.status.UNAUTHENTICATED || e.code === grpc.status.PERMISSION_DENIED) {
+      return new WeirError(`the coordinator at ${this.address} refused the call (${e.code === grpc.status.UNAUTHENTICATED ? 'unauthenticated' : 'permission denied'}): ${details}`, { cause: e });
+    }
+    if (e.code === grpc.status.UNAVAILABLE && /certificate|ssl|tls|handshake|self.signed|altnames/i.test(details)) {
+      return new WeirError(
+        `no TLS connection to the coordinator at ${this.address}: ${details}; pass --ca-file (or ${WEIR_ENV.caFile}) with the CA that issued its certificate, and --server-name if the certificate names another host`,
+        { cause: e },
+      );
+    }
     // Not a coordinator's own "not the leader" answer: the coordinator could not be reached at all.
     if ((e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) && readNotLeader(e) === undefined) {
       return new WeirError(
-        `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${WEIR_ENV.coordinator} (with etcd: --etcd URL --cluster-id NAME)`,
+        `cannot reach the coordinator at ${this.address} (${e.details || e.message}); start one with 'weir local', or point to it with --coordinator host:port or ${WEIR_ENV.coordinator} (with etcd: --etcd URL --cluster-id NAME); a coordinator with TLS needs --ca-file, one without it --insecure-plaintext`,
         { cause: e, retryable: true },
       );
     }

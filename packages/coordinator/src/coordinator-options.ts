@@ -2,9 +2,9 @@
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_RESTART_STRATEGY, parseRestartStrategy, type RestartStrategy } from '@weir/common';
-import { resolveLocation, WEIR_ENV } from '@weir/protocol';
+import { resolveLocation, WEIR_ENV, type InternalTransport } from '@weir/protocol';
 import type { S3Settings } from '@weir/protocol/storage';
-import { DEFAULT_LEADER_TTL_SECONDS } from '@weir/protocol/etcd';
+import { DEFAULT_LEADER_TTL_SECONDS, type EtcdTlsFiles } from '@weir/protocol/etcd';
 
 
 /** The cluster id used with etcd when none is given. */
@@ -67,9 +67,22 @@ export interface CoordinatorOptions {
    * directory; a request naming any other place is refused.
    */
   savepointRoots?: string[];
+  /** TLS towards etcd (its CA, and a client certificate if etcd asks for one). */
+  etcdTls?: EtcdTlsFiles | undefined;
+  /**
+   * How workers and clients connect to the gRPC port: TLS with certificates
+   * of the cluster CA (workers' methods need a client certificate of it), or
+   * plaintext. Default here: plaintext, with a warning; `weir coordinator`
+   * defaults to TLS and refuses to start without certificates.
+   */
+  transport?: InternalTransport;
+  /** Serve the REST API and dashboard over HTTPS with the transport's server certificate (default: when the transport is TLS). */
+  restTls?: boolean;
+  /** The tokens file of the client API (`<role> <name> <token>` lines); unset: no tokens asked for, with a warning. */
+  tokensFile?: string | undefined;
 }
 
-type S3OptionKeys = 's3Endpoint' | 's3Region' | 's3AddressingStyle';
+type S3OptionKeys = 's3Endpoint' | 's3Region' | 's3AddressingStyle' | 'etcdTls' | 'tokensFile';
 /** Every option with its default; the S3 ones stay unset unless given. */
 export type ResolvedCoordinatorOptions = Required<Omit<CoordinatorOptions, S3OptionKeys>> & Pick<CoordinatorOptions, S3OptionKeys>;
 
@@ -81,8 +94,13 @@ export function parseEtcdEndpoints(value: string | undefined): string[] {
 export function resolveCoordinatorOptions(options: CoordinatorOptions, env: NodeJS.ProcessEnv = process.env): ResolvedCoordinatorOptions {
   const host = options.host ?? '127.0.0.1';
   const restartStrategyEnv = env[WEIR_ENV.restartStrategy]?.trim();
+  const transport = options.transport ?? { kind: 'plaintext' };
   return {
     host,
+    transport,
+    restTls: options.restTls ?? transport.kind === 'mtls',
+    etcdTls: options.etcdTls,
+    tokensFile: options.tokensFile,
     port: options.port ?? Number(env[WEIR_ENV.coordinatorPort] ?? DEFAULT_COORDINATOR_PORT),
     metricsPort: options.metricsPort ?? 0,
     restPort: options.restPort ?? DEFAULT_REST_PORT,

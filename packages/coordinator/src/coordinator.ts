@@ -16,6 +16,8 @@ import {
   JOB_MANAGER_SERVICE_NAME,
   NotLeaderStatusError,
   SERVER_OPTIONS,
+  serverCredentials,
+  useInternalTransport,
   type CoordinatorMessage,
   type Logger,
   type WorkerMessage__Output,
@@ -39,6 +41,9 @@ import { unaryFactory } from './server/unary-handler.ts';
 import { WorkerSessions } from './server/worker-session.ts';
 import { SavepointLocations } from './checkpoint/savepoint-locations.ts';
 import { serveRest, type RestEndpoint } from './rest/rest-server.ts';
+import { ClientAuthorization } from './security/client-authorization.ts';
+import { authorizationInterceptor } from './security/grpc-auth-interceptor.ts';
+import { loadTokens } from './security/token-store.ts';
 
 /** A running coordinator. */
 export interface RunningCoordinator {
@@ -61,7 +66,8 @@ export const LEADER_ADDRESS_METADATA = 'weir-leader-address';
 export class Coordinator {
   private readonly options: ResolvedCoordinatorOptions;
   private readonly logger: Logger;
-  private readonly server = new grpc.Server(SERVER_OPTIONS);
+  private readonly server: grpc.Server;
+  private readonly authorization: ClientAuthorization;
   private registry: WorkerRegistry;
   private readonly artifacts: ArtifactStore;
   private readonly storage: CheckpointStorage;
@@ -85,6 +91,9 @@ export class Coordinator {
   constructor(options: CoordinatorOptions) {
     this.options = resolveCoordinatorOptions(options);
     this.logger = createLogger('coordinator', { coordinatorId: this.options.coordinatorId });
+    useInternalTransport(this.options.transport);
+    this.authorization = new ClientAuthorization(this.options.tokensFile ? loadTokens(this.options.tokensFile) : null, this.logger);
+    this.server = new grpc.Server({ ...SERVER_OPTIONS, interceptors: [authorizationInterceptor(this.authorization, this.options.transport.kind === 'plaintext')] });
     const etcd = this.options.etcd.length > 0;
     // With etcd every coordinator must find every job's code: it goes to the shared checkpoint storage.
     this.fileSystems = new CheckpointFileSystems(s3SettingsOf(this.options));
@@ -112,7 +121,7 @@ export class Coordinator {
     });
     this.registry = this.newRegistry();
     if (etcd) {
-      this.leadership = new EtcdLeadership({ endpoints: this.options.etcd, clusterId: this.options.clusterId, ttlSeconds: this.options.leaseTtlSeconds, logger: this.logger });
+      this.leadership = new EtcdLeadership({ endpoints: this.options.etcd, tls: this.options.etcdTls, clusterId: this.options.clusterId, ttlSeconds: this.options.leaseTtlSeconds, logger: this.logger });
     } else {
       this.leadership = null;
       this.term = { epoch: 0, store: new FileMetadataStore(this.options.dataDir, this.logger), etcd: null, fence: null, ready: true };
@@ -151,16 +160,19 @@ export class Coordinator {
     });
     addReflectionService(this.server, [JOB_MANAGER_SERVICE_NAME]);
     this.health.start(this.server);
-    const port = await bindServer(this.server, this.options.host, this.options.port);
+    this.warnAboutSecurity();
+    const port = await bindServer(this.server, this.options.host, this.options.port, serverCredentials(this.options.transport, false));
     this.address = `${this.options.advertisedHost}:${port}`;
     const metrics = new CoordinatorMetrics(() => this.dispatcher.all());
     try {
-      this.metricsEndpoint = await serveMetrics({ host: this.options.host, port: this.options.metricsPort, flag: '--metrics-port', advertisedHost: this.options.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+      this.metricsEndpoint = await serveMetrics({ host: this.options.host, port: this.options.metricsPort, flag: '--metrics-port', advertisedHost: this.options.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType, ready: () => this.health.serving });
       this.restEndpoint = await serveRest({
         host: this.options.host,
         port: this.options.restPort,
         advertisedHost: this.options.advertisedHost,
         dispatcher: this.dispatcher,
+        authorization: this.authorization,
+        tls: this.options.restTls && this.options.transport.kind === 'mtls' ? { ...this.options.transport.files, ...this.options.transport.serverFiles, reloadIntervalMs: this.options.transport.reloadIntervalMs } : null,
         requireLeader: () => void this.leadingTerm(),
         cluster: () => clusterView(clusterHost),
       });
@@ -188,6 +200,18 @@ export class Coordinator {
       'coordinator started',
     );
     return { coordinatorId: this.options.coordinatorId, address: this.address, metricsUrl: this.metricsEndpoint!.url, restUrl: this.restEndpoint!.url, stop: () => this.stop() };
+  }
+
+  /** Says loudly what is not protected: plaintext ports, a client API without tokens. */
+  private warnAboutSecurity(): void {
+    const { transport, restTls, host } = this.options;
+    if (transport.kind === 'plaintext') {
+      this.logger.warn({ host, port: this.options.port }, 'PLAINTEXT gRPC: workers and clients connect without TLS, and any process that reaches this port can register as a worker; use certificates of a cluster CA (security.internalCa, security.internalCert, security.internalKey) outside a test setup');
+    }
+    if (!restTls) this.logger.warn({ host, restPort: this.options.restPort }, 'PLAINTEXT REST API and dashboard: tokens and job data cross the network unencrypted; serve it over HTTPS (security.restTransport: tls) unless it is bound to loopback');
+    if (!this.authorization.enabled) {
+      this.logger.warn({ host }, 'the client API asks for no token: anyone who reaches the gRPC or REST port can run code on the cluster; set security.tokensFile');
+    }
   }
 
   /**

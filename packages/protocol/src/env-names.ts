@@ -35,6 +35,34 @@ export const WEIR_ENV = {
   spareThreads: 'WEIR_SPARE_THREADS',
   /** Connector runtime modules a worker loads into its slot threads, comma-separated. */
   connectors: 'WEIR_CONNECTORS',
+  /** `tls` (the default) or `plaintext`: how coordinators and workers connect (security.transport). */
+  transport: 'WEIR_TRANSPORT',
+  /** PEM file of the cluster CA (security.internalCa). */
+  internalCa: 'WEIR_SSL_INTERNAL_CA',
+  /** PEM certificate of this process, issued by the cluster CA (security.internalCert). */
+  internalCert: 'WEIR_SSL_INTERNAL_CERT',
+  /** PEM private key of this process (security.internalKey). */
+  internalKey: 'WEIR_SSL_INTERNAL_KEY',
+  /** PEM certificate the coordinator presents to clients (security.restCert). */
+  restCert: 'WEIR_SSL_REST_CERT',
+  /** PEM key of that certificate (security.restKey). */
+  restKey: 'WEIR_SSL_REST_KEY',
+  /** `tls` or `plaintext`: how the REST API and dashboard are served (security.restTransport). */
+  restTransport: 'WEIR_REST_TRANSPORT',
+  /** The coordinator's tokens file (security.tokensFile). */
+  tokensFile: 'WEIR_TOKENS_FILE',
+  /** PEM file of the CA etcd's certificate is issued by (etcd.caFile). */
+  etcdCa: 'WEIR_ETCD_CA_FILE',
+  /** Client certificate towards etcd (etcd.certFile). */
+  etcdCert: 'WEIR_ETCD_CERT_FILE',
+  /** Its key (etcd.keyFile). */
+  etcdKey: 'WEIR_ETCD_KEY_FILE',
+  /** Client commands: the CA to verify the coordinator with (client.caFile, --ca-file). */
+  caFile: 'WEIR_CA_FILE',
+  /** Client commands: the name the coordinator's certificate carries (client.serverName, --server-name). */
+  serverName: 'WEIR_SERVER_NAME',
+  /** Client commands: the bearer token (client.token, --token). */
+  token: 'WEIR_TOKEN',
   /** The configuration file of `weir coordinator`, `weir worker` and `weir local` (like `--config`). */
   config: 'WEIR_CONFIG',
   /** Log level of every Weir process (pino levels: trace, debug, info, warn, error). */

@@ -1,6 +1,8 @@
-// The HTTP endpoint a coordinator or worker serves its Prometheus metrics on:
-// one route, GET /metrics, on node:http (a web framework would add a
-// dependency and a router for a single fixed route and nothing else).
+// The plaintext HTTP endpoint a coordinator or worker serves its Prometheus
+// metrics on, GET /metrics, and the probes of Kubernetes (which cannot speak
+// TLS to a gRPC port): GET /healthz (the process answers) and GET /readyz (its
+// grpc.health.v1 status is SERVING). Nothing else: no job data, no control.
+// node:http (a web framework would add a dependency for three fixed routes).
 import { createServer, type Server } from 'node:http';
 
 /** A running metrics endpoint. */
@@ -25,17 +27,24 @@ export interface MetricsEndpointOptions {
   render(): Promise<string>;
   /** The Content-Type of the text (prom-client's registry.contentType). */
   contentType: string;
+  /** Whether the process is ready (GET /readyz: 200 or 503); default: always. */
+  ready?: () => boolean;
 }
 
 /**
- * Serves GET /metrics (and 404 for anything else). Rejects with an error
- * naming the port and the flag when the port is taken.
+ * Serves GET /metrics, /healthz and /readyz (and 404 for anything else).
+ * Rejects with an error naming the port and the flag when the port is taken.
  */
 export function serveMetrics(options: MetricsEndpointOptions): Promise<MetricsEndpoint> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      const ok = path === '/healthz' || (options.ready?.() ?? true);
+      response.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
     if (request.method !== 'GET' || path !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at GET /metrics\n');
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: metrics are at GET /metrics, probes at GET /healthz and /readyz\n');
       return;
     }
     options.render().then(

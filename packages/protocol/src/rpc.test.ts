@@ -69,7 +69,7 @@ describe('typed gRPC services', () => {
   async function start(received: unknown[]): Promise<TaskExecutorClient> {
     server = new grpc.Server(SERVER_OPTIONS);
     addTaskExecutorService(server, recordingHandlers(received));
-    const port = await bindServer(server, '127.0.0.1', 0);
+    const port = await bindServer(server, '127.0.0.1', 0, grpc.ServerCredentials.createInsecure());
     client = taskExecutorClient(`127.0.0.1:${port}`);
     return client;
   }

@@ -7,6 +7,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './generated/weir.ts';
 import type { JobManagerClient, JobManagerDefinition, JobManagerHandlers } from './generated/weir/v1/JobManager.ts';
 import type { TaskExecutorClient, TaskExecutorDefinition, TaskExecutorHandlers } from './generated/weir/v1/TaskExecutor.ts';
+import { INTERNAL_CHANNEL_OPTIONS, internalCredentials } from './transport-security.ts';
 
 /** Path of Weir's gRPC contract. */
 export const PROTO_PATH = fileURLToPath(new URL('../proto/weir.proto', import.meta.url));
@@ -64,14 +65,40 @@ export const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.http2.min_ping_interval_without_data_ms': 5_000,
 };
 
-/** A client of a coordinator's JobManager service. */
-export function jobManagerClient(address: string): JobManagerClient {
-  return new (weirPackage().JobManager)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+/** How a client channel is secured and what it adds to each call (a bearer token). */
+export interface ChannelSecurity {
+  credentials: grpc.ChannelCredentials;
+  /** More channel options (a TLS server name override). */
+  options?: grpc.ChannelOptions;
+  /** Sent as `authorization: Bearer <token>` on every call. */
+  token?: string;
 }
 
-/** A client of a worker's TaskExecutor service. */
+function bearer(token: string): grpc.Interceptor {
+  return (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set('authorization', `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+
+/**
+ * A client of a coordinator's JobManager service: by default as a member of
+ * the cluster (this process's internal transport, `useInternalTransport`), or
+ * as a client with `security` (TLS towards the client API, a token).
+ */
+export function jobManagerClient(address: string, security?: ChannelSecurity): JobManagerClient {
+  const credentials = security?.credentials ?? internalCredentials();
+  const options: grpc.ClientOptions = { ...CHANNEL_OPTIONS, ...(security ? security.options : INTERNAL_CHANNEL_OPTIONS) };
+  if (security?.token) options.interceptors = [bearer(security.token)];
+  return new (weirPackage().JobManager)(address, credentials, options);
+}
+
+/** A client of a worker's TaskExecutor service, over this process's internal transport (mutual TLS in a secured cluster). */
 export function taskExecutorClient(address: string): TaskExecutorClient {
-  return new (weirPackage().TaskExecutor)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  return new (weirPackage().TaskExecutor)(address, internalCredentials(), { ...CHANNEL_OPTIONS, ...INTERNAL_CHANNEL_OPTIONS });
 }
 
 /**
@@ -134,10 +161,10 @@ export function unaryCall<C extends grpc.Client, M extends UnaryMethod<C>>(
   });
 }
 
-/** Starts a gRPC server on host:port (port 0 picks a free one) and resolves with the bound port. */
-export function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
+/** Starts a gRPC server on host:port (port 0 picks a free one) with `credentials` and resolves with the bound port. */
+export function bindServer(server: grpc.Server, host: string, port: number, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+    server.bindAsync(`${host}:${port}`, credentials, (error, bound) => {
       if (error) reject(error);
       else resolve(bound);
     });

@@ -101,7 +101,7 @@ export class MiniCluster {
     this.launcher = launcher;
     this.logTail = logTail;
     this.address = launcher.address;
-    this.client = new WeirClient(launcher.address);
+    this.client = new WeirClient(launcher.address, { transport: launcher.clientTransport });
     process.once('exit', this.killOnExit);
   }
 

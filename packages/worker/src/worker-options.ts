@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { WEIR_ENV } from '@weir/protocol';
+import { WEIR_ENV, type InternalTransport } from '@weir/protocol';
+import type { EtcdTlsFiles } from '@weir/protocol/etcd';
 import { connectorModuleList, resolveConnectorModules } from './connectors/connector-modules.ts';
 
 
@@ -57,9 +58,17 @@ export interface WorkerOptions {
    * fails at deployment.
    */
   connectorModules?: readonly string[];
+  /**
+   * How this worker connects to the coordinator and the other workers, and
+   * who may connect to it: mutual TLS with certificates of the cluster CA, or
+   * plaintext. Default here: plaintext; `weir worker` defaults to TLS.
+   */
+  transport?: InternalTransport;
+  /** TLS towards etcd (its CA, and a client certificate if etcd asks for one). */
+  etcdTls?: EtcdTlsFiles | undefined;
 }
 
-export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'connectorModules'>> & {
+export type ResolvedWorkerOptions = Required<Omit<WorkerOptions, 'connectorModules' | 'etcdTls'>> & Pick<WorkerOptions, 'etcdTls'> & {
   /** The connector modules as file URLs. */
   connectorModules: readonly string[];
 };
@@ -87,6 +96,8 @@ export function resolveWorkerOptions(options: WorkerOptions, env: NodeJS.Process
     etcd: options.etcd ?? (env[WEIR_ENV.etcd] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0),
     clusterId: options.clusterId ?? env[WEIR_ENV.clusterId] ?? 'default',
     spareThreads,
+    transport: options.transport ?? { kind: 'plaintext' },
+    etcdTls: options.etcdTls,
     connectorModules: resolveConnectorModules(options.connectorModules ?? connectorModuleList(env[WEIR_ENV.connectors] ?? ''), process.cwd(), `--connector (or ${WEIR_ENV.connectors})`),
   };
 }

@@ -9,6 +9,11 @@ import { configOption } from '../config/config-option.ts';
 import { connectorOption, DEFAULT_CONNECTOR_MODULES } from '../connector-flags.ts';
 import { applyLogFormat, logFormatOption } from '../log-format-flag.ts';
 
+/** `--insecure-plaintext`: no TLS between the cluster's processes (security.transport: plaintext), for tests only. */
+function insecurePlaintextOption(): Option {
+  return new Option('--insecure-plaintext', 'connect without TLS (security.transport: plaintext): any process that reaches the ports can join the cluster; for tests only');
+}
+
 /** Stops `stop` on SIGINT/SIGTERM, then exits. */
 function stopOnSignals(stop: () => Promise<void>): void {
   let stopping = false;
@@ -39,6 +44,8 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--etcd <urls>', 'etcd client URLs (comma-separated): elect a leader among the coordinators of --cluster-id and keep job metadata in etcd').env(WEIR_ENV.etcd))
     .addOption(new Option('--cluster-id <name>', 'the cluster in etcd (coordinators and workers of one cluster use the same)').env(WEIR_ENV.clusterId).default('default'))
     .option('--lease-ttl <seconds>', 'lease TTL of the leader key: a dead leader is replaced after about this long', wholeNumber('--lease-ttl', 2), 5)
+    .option('--tokens-file <file>', "bearer tokens of the client API, one '<role> <name> <token>' per line (or $WEIR_TOKENS_FILE; see docs/security.md)")
+    .addOption(insecurePlaintextOption())
     .addOption(logFormatOption())
     .addOption(configOption())
     .action(async (_flags: unknown, command: Command) => {
@@ -71,6 +78,7 @@ export function workerCommand(): Command {
         .argParser(wholeNumber('--spare-threads')),
     )
     .addOption(connectorOption())
+    .addOption(insecurePlaintextOption())
     .addOption(logFormatOption())
     .addOption(configOption())
     .action(async (_flags: unknown, command: Command) => {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { printJson, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { printJson, wholeNumber, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { withClient } from '../client-connection.ts';
 import { formatCluster, formatJobList, formatJobStatus } from '../format-status.ts';
 import { watchStatus } from '../status-watch.ts';
 

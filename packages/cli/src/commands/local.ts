@@ -7,6 +7,7 @@ import { weirCommandName, wholeNumber } from '../cli-support.ts';
 import { connectorOption } from '../connector-flags.ts';
 import { applyLogFormat, logFormatOption } from '../log-format-flag.ts';
 import { configOption } from '../config/config-option.ts';
+import { LOCAL_CA_FILE } from '../client-connection.ts';
 import { COMMAND_FLAG_KEYS, layerCommand, localOptionsOf } from '../config/resolve-config.ts';
 
 export function localCommand(): Command {
@@ -44,16 +45,17 @@ export function localCommand(): Command {
         await cluster.stop();
         throw error;
       }
-      process.stdout.write(readyText(cluster.address, cluster.coordinator.restUrl, flags.workers, flags.slots));
+      process.stdout.write(readyText(cluster.address, cluster.coordinator.restUrl, cluster.tls!.caFile, flags.workers, flags.slots));
     });
 }
 
 /** What `weir local` prints once every worker has registered: where it is, how to submit a job, how to stop it. */
-function readyText(address: string, restUrl: string, workers: number, slots: number): string {
+function readyText(address: string, restUrl: string, caFile: string, workers: number, slots: number): string {
   const weir = weirCommandName();
   const coordinator = address === DEFAULT_COORDINATOR_ADDRESS ? '' : ` --coordinator ${address}`;
   return [
-    `weir local: ready: coordinator at ${address}, ${workers} worker${workers === 1 ? '' : 's'} x ${slots} slots (pid ${process.pid})`,
+    `weir local: ready: coordinator at ${address}, ${workers} worker${workers === 1 ? '' : 's'} x ${slots} slots (pid ${process.pid}); TLS with a CA made for this run`,
+    `  clients:    ${caFile === resolve(LOCAL_CA_FILE) ? 'weir commands run in this directory find its CA themselves; elsewhere ' : ''}export ${WEIR_ENV.caFile}=${caFile} (or pass --ca-file)`,
     `  dashboard:  ${restUrl} (REST API: ${restUrl}/overview, ${restUrl}/jobs)`,
     `  run a job:  ${weir} run examples/wordcount.ts${coordinator} -- --input README.md --output /tmp/wordcount`,
     `  see jobs:   ${weir} list${coordinator}`,

@@ -2,7 +2,8 @@ import { Command, Option } from 'commander';
 import { CHECKPOINT_MODES, parseRestartStrategy, ValidationError, type CheckpointMode, type RestartStrategy } from '@weir/common';
 import { isTerminalJobStatus, resolveLocation } from '@weir/protocol';
 import { prepareJob } from '@weir/client';
-import { cancelCommandLine, EXIT, printJson, UsageError, wholeNumber, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { cancelCommandLine, EXIT, printJson, UsageError, wholeNumber, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { withClient } from '../client-connection.ts';
 import { formatJobStatus } from '../format-status.ts';
 
 interface RunFlags extends ClientFlags {

@@ -2,7 +2,8 @@
 // directory `savepoint-<job>-<random>` under the one given, and the checkpoint history.
 import { Command } from 'commander';
 import { DEFAULT_SAVEPOINTS_DIRECTORY, resolveLocation } from '@weir/protocol';
-import { printJson, UsageError, withClient, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { printJson, UsageError, withClientFlags, type ClientFlags } from '../cli-support.ts';
+import { withClient } from '../client-connection.ts';
 import { formatCheckpoints } from '../format-status.ts';
 
 /** The directory a savepoint goes under: the one given, else `./savepoints`. */

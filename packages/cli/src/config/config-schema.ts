@@ -105,6 +105,29 @@ const etcdSection = z.strictObject({
     default: 'none (one coordinator, embedded file store)',
   }),
   clusterId: key(text(), { description: 'the cluster in etcd (keys under /weir/<clusterId>/); coordinators and workers of one cluster use the same', env: WEIR_ENV.clusterId, default: 'default' }),
+  caFile: key(text(), { description: 'PEM file of the CA that issued etcd\'s server certificate (https:// endpoints)', env: WEIR_ENV.etcdCa, default: 'none' }),
+  certFile: key(text(), { description: 'client certificate towards etcd (etcd --client-cert-auth)', env: WEIR_ENV.etcdCert, default: 'none' }),
+  keyFile: key(text(), { description: 'key of that client certificate', env: WEIR_ENV.etcdKey, default: 'none' }),
+}, MAPPING);
+
+const transportMode = () => z.enum(['tls', 'plaintext'], { error: 'expected tls or plaintext' });
+
+const securitySection = z.strictObject({
+  transport: key(transportMode(), { description: 'tls: coordinator and workers connect with mutual TLS (certificates of the cluster CA); plaintext: without TLS, only for tests (logged as a warning); `--insecure-plaintext` sets it', env: WEIR_ENV.transport, default: 'tls' }),
+  internalCa: key(text(), { description: 'PEM file of the cluster CA: only holders of a certificate it issued may register as workers or reach a worker', env: WEIR_ENV.internalCa, default: 'none (required with tls)' }),
+  internalCert: key(text(), { description: "PEM certificate of this process, issued by the cluster CA (a Kubernetes Secret's tls.crt); read again when it changes", env: WEIR_ENV.internalCert, default: 'none (required with tls)' }),
+  internalKey: key(text(), { description: 'PEM private key of internalCert', env: WEIR_ENV.internalKey, default: 'none (required with tls)' }),
+  restCert: key(text(), { description: "coordinator: PEM certificate presented to clients on the gRPC and REST ports (workers must trust its CA too: put it in internalCa's file)", env: WEIR_ENV.restCert, default: 'internalCert' }),
+  restKey: key(text(), { description: 'coordinator: PEM private key of restCert', env: WEIR_ENV.restKey, default: 'internalKey' }),
+  restTransport: key(transportMode(), { description: 'coordinator: tls serves the REST API and dashboard over HTTPS with restCert; plaintext over HTTP (logged as a warning)', env: WEIR_ENV.restTransport, default: 'transport' }),
+  tokensFile: key(text(), { description: "coordinator: bearer tokens of the client API, one '<role> <name> <token>' per line (roles viewer, operator, submitter; see docs/security.md)", env: WEIR_ENV.tokensFile, default: 'none (no token asked for, logged as a warning)' }),
+  certReloadIntervalMs: key(wholeNumber(100), { description: 'how often certificate files are checked for a change (a rotated Secret)', default: '60000' }),
+}, MAPPING);
+
+const clientSection = z.strictObject({
+  caFile: key(text(), { description: 'client commands: PEM file of the CA that issued the coordinator\'s certificate (`--ca-file`)', env: WEIR_ENV.caFile, default: 'none (required unless --insecure-plaintext)' }),
+  serverName: key(text(), { description: 'client commands: the name the coordinator\'s certificate carries, when it is not the host dialled (`--server-name`)', env: WEIR_ENV.serverName, default: 'the host dialled' }),
+  token: key(text(), { description: 'client commands: bearer token of the client API (`--token`)', env: WEIR_ENV.token, default: 'none' }),
 }, MAPPING);
 
 const localSection = z.strictObject({
@@ -117,8 +140,10 @@ export const configSchema = z.strictObject({
   coordinator: coordinatorSection.optional(),
   worker: workerSection.optional(),
   etcd: etcdSection.optional(),
+  security: securitySection.optional(),
+  client: clientSection.optional(),
   local: localSection.optional(),
-}, { error: 'expected a mapping of sections (coordinator, worker, etcd, local)' });
+}, { error: 'expected a mapping of sections (coordinator, worker, etcd, security, client, local)' });
 
 /** A validated configuration file. */
 export type WeirConfig = z.infer<typeof configSchema>;

@@ -40,26 +40,26 @@ describe('configuration file', () => {
     const path = await file('full.yaml', ['coordinator:', '  port: 7000', '  restPort: 9091', '  checkpointDir: /shared/cp', 'worker:', '  slots: 8', '  advertisedHost: w-0.weir', 'etcd:', '  endpoints: [http://etcd-0:2379, http://etcd-1:2379]', '  clusterId: prod', 'local:', '  workers: 3'].join('\n'));
     const config = await loadConfigFile(path);
     const values = layerConfig({ file: config, env: {}, flags: {} });
-    const coordinator = coordinatorOptionsOf(values);
+    const coordinator = coordinatorOptionsOf(values, false);
     expect(coordinator).toMatchObject({ port: 7000, checkpointDir: '/shared/cp', etcd: ['http://etcd-0:2379', 'http://etcd-1:2379'], clusterId: 'prod' });
-    const worker = workerOptionsOf(values);
+    const worker = workerOptionsOf(values, false);
     expect(worker).toMatchObject({ slots: 8, advertisedHost: 'w-0.weir', etcd: ['http://etcd-0:2379', 'http://etcd-1:2379'], clusterId: 'prod' });
     expect(localOptionsOf(values)).toEqual({ workers: 3, slots: 8, port: 7000, restPort: 9091, dataDir: '.weir/local', spareThreads: 0 });
   });
 
   it('reads the cluster default restart strategy from the file and the environment, and names a bad one', async () => {
     const config = await loadConfigFile(await file('restart.yaml', 'coordinator:\n  restartStrategy: fixed-delay:attempts=3,delay=2s\n'));
-    expect(coordinatorOptionsOf(layerConfig({ file: config, env: {}, flags: {} })).restartStrategy).toEqual({ type: 'fixed-delay', attempts: 3, delayMs: 2000 });
+    expect(coordinatorOptionsOf(layerConfig({ file: config, env: {}, flags: {} }), false).restartStrategy).toEqual({ type: 'fixed-delay', attempts: 3, delayMs: 2000 });
     const env = { [WEIR_ENV.restartStrategy]: 'none' };
-    expect(coordinatorOptionsOf(layerConfig({ file: config, env, flags: {} })).restartStrategy).toEqual({ type: 'none' });
-    expect(coordinatorOptionsOf(layerConfig({ file: {}, env: {}, flags: {} })).restartStrategy).toMatchObject({ type: 'exponential-delay', maxAttempts: 5 });
+    expect(coordinatorOptionsOf(layerConfig({ file: config, env, flags: {} }), false).restartStrategy).toEqual({ type: 'none' });
+    expect(coordinatorOptionsOf(layerConfig({ file: {}, env: {}, flags: {} }), false).restartStrategy).toMatchObject({ type: 'exponential-delay', maxAttempts: 5 });
     const bad = await file('bad-restart.yaml', 'coordinator:\n  restartStrategy: fixed-delay:attempts=3\n');
     await expect(loadConfigFile(bad)).rejects.toThrow(/coordinator.restartStrategy.*'fixed-delay' needs delay/);
   });
 
   it('takes an empty file as an empty configuration', async () => {
     const config = await loadConfigFile(await file('empty.yaml', '# nothing set\n'));
-    expect(coordinatorOptionsOf(layerConfig({ file: config, env: {}, flags: {} })).port).toBe(6123);
+    expect(coordinatorOptionsOf(layerConfig({ file: config, env: {}, flags: {} }), false).port).toBe(6123);
   });
 
   it('rejects an unknown key, naming the file, the section and the keys it knows', async () => {
@@ -69,7 +69,7 @@ describe('configuration file', () => {
 
   it('rejects an unknown section', async () => {
     const path = await file('section.yaml', 'taskmanager:\n  slots: 4\n');
-    await expect(loadConfigFile(path)).rejects.toThrow(`${path}: unknown key 'taskmanager' (known: coordinator, worker, etcd, local)`);
+    await expect(loadConfigFile(path)).rejects.toThrow(`${path}: unknown key 'taskmanager' (known: coordinator, worker, etcd, security, client, local)`);
   });
 
   it('rejects a wrong type, naming the file, the key path and the value', async () => {
@@ -97,17 +97,55 @@ describe('configuration file', () => {
   });
 });
 
+describe('security settings', () => {
+  const tlsFiles = { internalCa: '/tls/ca.crt', internalCert: '/tls/tls.crt', internalKey: '/tls/tls.key' };
+
+  it('make TLS the default and refuse to start without the certificate files, naming them and the way out', () => {
+    const values = layerConfig({ file: {}, env: {}, flags: {} });
+    expect(() => coordinatorOptionsOf(values)).toThrow(/security.internalCa, security.internalCert, security.internalKey are not set.*--insecure-plaintext/);
+    expect(() => workerOptionsOf(values)).toThrow(/weir worker uses TLS by default/);
+  });
+
+  it('read the files, the REST certificate and the tokens file from the file, the environment and flags', () => {
+    const env = { [WEIR_ENV.restCert]: '/rest/tls.crt', [WEIR_ENV.restKey]: '/rest/tls.key', [WEIR_ENV.tokensFile]: '/secrets/tokens' };
+    const options = coordinatorOptionsOf(layerConfig({ file: { security: { ...tlsFiles, certReloadIntervalMs: 5000 } }, env, flags: {} }));
+    expect(options.transport).toEqual({ kind: 'mtls', files: { caFile: '/tls/ca.crt', certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' }, serverFiles: { certFile: '/rest/tls.crt', keyFile: '/rest/tls.key' }, reloadIntervalMs: 5000 });
+    expect(options.restTls).toBe(true);
+    expect(options.tokensFile).toBe('/secrets/tokens');
+  });
+
+  it('take --insecure-plaintext as security.transport: plaintext, with the REST API on HTTP', () => {
+    const command = parsed(coordinatorCommand(), ['--insecure-plaintext']);
+    const flags = commandLineFlags(command, COMMAND_FLAG_KEYS.coordinator);
+    expect(flags).toEqual({ 'security.transport': 'plaintext' });
+    const options = coordinatorOptionsOf(layerConfig({ file: {}, env: {}, flags }));
+    expect(options.transport).toEqual({ kind: 'plaintext' });
+    expect(options.restTls).toBe(false);
+  });
+
+  it('refuse a wrong transport and half a certificate pair', async () => {
+    const path = await file('transport.yaml', 'security:\n  transport: ssl\n');
+    await expect(loadConfigFile(path)).rejects.toThrow(`${path}: security.transport: expected tls or plaintext, got "ssl"`);
+    expect(() => coordinatorOptionsOf(layerConfig({ file: { security: { ...tlsFiles, restCert: '/rest/tls.crt' } }, env: {}, flags: {} }))).toThrow(/security.restCert and security.restKey go together/);
+  });
+
+  it('read the etcd client TLS files', () => {
+    const values = layerConfig({ file: { etcd: { caFile: '/etcd/ca.crt' } }, env: { [WEIR_ENV.etcdCert]: '/etcd/c.crt', [WEIR_ENV.etcdKey]: '/etcd/c.key' }, flags: {} });
+    expect(workerOptionsOf(values, false).etcdTls).toEqual({ caFile: '/etcd/ca.crt', certFile: '/etcd/c.crt', keyFile: '/etcd/c.key' });
+  });
+});
+
 describe('precedence: flag > environment > file > default', () => {
   const fileConfig = { coordinator: { port: 7001, dataDir: '/from/file', host: '0.0.0.0' }, etcd: { clusterId: 'file' } };
 
   it('uses the file over the defaults', () => {
-    const options = coordinatorOptionsOf(layerConfig({ file: fileConfig, env: {}, flags: {} }));
+    const options = coordinatorOptionsOf(layerConfig({ file: fileConfig, env: {}, flags: {} }), false);
     expect(options).toMatchObject({ port: 7001, dataDir: '/from/file', host: '0.0.0.0', clusterId: 'file', leaseTtlSeconds: 5 });
   });
 
   it('uses the environment over the file', () => {
     const env = { [WEIR_ENV.coordinatorPort]: '7002', [WEIR_ENV.dataDir]: '/from/env', [WEIR_ENV.clusterId]: 'env' };
-    const options = coordinatorOptionsOf(layerConfig({ file: fileConfig, env, flags: {} }));
+    const options = coordinatorOptionsOf(layerConfig({ file: fileConfig, env, flags: {} }), false);
     expect(options).toMatchObject({ port: 7002, dataDir: '/from/env', host: '0.0.0.0', clusterId: 'env' });
   });
 
@@ -116,15 +154,15 @@ describe('precedence: flag > environment > file > default', () => {
     const flags = commandLineFlags(command, COMMAND_FLAG_KEYS.coordinator);
     expect(flags).toEqual({ 'coordinator.port': 7003, 'etcd.clusterId': 'flag' });
     const env = { [WEIR_ENV.coordinatorPort]: '7002', [WEIR_ENV.dataDir]: '/from/env' };
-    const options = coordinatorOptionsOf(layerConfig({ file: fileConfig, env, flags }));
+    const options = coordinatorOptionsOf(layerConfig({ file: fileConfig, env, flags }), false);
     expect(options).toMatchObject({ port: 7003, dataDir: '/from/env', host: '0.0.0.0', clusterId: 'flag' });
   });
 
   it('reads lists from a flag or the environment as comma-separated URLs', () => {
     const command = parsed(workerCommand(), ['--etcd', 'http://a:2379, http://b:2379']);
-    const fromFlag = workerOptionsOf(layerConfig({ file: {}, env: { [WEIR_ENV.etcd]: 'http://c:2379' }, flags: commandLineFlags(command, COMMAND_FLAG_KEYS.worker) }));
+    const fromFlag = workerOptionsOf(layerConfig({ file: {}, env: { [WEIR_ENV.etcd]: 'http://c:2379' }, flags: commandLineFlags(command, COMMAND_FLAG_KEYS.worker) }), false);
     expect(fromFlag.etcd).toEqual(['http://a:2379', 'http://b:2379']);
-    const fromEnv = workerOptionsOf(layerConfig({ file: { etcd: { endpoints: ['http://d:2379'] } }, env: { [WEIR_ENV.etcd]: 'http://c:2379' }, flags: {} }));
+    const fromEnv = workerOptionsOf(layerConfig({ file: { etcd: { endpoints: ['http://d:2379'] } }, env: { [WEIR_ENV.etcd]: 'http://c:2379' }, flags: {} }), false);
     expect(fromEnv.etcd).toEqual(['http://c:2379']);
   });
 

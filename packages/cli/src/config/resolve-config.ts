@@ -1,10 +1,13 @@
 // Resolves a component's options once, from four layers in this order of
 // precedence: a flag given on the command line, the environment (WEIR_*), the
 // configuration file, then the component's defaults.
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { WEIR_ENV, type InternalTransport } from '@weir/protocol';
+import type { EtcdTlsFiles } from '@weir/protocol/etcd';
 import { resolveCoordinatorOptions, type CoordinatorOptions, type ResolvedCoordinatorOptions } from '@weir/coordinator';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from '@weir/worker';
-import { etcdEndpoints } from '../cli-support.ts';
+import { etcdEndpoints } from '../etcd-endpoints.ts';
 import { configKeys, type ConfigKey, type ConfigKeyPath, type WeirConfig } from './config-schema.ts';
 import { CONFIG_ENV, ConfigError, describeValue, loadConfigFile } from './load-config.ts';
 
@@ -24,6 +27,8 @@ export const COMMAND_FLAG_KEYS = {
     etcd: 'etcd.endpoints',
     clusterId: 'etcd.clusterId',
     leaseTtl: 'coordinator.leaseTtlSeconds',
+    insecurePlaintext: 'security.transport',
+    tokensFile: 'security.tokensFile',
   },
   worker: {
     coordinator: 'worker.coordinator',
@@ -38,6 +43,7 @@ export const COMMAND_FLAG_KEYS = {
     clusterId: 'etcd.clusterId',
     spareThreads: 'worker.spareThreads',
     connector: 'worker.connectorModules',
+    insecurePlaintext: 'security.transport',
   },
   local: {
     workers: 'local.workers',
@@ -99,7 +105,8 @@ export function commandLineFlags(command: Command, flagKeys: Readonly<Record<str
     if (command.getOptionValueSource(attribute) !== 'cli') continue;
     const key = keys.get(path)!;
     const raw = given[attribute];
-    const value = key.kind === 'list' && typeof raw === 'string' ? etcdEndpoints(raw) : raw;
+    // The one boolean flag, --insecure-plaintext, sets its key to `plaintext`.
+    const value = raw === true ? 'plaintext' : key.kind === 'list' && typeof raw === 'string' ? etcdEndpoints(raw) : raw;
     const option = command.options.find((o) => o.attributeName() === attribute);
     flags[path] = checked(key, value, option?.long ?? attribute, raw);
   }
@@ -118,21 +125,70 @@ function section<T>(values: ConfigValues, prefix: string): Partial<T> {
   return options as Partial<T>;
 }
 
-function etcdOf(values: ConfigValues): { etcd?: string[]; clusterId?: string } {
+function etcdOf(values: ConfigValues): { etcd?: string[]; clusterId?: string; etcdTls?: EtcdTlsFiles } {
   const etcd = values.get('etcd.endpoints') as string[] | undefined;
   const clusterId = values.get('etcd.clusterId') as string | undefined;
-  return { ...(etcd ? { etcd } : {}), ...(clusterId ? { clusterId } : {}) };
+  const etcdTls = etcdTlsOf(values);
+  return { ...(etcd ? { etcd } : {}), ...(clusterId ? { clusterId } : {}), ...(etcdTls ? { etcdTls } : {}) };
+}
+
+/** The etcd client's TLS files, if `etcd.caFile` is set. */
+export function etcdTlsOf(values: ConfigValues): EtcdTlsFiles | undefined {
+  const caFile = values.get('etcd.caFile') as string | undefined;
+  if (!caFile) {
+    if (values.has('etcd.certFile')) throw new ConfigError('etcd.certFile is set but etcd.caFile is not: set etcd.caFile (WEIR_ETCD_CA_FILE) to the CA of etcd\'s certificate');
+    return undefined;
+  }
+  return { caFile: resolve(caFile), certFile: pathOf(values, 'etcd.certFile'), keyFile: pathOf(values, 'etcd.keyFile') };
+}
+
+function pathOf(values: ConfigValues, path: ConfigKeyPath): string | undefined {
+  const value = values.get(path) as string | undefined;
+  return value === undefined ? undefined : resolve(value);
+}
+
+/**
+ * How a coordinator or worker connects (`security.*`): mutual TLS with the
+ * cluster CA unless `security.transport` is plaintext; without the three
+ * files that is a configuration error naming them.
+ */
+export function transportOf(values: ConfigValues, role: 'coordinator' | 'worker'): InternalTransport {
+  if (values.get('security.transport') === 'plaintext') return { kind: 'plaintext' };
+  const missing = (['security.internalCa', 'security.internalCert', 'security.internalKey'] as const).filter((k) => !values.has(k));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `weir ${role} uses TLS by default and ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set: give the cluster CA and this process's certificate and key (${WEIR_ENV.internalCa}, ${WEIR_ENV.internalCert}, ${WEIR_ENV.internalKey}, or the security section of --config; see docs/security.md), or pass --insecure-plaintext for a test setup`,
+    );
+  }
+  const restCert = pathOf(values, 'security.restCert');
+  const restKey = pathOf(values, 'security.restKey');
+  if ((restCert === undefined) !== (restKey === undefined)) throw new ConfigError('security.restCert and security.restKey go together: set both, or neither (the internal certificate is used)');
+  const reload = values.get('security.certReloadIntervalMs') as number | undefined;
+  return {
+    kind: 'mtls',
+    files: { caFile: pathOf(values, 'security.internalCa')!, certFile: pathOf(values, 'security.internalCert')!, keyFile: pathOf(values, 'security.internalKey')! },
+    ...(restCert && restKey ? { serverFiles: { certFile: restCert, keyFile: restKey } } : {}),
+    ...(reload !== undefined ? { reloadIntervalMs: reload } : {}),
+  };
 }
 
 /** The coordinator's options from layered values; the coordinator's own defaults fill the rest. */
-export function coordinatorOptionsOf(values: ConfigValues): ResolvedCoordinatorOptions {
+export function coordinatorOptionsOf(values: ConfigValues, withSecurity = true): ResolvedCoordinatorOptions {
+  const security: Partial<CoordinatorOptions> = {};
+  if (withSecurity) {
+    security.transport = transportOf(values, 'coordinator');
+    const restTransport = values.get('security.restTransport') as 'tls' | 'plaintext' | undefined;
+    security.restTls = (restTransport ?? (security.transport.kind === 'mtls' ? 'tls' : 'plaintext')) === 'tls';
+    if (security.restTls && security.transport.kind === 'plaintext') throw new ConfigError('security.restTransport is tls but security.transport is plaintext: HTTPS needs the certificate files of the security section');
+    security.tokensFile = pathOf(values, 'security.tokensFile');
+  }
   // The environment was read above, key by key: the defaults alone fill what is left.
-  return resolveCoordinatorOptions({ ...section<CoordinatorOptions>(values, 'coordinator'), ...etcdOf(values) }, {});
+  return resolveCoordinatorOptions({ ...section<CoordinatorOptions>(values, 'coordinator'), ...etcdOf(values), ...security }, {});
 }
 
 /** The worker's options from layered values; the worker's own defaults fill the rest. */
-export function workerOptionsOf(values: ConfigValues): ResolvedWorkerOptions {
-  return resolveWorkerOptions({ ...section<WorkerOptions>(values, 'worker'), ...etcdOf(values) }, {});
+export function workerOptionsOf(values: ConfigValues, withSecurity = true): ResolvedWorkerOptions {
+  return resolveWorkerOptions({ ...section<WorkerOptions>(values, 'worker'), ...etcdOf(values), ...(withSecurity ? { transport: transportOf(values, 'worker') } : {}) }, {});
 }
 
 /** Layers `command`'s flags, the environment and its configuration file. */
@@ -155,8 +211,9 @@ export interface LocalOptions {
 
 /** `weir local`'s options: its own keys, the coordinator's port and the workers' slots and spare threads. */
 export function localOptionsOf(values: ConfigValues): LocalOptions {
-  const coordinator = coordinatorOptionsOf(values);
-  const worker = workerOptionsOf(values);
+  // weir local makes its own certificates: the security section does not apply to it.
+  const coordinator = coordinatorOptionsOf(values, false);
+  const worker = workerOptionsOf(values, false);
   return {
     workers: (values.get('local.workers') as number | undefined) ?? 2,
     slots: worker.slots,

@@ -1,13 +1,14 @@
 // What the coordinator uses of etcd: its client, the election, a guarded
 // metadata store per term, and the listings of coordinators and workers.
 import type { LeadershipView, Logger, WorkerView } from '@weir/protocol';
-import { createEtcdClient, EtcdKeys, listLeaderCandidates, parseEtcdRecord, type EtcdClient, type EtcdWorkerRecord } from '@weir/protocol/etcd';
+import { createEtcdClient, EtcdKeys, listLeaderCandidates, parseEtcdRecord, type EtcdClient, type EtcdTlsFiles, type EtcdWorkerRecord } from '@weir/protocol/etcd';
 import { NotLeaderError, type LeaderFence } from './etcd-errors.ts';
 import { EtcdMetadataStore } from './etcd-metadata-store.ts';
 import { LeaderElection } from './leader-election.ts';
 
 export interface EtcdLeadershipOptions {
   endpoints: string[];
+  tls?: EtcdTlsFiles | undefined;
   clusterId: string;
   ttlSeconds: number;
   logger: Logger;
@@ -38,7 +39,7 @@ export class EtcdLeadership {
     this.keys = new EtcdKeys(options.clusterId);
     this.ttlSeconds = options.ttlSeconds;
     this.logger = options.logger;
-    this.client = createEtcdClient({ endpoints: options.endpoints });
+    this.client = createEtcdClient({ endpoints: options.endpoints, tls: options.tls });
   }
 
   /** Starts campaigning with `address` as what clients and workers are sent to. */

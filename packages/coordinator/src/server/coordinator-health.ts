@@ -52,6 +52,11 @@ export class CoordinatorHealth {
     return this.checking;
   }
 
+  /** Whether it reports SERVING now (the plaintext /readyz probe answers the same). */
+  get serving(): boolean {
+    return this.health.serving;
+  }
+
   /** Stops judging and reports NOT_SERVING (the coordinator is stopping). */
   stop(): void {
     clearInterval(this.timer);

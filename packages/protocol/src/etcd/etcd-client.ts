@@ -1,6 +1,7 @@
 // The one etcd client of Weir's processes (coordinators, workers, the CLI):
 // connection options for leases of a few seconds, the lease TTLs, and the
 // wrapping of etcd failures into errors that name the endpoints.
+import { readFileSync } from 'node:fs';
 import { Etcd3, GRPCUnavailableError, type IOptions } from 'etcd3';
 import { ValidationError } from '@weir/common';
 import { sleep } from '../backoff.ts';
@@ -17,6 +18,34 @@ export interface EtcdClientOptions {
   endpoints: string[];
   /** Deadline of each unary call (get, put, txn, lease grant/revoke). Default 2,000 ms. Streams (watch, keep-alive) have none. */
   requestTimeoutMs?: number;
+  /** TLS towards etcd (`https://` endpoints): its CA, and a client certificate when etcd asks for one. */
+  tls?: EtcdTlsFiles | undefined;
+}
+
+/** PEM files of the etcd client's TLS (the etcd3 client's `credentials`). */
+export interface EtcdTlsFiles {
+  /** The CA that issued etcd's server certificate. */
+  caFile: string;
+  /** A client certificate, when etcd runs with --client-cert-auth. */
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+}
+
+function readEtcdPem(path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ValidationError(`cannot read ${path} (${setting}): ${(error as Error).message}; check the path and that the file is readable`, { cause: error });
+  }
+}
+
+/** The etcd3 `credentials` of `tls`: the files read now. */
+function etcdCredentials(tls: EtcdTlsFiles): NonNullable<IOptions['credentials']> {
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) throw new ValidationError('etcd.certFile and etcd.keyFile go together: set both for a client certificate, or neither');
+  return {
+    rootCertificate: readEtcdPem(tls.caFile, 'etcd.caFile'),
+    ...(tls.certFile && tls.keyFile ? { certChain: readEtcdPem(tls.certFile, 'etcd.certFile'), privateKey: readEtcdPem(tls.keyFile, 'etcd.keyFile') } : {}),
+  };
 }
 
 /** Default deadline of each unary etcd call. */
@@ -75,6 +104,7 @@ export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   const timeoutMs = options.requestTimeoutMs ?? DEFAULT_ETCD_REQUEST_TIMEOUT_MS;
   return new EtcdClient([...options.endpoints], {
     hosts: options.endpoints,
+    ...(options.tls ? { credentials: etcdCredentials(options.tls) } : {}),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeoutMs }),
     faultHandling: {
       host: () => passThrough(),

@@ -14,6 +14,7 @@ export {
   EtcdClient,
   WORKER_LEASE_TTL_SECONDS,
   type EtcdClientOptions,
+  type EtcdTlsFiles,
 } from './etcd-client.ts';
 export { callEtcd, EtcdUnavailableError } from './etcd-errors.ts';
 export { campaignLeaseId, ETCD_ROOT, EtcdKeys, LEADER_ELECTION_NAME } from './etcd-keys.ts';

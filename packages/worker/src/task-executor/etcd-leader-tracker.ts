@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Lease, Watcher } from 'etcd3';
 import { RepeatedWarning, sleep, type Logger } from '@weir/protocol';
 import {
+  type EtcdTlsFiles,
   createEtcdClient,
   encodeEtcdRecord,
   EtcdKeys,
@@ -31,11 +32,11 @@ export class EtcdLeaderTracker extends EventEmitter<{ leader: [address: string |
   private lease: Lease | undefined;
   private loops: Promise<void>[] = [];
 
-  constructor(options: { endpoints: string[]; clusterId: string; logger: Logger }) {
+  constructor(options: { endpoints: string[]; tls?: EtcdTlsFiles | undefined; clusterId: string; logger: Logger }) {
     super();
     this.keys = new EtcdKeys(options.clusterId);
     this.logger = options.logger;
-    this.client = createEtcdClient({ endpoints: options.endpoints });
+    this.client = createEtcdClient({ endpoints: options.endpoints, tls: options.tls });
   }
 
   /** The leader's address as last read; undefined while none is known. */

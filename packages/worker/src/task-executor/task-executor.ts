@@ -4,6 +4,8 @@ import {
   addTaskExecutorService,
   bindServer,
   createLogger,
+  serverCredentials,
+  useInternalTransport,
   serveMetrics,
   grpc,
   isTerminalExecutionState,
@@ -79,6 +81,7 @@ export class TaskExecutor {
   constructor(options: WorkerOptions) {
     this.options = resolveWorkerOptions(options);
     this.logger = createLogger('worker', { workerId: this.options.workerId });
+    useInternalTransport(this.options.transport);
     this.artifacts = new ArtifactCache(this.options.dataDir);
     this.localChannels = new LocalChannels(this.options.workerId);
   }
@@ -123,11 +126,15 @@ export class TaskExecutor {
     });
     addReflectionService(this.server, [TASK_EXECUTOR_SERVICE_NAME]);
     this.health.addToServer(this.server);
-    const port = await bindServer(this.server, o.host, o.port);
+    if (o.transport.kind === 'plaintext') {
+      this.logger.warn({ host: o.host }, 'PLAINTEXT: the coordinator and other workers connect without TLS, and any process that reaches this port can deploy code or inject data; use certificates of the cluster CA (security.internalCa, security.internalCert, security.internalKey) outside a test setup');
+    }
+    // Only holders of a certificate of the cluster CA (the coordinator, other workers) may connect.
+    const port = await bindServer(this.server, o.host, o.port, serverCredentials(o.transport, true));
     this.address = `${o.advertisedHost}:${port}`;
     const metrics = new WorkerMetrics(o.workerId, () => this.metricsEntries());
     try {
-      this.metricsEndpoint = await serveMetrics({ host: o.host, port: o.metricsPort, flag: '--metrics-port', advertisedHost: o.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType });
+      this.metricsEndpoint = await serveMetrics({ host: o.host, port: o.metricsPort, flag: '--metrics-port', advertisedHost: o.advertisedHost, render: () => metrics.render(), contentType: metrics.contentType, ready: () => this.health.serving });
     } catch (error) {
       await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
       throw error;
@@ -136,7 +143,7 @@ export class TaskExecutor {
       for (const thread of this.router.threadsTalkingTo(address)) thread.fail(reason);
     });
     if (o.etcd.length > 0) {
-      this.tracker = new EtcdLeaderTracker({ endpoints: o.etcd, clusterId: o.clusterId, logger: this.logger });
+      this.tracker = new EtcdLeaderTracker({ endpoints: o.etcd, tls: o.etcdTls, clusterId: o.clusterId, logger: this.logger });
       this.tracker.start({ workerId: o.workerId, address: this.address, host: hostname(), pid: process.pid, slots: o.slots, startedAtMs: Date.now() });
       this.tracker.on('assignment', (assignment) => this.onAssignment(assignment));
     }
