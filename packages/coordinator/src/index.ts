@@ -11,3 +11,4 @@ export {
   type ResolvedCoordinatorOptions,
 } from './coordinator-options.ts';
 export * from './etcd/index.ts';
+export { readSavepointMetadata } from './checkpoint/read-savepoint-metadata.ts';

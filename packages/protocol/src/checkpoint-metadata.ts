@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stateMetadataSchema } from '@weir/common';
 
 export const keyGroupRangeSchema = z.object({ start: z.number().int().min(0), end: z.number().int().min(-1) });
 
@@ -20,6 +21,8 @@ export const operatorSubtaskStateSchema = z.object({
   operatorState: z.array(z.unknown()),
   /** Union list state (Flink's getUnionListState): on restore every subtask gets every subtask's items and picks its own. */
   unionListState: z.boolean().optional(),
+  /** The operator's states (descriptors: name, kind, serializer, version), as the subtask knows them. */
+  states: z.array(stateMetadataSchema).optional(),
 });
 export type OperatorSubtaskState = z.infer<typeof operatorSubtaskStateSchema>;
 
@@ -55,7 +58,9 @@ export const checkpointMetadataSchema = z.object({
     z.object({
       parallelism: z.number().int().min(1),
       maxParallelism: z.number().int().min(1),
-      subtasks: z.array(operatorSubtaskStateSchema.extend({ index: z.number().int().min(0) })),
+      /** The operator's states, merged over its subtasks; absent in checkpoints written before states were recorded. */
+      states: z.array(stateMetadataSchema).optional(),
+      subtasks: z.array(operatorSubtaskStateSchema.omit({ states: true }).extend({ index: z.number().int().min(0) })),
     }),
   ),
 });

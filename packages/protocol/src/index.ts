@@ -20,6 +20,7 @@ export * from './execution-state.ts';
 export * from './frame.ts';
 export * from './health-and-reflection.ts';
 export * from './server-shutdown.ts';
+export * from './state-compatibility.ts';
 export * from './logger.ts';
 export * from './metrics-http.ts';
 export * from './repeated-warning.ts';

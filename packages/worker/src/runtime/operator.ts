@@ -1,5 +1,6 @@
-import type { OperatorDescriptor, RuntimeContext } from '@weir/common/runtime';
+import type { OperatorDescriptor, RuntimeContext, StateMetadata } from '@weir/common/runtime';
 import type { SplitStatus, TaskDeployment } from '@weir/protocol/runtime';
+import type { StateMigration } from '../operators/state/keyed-state-store.ts';
 import type { DueTimer, KeyedTimerService } from '../operators/timers/keyed-timer-service.ts';
 import type { DeadLetterOutput } from './dead-letter-output.ts';
 
@@ -33,6 +34,10 @@ export interface ChainedOperator {
   periodicWatermark?(): SourceWatermark | undefined;
   /** Its list state is union list state: on restore every subtask gets every subtask's items. */
   readonly unionListState?: boolean;
+  /** A keyed operator's states declared or used so far (recorded in checkpoints with the runtime's own). */
+  states?(): StateMetadata[];
+  /** A keyed operator's states restored from an older schema version: their values are migrated as the backend restores. */
+  readonly stateMigrations?: readonly StateMigration[];
   /** A keyed operator's timers: the task fires them between frames, with their keys' state loaded. */
   timers?: { service: KeyedTimerService; fire(due: DueTimer): void };
   /** Checkpoint `checkpointId` is complete everywhere: sinks commit here. */

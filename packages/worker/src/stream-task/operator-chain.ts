@@ -2,7 +2,7 @@
 // chained operators (and the source, for a source task) tail-first from the
 // deployment, and runs their lifecycle hooks in order.
 import { join } from 'node:path';
-import { InvalidJobError, type RuntimeContext } from '@weir/common/runtime';
+import { builtInStates, InvalidJobError, mergeStateMetadata, OPERATOR_LIST_STATE_NAME, type OperatorDescriptor, type RuntimeContext, type StateMetadata } from '@weir/common/runtime';
 import type { OperatorSubtaskState, TaskDeployment } from '@weir/protocol/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { TaskOutput } from '../network/task-output.ts';
@@ -182,7 +182,24 @@ export class OperatorChain {
       const files = await letters.snapshotState(checkpointId);
       if (files.length > 0) operators[id]!.operatorState = [...operators[id]!.operatorState, ...files];
     }
+    for (const descriptor of this.deployment.operators) {
+      const state = operators[descriptor.id];
+      if (state) state.states = this.recordedStates(descriptor, state.operatorState.length > 0);
+    }
     return operators;
+  }
+
+  /**
+   * The states a checkpoint records for an operator: those it was restored
+   * with (carried on while unused), the runtime's own, the ones its function
+   * declared or used, and its operator list state when it has any.
+   */
+  private recordedStates(descriptor: OperatorDescriptor, hasListState: boolean): StateMetadata[] {
+    const restored = this.deployment.restore?.operators[descriptor.id]?.states ?? [];
+    const keyed = descriptor.id === this.headId && this.deployment.inputs[0]?.keySelector !== undefined;
+    const op = this.operators.find((m) => m.id === descriptor.id)?.op;
+    const listState: StateMetadata[] = hasListState ? [{ name: OPERATOR_LIST_STATE_NAME, kind: 'operator-list', serializer: 'msgpack', version: 1 }] : [];
+    return mergeStateMetadata(restored, keyed ? builtInStates(descriptor.kind) : [], op?.states?.() ?? [], listState);
   }
 
   /** Checkpoint `checkpointId` is complete everywhere: sinks and sources commit. */
