@@ -40,7 +40,9 @@ export function savepointCheckCommand(): Command {
     .option('-n, --allow-non-restored-state', 'check as weir run --allow-non-restored-state would restore: state of operators the job does not have is dropped')
     .option('--no-typecheck', 'bundle without type-checking the job first')
     .option('--json', 'print machine-readable JSON: { path, restorable, rows, problems }')
-    .action(async (path: string, job: string, args: string[], flags: CheckFlags) => {
+    .action(async (path: string, job: string, args: string[], own: CheckFlags, command: Command) => {
+      // `weir savepoint` has a --json of its own, which takes the flag before the subcommand sees it.
+      const flags = command.optsWithGlobals<CheckFlags>();
       if (path === '') throw new UsageError('weir savepoint check needs the savepoint directory');
       if (flags.typecheck) {
         const { typecheckJob } = await import('../typecheck-job.ts');
