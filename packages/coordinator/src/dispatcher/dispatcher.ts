@@ -73,7 +73,7 @@ export class Dispatcher {
       try {
         metadata = await this.options.storage.readMetadata(directory);
       } catch (error) {
-        throw new Error(`cannot restore from ${directory}: ${(error as Error).message}`);
+        throw new Error(`cannot restore from ${directory}: ${(error as Error).message}; restore from an older retained checkpoint or savepoint instead`);
       }
       // Whether its states fit the job is checked by the JobMaster before anything is deployed: a misfit fails the job at once.
       restoreFrom = { metadata, directory };
