@@ -40,6 +40,17 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Flips bytes in the middle of the largest state file under `dir`: its size stays, its contents do not. */
+async function garbleLargestStateFile(dir: string): Promise<{ victim: string; size: number }> {
+  const files = (await filesUnder(dir)).filter((f) => !f.endsWith(CHECKPOINT_METADATA_FILE));
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const victim = files[sizes.indexOf(Math.max(...sizes))]!;
+  const bytes = await readFile(victim);
+  for (let i = Math.floor(bytes.length / 2); i < Math.min(bytes.length, Math.floor(bytes.length / 2) + 16); i++) bytes[i] = bytes[i]! ^ 0xff;
+  await writeFile(victim, bytes);
+  return { victim, size: bytes.length };
+}
+
 describe('failures no restart can cure', () => {
   it('a missing input file fails the job at once, with no restart and the path in the reason', async () => {
     const missing = join(work, 'no-such-input.jsonl');
@@ -82,13 +93,7 @@ describe('failures no restart can cure', () => {
     const { path } = JSON.parse(saved.stdout) as { path: string };
     expect((await cluster.run(['cancel', jobId])).code).toBe(0);
 
-    // Flip bytes in the middle of the largest state file: its size stays, its contents do not.
-    const files = (await filesUnder(path)).filter((f) => !f.endsWith(CHECKPOINT_METADATA_FILE));
-    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
-    const victim = files[sizes.indexOf(Math.max(...sizes))]!;
-    const bytes = await readFile(victim);
-    for (let i = Math.floor(bytes.length / 2); i < Math.min(bytes.length, Math.floor(bytes.length / 2) + 16); i++) bytes[i] = bytes[i]! ^ 0xff;
-    await writeFile(victim, bytes);
+    const { victim } = await garbleLargestStateFile(path);
 
     const restored = await cluster.run(['run', 'examples/exactly-once-counts.ts', '--no-typecheck', '-p', '2', '--from-savepoint', path, ...args]);
     expect(restored.code, restored.stderr).toBe(1);
@@ -109,12 +114,7 @@ describe('failures no restart can cure', () => {
     expect((await cluster.run(['cancel', jobId])).code).toBe(0);
     await cluster.waitForEnd(jobId);
     const retained = (await cluster.completedCheckpoints(jobId)).at(-1)!.path!;
-    const files = (await filesUnder(retained)).filter((f) => f.endsWith('.state'));
-    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
-    const victim = files[sizes.indexOf(Math.max(...sizes))]!;
-    const bytes = await readFile(victim);
-    for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 8; i++) bytes[i] = bytes[i]! ^ 0xff;
-    await writeFile(victim, bytes);
+    const { victim, size } = await garbleLargestStateFile(retained);
 
     const restored = await cluster.run(['run', 'test/fixtures/state-evolution-job.ts', '--no-typecheck', '-p', '2', '--from-savepoint', retained, ...args]);
     expect(restored.code, restored.stderr).toBe(1);
@@ -124,10 +124,10 @@ describe('failures no restart can cure', () => {
     expect(view.error).toContain(`keyed state file ${victim} is corrupt`);
     expect(view.error).toContain('restore the job from an older retained checkpoint or savepoint');
 
-    await truncate(victim, Math.floor(bytes.length / 2));
+    await truncate(victim, Math.floor(size / 2));
     const refused = await cluster.run(['run', 'test/fixtures/state-evolution-job.ts', '--no-typecheck', '-p', '2', '--from-savepoint', retained, ...args]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`cannot restore from ${retained}: state file ${victim} has ${Math.floor(bytes.length / 2)} bytes`);
+    expect(refused.stderr).toContain(`cannot restore from ${retained}: state file ${victim} has ${Math.floor(size / 2)} bytes`);
     expect(refused.stderr).toContain('restore from an older retained checkpoint or savepoint instead');
   });
 });

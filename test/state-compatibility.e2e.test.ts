@@ -5,8 +5,7 @@
 // exactly; state of a removed operator fails the restore unless
 // --allow-non-restored-state drops it (and the log says so); and
 // `weir savepoint check` prints each case without a cluster.
-import { readFile, readdir } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +72,7 @@ logOnFailure(() => cluster);
 
 afterAll(async () => {
   await cluster?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
 describe('the savepoint metadata', () => {
