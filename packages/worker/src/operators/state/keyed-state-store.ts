@@ -97,7 +97,7 @@ export class KeyedStateStore {
     this.operatorUid = options.operatorUid ?? '';
     this.restored = new Map((options.restored ?? []).map((s) => [s.name, s]));
     for (const descriptor of options.declared ?? []) {
-      const metadata = this.checkRestored(descriptor);
+      const metadata = this.checkRestored(descriptor, true);
       this.upfront.set(descriptor.name, metadata);
       const saved = this.restored.get(descriptor.name);
       if (saved && saved.version !== metadata.version && descriptor.migrate) {
@@ -116,13 +116,22 @@ export class KeyedStateStore {
     return [...byName.values()];
   }
 
-  /** The metadata of `descriptor`, checked against the restored state of its name. */
-  private checkRestored(descriptor: StateDescriptorSpec): StateMetadata {
+  /**
+   * The metadata of `descriptor`, checked against the restored state of its
+   * name. Only a state declared up front (`upfront`) can migrate: its values
+   * are rewritten while the backend restores, before any record.
+   */
+  private checkRestored(descriptor: StateDescriptorSpec, upfront = false): StateMetadata {
+    if (!upfront && this.upfront.has(descriptor.name)) return this.upfront.get(descriptor.name)!;
     const { migrates: _migrates, ...metadata } = stateMetadataOf(descriptor);
     const saved = this.restored.get(descriptor.name);
     if (saved) {
       const fit = compareStateMetadata(saved, stateMetadataOf(descriptor));
       if (!fit.fits) throw new StateMigrationError(this.operatorUid, descriptor.name, stateMigrationMessage(this.operatorUid, saved, metadata, fit.reason));
+      if (fit.migrates && !upfront) {
+        const reason = `a migration runs on restore, for states declared up front only: declare it with process(fn, { states: [descriptor] }) (or states on the function)`;
+        throw new StateMigrationError(this.operatorUid, descriptor.name, stateMigrationMessage(this.operatorUid, saved, metadata, reason));
+      }
     }
     return metadata;
   }

@@ -24,6 +24,14 @@ describe('KeyedStateStore and restored states', () => {
     expect(store.getState(value()).value()).toBeUndefined();
   });
 
+  it('refuses a migration of a state that was not declared up front (its values could not be rewritten before use)', () => {
+    const store = new KeyedStateStore(backend(), { operatorUid: 'counter', restored: [saved] });
+    expect(() => store.getState(value({ version: 2, migrate: (v) => v }))).toThrow('for states declared up front only');
+    const declared = value({ version: 2, migrate: (v) => v });
+    const upfront = new KeyedStateStore(backend(), { restored: [saved], declared: [declared] });
+    expect(() => upfront.getState(declared)).not.toThrow();
+  });
+
   it('stores json state as JSON text and reads it back', () => {
     const state = backend();
     const store = new KeyedStateStore(state);
