@@ -18,4 +18,5 @@ export * from './restart-strategy.ts';
 export * from './state-metadata.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
+export type * from './broadcast-functions.ts';
 export * from './watermarks.ts';

@@ -23,6 +23,8 @@ export const OPERATOR_KINDS = [
   'co.process',
   'keyed.coProcess',
   'keyed.intervalJoin',
+  'co.broadcastProcess',
+  'keyed.broadcastProcess',
   'timestamps',
   'union',
   'sink.file',
@@ -34,7 +36,15 @@ export const OPERATOR_KINDS = [
 export type OperatorKind = (typeof OPERATOR_KINDS)[number];
 
 /** Kinds with two inputs: their input edges say which input they feed (`inputIndex` 0 or 1). */
-export const TWO_INPUT_KINDS: readonly OperatorKind[] = ['co.process', 'keyed.coProcess', 'keyed.intervalJoin'];
+export const TWO_INPUT_KINDS: readonly OperatorKind[] = ['co.process', 'keyed.coProcess', 'keyed.intervalJoin', 'co.broadcastProcess', 'keyed.broadcastProcess'];
+
+/** Kinds of the broadcast state pattern: input 1 is a broadcast edge, and the operator holds broadcast state. */
+export const BROADCAST_KINDS: readonly OperatorKind[] = ['co.broadcastProcess', 'keyed.broadcastProcess'];
+
+/** True for the operators of `stream.connect(broadcastStream)`. */
+export function isBroadcastKind(kind: string): boolean {
+  return (BROADCAST_KINDS as readonly string[]).includes(kind);
+}
 
 /** True for operators with two inputs (connect, interval join). */
 export function isTwoInputKind(kind: string): boolean {
@@ -270,12 +280,32 @@ function checkOperatorInputs(graph: JobGraph, vertex: JobVertex): void {
     if (!inputs.includes(0) || !inputs.includes(1)) {
       throw new ValidationError(`vertex '${vertex.name}': the two-input operator ${head.kind} needs edges into both its inputs (inputIndex 0 and 1)`);
     }
-    const keyed = graph.edges.filter((e) => e.target === vertex.id).map((e) => e.partitioning === 'hash');
+    const edges = graph.edges.filter((e) => e.target === vertex.id);
+    if (isBroadcastKind(head.kind)) {
+      checkBroadcastInputs(vertex, edges);
+      return;
+    }
+    const keyed = edges.map((e) => e.partitioning === 'hash');
     if (head.kind !== 'co.process' && keyed.includes(false)) {
       throw new ValidationError(`vertex '${vertex.name}': ${head.kind} needs both inputs keyed; key both streams with keyBy() before connecting them`);
     }
   } else if (inputs.some((i) => i !== 0)) {
     throw new ValidationError(`vertex '${vertex.name}': an edge feeds input ${inputs.find((i) => i !== 0)} of ${head.kind}, which has one input`);
+  }
+}
+
+/** A broadcast head takes the broadcast stream on input 1 (a broadcast edge) and, when keyed, a keyed stream on input 0. */
+function checkBroadcastInputs(vertex: JobVertex, edges: JobEdge[]): void {
+  const head = vertex.operators[0]!;
+  if (edges.some((e) => (e.inputIndex ?? 0) === 1 && e.partitioning !== 'broadcast')) {
+    throw new ValidationError(`vertex '${vertex.name}': the second input of ${head.kind} must be a broadcast edge; connect a stream made by stream.broadcast(descriptor)`);
+  }
+  if (head.kind === 'keyed.broadcastProcess' && edges.some((e) => (e.inputIndex ?? 0) === 0 && e.partitioning !== 'hash')) {
+    throw new ValidationError(`vertex '${vertex.name}': the first input of keyed.broadcastProcess must be keyed; call keyBy() before connect(broadcastStream)`);
+  }
+  const names = head.config.broadcastStates;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && n !== '')) {
+    throw new ValidationError(`vertex '${vertex.name}': ${head.kind} needs config.broadcastStates, the names of its broadcast states; build it with stream.broadcast(descriptor)`);
   }
 }
 

@@ -14,4 +14,5 @@ export type * from './restart-strategy.ts';
 export * from './state-metadata.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
+export type * from './broadcast-functions.ts';
 export type * from './watermarks.ts';

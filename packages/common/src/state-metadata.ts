@@ -7,10 +7,11 @@ import type { StateDescriptorSpec } from './user-functions.ts';
 /**
  * The kinds of state an operator has: the five keyed state kinds of user
  * functions, `timers` (keyed timers), `window` (a window operator's
- * contents), `reduce` (keyed reduce's running value) and `operator-list`
- * (operator list state: source positions, sink transactions, dead letters).
+ * contents), `reduce` (keyed reduce's running value), `operator-list`
+ * (operator list state: source positions, sink transactions, dead letters)
+ * and `broadcast` (a broadcast state, by its descriptor's name).
  */
-export const STATE_METADATA_KINDS = ['value', 'list', 'map', 'reducing', 'aggregating', 'timers', 'window', 'reduce', 'operator-list'] as const;
+export const STATE_METADATA_KINDS = ['value', 'list', 'map', 'reducing', 'aggregating', 'timers', 'window', 'reduce', 'operator-list', 'broadcast'] as const;
 export type StateMetadataKind = (typeof STATE_METADATA_KINDS)[number];
 
 /**
@@ -49,6 +50,9 @@ export function describeStateMetadata(state: Pick<StateMetadata, 'kind' | 'seria
   return `${state.kind} state, ${state.serializer}, version ${state.version}`;
 }
 
+/** Kinds the runtime holds for an operator whatever its function declares: they map whenever the operator exists. */
+export const OPERATOR_HELD_KINDS: readonly StateMetadataKind[] = ['operator-list', 'broadcast'];
+
 /** The name of an operator's operator list state in checkpoint metadata. */
 export const OPERATOR_LIST_STATE_NAME = 'operator-state';
 
@@ -64,6 +68,7 @@ export function builtInStates(kind: OperatorKind): StateMetadata[] {
   switch (kind) {
     case 'keyed.process':
     case 'keyed.coProcess':
+    case 'keyed.broadcastProcess':
       return [TIMERS];
     case 'keyed.intervalJoin':
       return [TIMERS, ...['interval-join-left', 'interval-join-right'].map((name) => ({ name, kind: 'map' as const, serializer: 'msgpack' as const, version: 1 }))];

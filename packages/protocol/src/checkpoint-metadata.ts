@@ -21,6 +21,12 @@ export const operatorSubtaskStateSchema = z.object({
   operatorState: z.array(z.unknown()),
   /** Union list state (Flink's getUnionListState): on restore every subtask gets every subtask's items and picks its own. */
   unionListState: z.boolean().optional(),
+  /**
+   * Broadcast state (Flink's BROADCAST operator state): each state's entries
+   * by name. Every subtask holds the same; on restore each new subtask gets
+   * the copy of old subtask `index % old parallelism`.
+   */
+  broadcastState: z.record(z.string(), z.array(z.tuple([z.unknown(), z.unknown()]))).optional(),
   /** The operator's states (descriptors: name, kind, serializer, version), as the subtask knows them. */
   states: z.array(stateMetadataSchema).optional(),
 });

@@ -5,7 +5,7 @@ import {
   builtInStates,
   compareStateMetadata,
   mergeStateMetadata,
-  OPERATOR_LIST_STATE_NAME,
+  OPERATOR_HELD_KINDS,
   stateMigrationMessage,
   type JobGraph,
   type StateMetadata,
@@ -65,7 +65,7 @@ export function checkSavepointStates(metadata: CheckpointMetadata, graph: JobGra
   const problems: string[] = [];
   const operators = new Map(graph.vertices.flatMap((v) => v.operators.map((o) => [o.id, { op: o, vertex: v }] as const)));
   for (const [id, saved] of Object.entries(metadata.operators)) {
-    const hasState = saved.subtasks.some((s) => s.keyedState.length > 0 || s.operatorState.length > 0);
+    const hasState = saved.subtasks.some((s) => s.keyedState.length > 0 || s.operatorState.length > 0 || Object.values(s.broadcastState ?? {}).some((e) => e.length > 0));
     const savedStates = saved.states ?? [];
     const found = operators.get(id);
     if (!found) {
@@ -92,7 +92,7 @@ export function checkSavepointStates(metadata: CheckpointMetadata, graph: JobGra
       const mine = declared.get(state.name);
       declared.delete(state.name);
       if (!mine) {
-        const builtIn = state.name === OPERATOR_LIST_STATE_NAME && state.kind === 'operator-list';
+        const builtIn = OPERATOR_HELD_KINDS.includes(state.kind);
         rows.push({ operator: id, state: state.name, status: builtIn ? 'maps' : 'kept', savepoint: state, ...(builtIn ? {} : { reason: 'not declared by the job: restored, and checked when the function first uses it' }) });
         continue;
       }

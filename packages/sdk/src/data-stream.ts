@@ -1,4 +1,5 @@
 import { ON_ERROR_POLICIES, ValidationError, type Collector, type OnErrorPolicy, type KeyedProcessFunction, type OperatorKind, type Partitioning, type ProcessFunction } from '@weir/common';
+import { BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream, type AnyBroadcastStateDescriptor } from './broadcast-stream.ts';
 import { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
 import { IntervalJoin } from './interval-join.ts';
 import { CoGroupedStreams, JoinedStreams } from './join-streams.ts';
@@ -182,7 +183,16 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
   }
 
   /** Sends every record to every subtask of the next operator. */
-  broadcast(): DataStream<T> {
+  broadcast(): DataStream<T>;
+  /**
+   * A broadcast stream with the broadcast states `descriptors` declare
+   * (Flink's `broadcast(MapStateDescriptor...)`): connect a stream to it,
+   * `events.connect(rules.broadcast(d)).process(BroadcastProcessFunction)`,
+   * and every subtask gets every record of this stream.
+   */
+  broadcast(...descriptors: AnyBroadcastStateDescriptor[]): BroadcastStream<T>;
+  broadcast(...descriptors: AnyBroadcastStateDescriptor[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length > 0) return new BroadcastStream<T>(this.builder, this.asInput(), descriptors);
     return new DataStream<T>(this.builder, this.node, 'broadcast');
   }
 
@@ -197,7 +207,11 @@ export class DataStream<T> extends OperatorHandle<DataStream<T>> {
    * fn2)`, `flatMap(fn1, fn2)`, `process(CoProcessFunction)`, or `keyBy(k1,
    * k2)` for keyed state and timers shared by both inputs.
    */
-  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2> {
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  /** Connects this stream with a broadcast stream: `process(BroadcastProcessFunction)`. */
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this.asInput(), other, toStream(this.builder));
     return new ConnectedStreams<T, T2>(this.builder, this.asInput(), other.asInput(), toStream(this.builder));
   }
 
@@ -328,7 +342,11 @@ export class KeyedStream<T, K> {
    * Connects two keyed streams with keys of the same type: both inputs share
    * each key's state and timers (`process(KeyedCoProcessFunction)`).
    */
-  connect<T2>(other: KeyedStream<T2, K>): KeyedConnectedStreams<T, T2, K> {
+  connect<T2>(other: KeyedStream<T2, K>): KeyedConnectedStreams<T, T2, K>;
+  /** Connects this keyed stream with a broadcast stream: `process(KeyedBroadcastProcessFunction)`. */
+  connect<T2>(other: BroadcastStream<T2>): KeyedBroadcastConnectedStream<T, T2, K>;
+  connect<T2>(other: KeyedStream<T2, K> | BroadcastStream<T2>): KeyedConnectedStreams<T, T2, K> | KeyedBroadcastConnectedStream<T, T2, K> {
+    if (other instanceof BroadcastStream) return new KeyedBroadcastConnectedStream<T, T2, K>(this.keyedInput(), other, toStream(this.builder));
     return new KeyedConnectedStreams<T, T2, K>(this.builder, this.keyedInput(), other.keyedInput(), toStream(this.builder));
   }
 

@@ -19,6 +19,7 @@ export {
   type ForEachFunction,
 } from './data-stream.ts';
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.ts';
+export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast-stream.ts';
 export { IntervalJoin, IntervalJoined } from './interval-join.ts';
 export { JoinedStreams, CoGroupedStreams, JoinWindow, CoGroupWindow, type EqualTo } from './join-streams.ts';
 export type { Source, Sink } from './connector.ts';
@@ -51,6 +52,18 @@ export type {
   KeyedCoProcessFunction,
   CoMapFunction,
   CoFlatMapFunction,
+  BroadcastProcessFunction,
+  KeyedBroadcastProcessFunction,
+  BroadcastContext,
+  BroadcastReadOnlyContext,
+  KeyedBroadcastContext,
+  KeyedBroadcastReadOnlyContext,
+  KeyedBroadcastOnTimerContext,
+  BroadcastState,
+  ReadOnlyBroadcastState,
+  BroadcastStateDescriptorSpec,
+  BroadcastTimerService,
+  KeyedStateFunction,
   ProcessJoinFunction,
   ProcessJoinContext,
   JoinFunction,

@@ -140,7 +140,12 @@ export class CheckpointCoordinator {
         if (!vertex) continue;
         const key = subtaskId(vertex.id, s.index);
         const entry = this.lastStates.get(key) ?? { operators: {}, directory: completed.directory };
-        entry.operators[operatorId] = { keyedState: s.keyedState, operatorState: s.operatorState, ...(s.unionListState ? { unionListState: true } : {}) };
+        entry.operators[operatorId] = {
+          keyedState: s.keyedState,
+          operatorState: s.operatorState,
+          ...(s.unionListState ? { unionListState: true } : {}),
+          ...(s.broadcastState ? { broadcastState: s.broadcastState } : {}),
+        };
         this.lastStates.set(key, entry);
       }
     }

@@ -43,4 +43,22 @@ describe('restoreSpecFor', () => {
       expect(restoreSpecFor(saved, '/cp', vertex('source.connector', 2), i).operators['source.connector']!.operatorState).toEqual([{ s: 0 }, { s: 1 }, { s: 2 }]);
     }
   });
+
+  it('gives every new subtask one old copy of the broadcast state, beside its share of list state (scale up and down)', () => {
+    const copy = (tag: string) => ({ rules: [['r1', { tag }]] as [unknown, unknown][] });
+    const saved = metadata('keyed.broadcastProcess', [['f0'], ['f1']]);
+    const op = saved.operators['keyed.broadcastProcess']!;
+    op.subtasks = op.subtasks.map((s) => ({ ...s, broadcastState: copy(`from-${s.index}`) }));
+    const at3 = [0, 1, 2].map((i) => restoreSpecFor(saved, '/cp', vertex('keyed.broadcastProcess', 3), i).operators['keyed.broadcastProcess']!);
+    expect(at3.map((s) => s.broadcastState)).toEqual([copy('from-0'), copy('from-1'), copy('from-0')]);
+    expect(at3.map((s) => s.operatorState)).toEqual([['f0'], ['f1'], []]);
+    const at1 = restoreSpecFor(saved, '/cp', vertex('keyed.broadcastProcess', 1), 0).operators['keyed.broadcastProcess']!;
+    expect(at1.broadcastState).toEqual(copy('from-0'));
+    expect(at1.operatorState).toEqual(['f0', 'f1']);
+  });
+
+  it('gives no broadcast state to operators that had none', () => {
+    const saved = metadata('source.generator', [['a']]);
+    expect(restoreSpecFor(saved, '/cp', vertex('source.generator', 2), 1).operators['source.generator']!.broadcastState).toBeUndefined();
+  });
 });

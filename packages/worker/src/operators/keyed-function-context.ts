@@ -90,6 +90,8 @@ export function keyedFunctionOperator(
   options: KeyedStateStoreOptions = {},
 ): {
   operator: Omit<ChainedOperator, 'process'>;
+  /** The keyed context itself (operators add to `keyed.context` what their functions see besides keyed state). */
+  keyed: KeyedFunctionContext;
   input(selector: (record: unknown) => unknown, call: (record: unknown, context: KeyedProcessContext<unknown>, out: Collector<unknown>) => void): Emit;
 } {
   const out: Collector<unknown> = { collect: next };
@@ -114,6 +116,7 @@ export function keyedFunctionOperator(
   };
   return {
     operator,
+    keyed,
     input: (selector, call) => (record) => {
       keyed.setKey(selector(record));
       try {

@@ -8,6 +8,7 @@ import { fileSink } from './file-sink.ts';
 import { transactionalFileSink } from './transactional-file-sink.ts';
 import { fileSource } from './file-source.ts';
 import { generatorSource } from './generator-source.ts';
+import { broadcastProcessOperator, keyedBroadcastProcessOperator } from './broadcast/broadcast-process.ts';
 import { keyedCoProcessOperator } from './keyed-co-process.ts';
 import { keyedProcessOperator } from './keyed-process.ts';
 import { coProcessOperator, processOperator } from './process-operators.ts';
@@ -55,6 +56,10 @@ export function createOperator(ctx: OperatorContext, next: Emit, state: () => Ke
       return keyedCoProcessOperator(ctx, next, state());
     case 'keyed.intervalJoin':
       return intervalJoinOperator(ctx, next, state());
+    case 'co.broadcastProcess':
+      return broadcastProcessOperator(ctx, next);
+    case 'keyed.broadcastProcess':
+      return keyedBroadcastProcessOperator(ctx, next, state());
     case 'sink.file':
       return ctx.checkpointing ? transactionalFileSink(ctx) : fileSink(ctx);
     case 'sink.stdout':

@@ -38,6 +38,17 @@ export interface ChainedOperator {
   states?(): StateMetadata[];
   /** A keyed operator's states restored from an older schema version: their values are migrated as the backend restores. */
   readonly stateMigrations?: readonly StateMigration[];
+  /**
+   * For an operator with broadcast state: each state's entries, taken with
+   * the checkpoint (after `snapshotState`); restored as `restoredBroadcastState`.
+   */
+  snapshotBroadcastState?(): Record<string, [unknown, unknown][]>;
+  /**
+   * After each record of the second input: work that record left which
+   * needs I/O (`applyToKeyedState` over keyed state on disk). The task awaits
+   * a returned promise before anything else reaches the operator.
+   */
+  afterProcess2?(): Promise<void> | undefined;
   /** A keyed operator's timers: the task fires them between frames, with their keys' state loaded. */
   timers?: { service: KeyedTimerService; fire(due: DueTimer): void };
   /** Checkpoint `checkpointId` is complete everywhere: sinks commit here. */
@@ -115,6 +126,8 @@ export interface OperatorContext {
   readonly cancelled: () => boolean;
   /** This operator's list state from the checkpoint or savepoint the task starts from. */
   readonly restoredState: unknown[] | undefined;
+  /** This operator's broadcast state (entries by state name) from the checkpoint or savepoint the task starts from. */
+  readonly restoredBroadcastState?: Record<string, [unknown, unknown][]> | undefined;
   /** Id of the checkpoint the task starts from, if any. */
   readonly restoredCheckpointId: number | undefined;
   /** True when the job takes checkpoints: sinks then commit on checkpoint completion. */

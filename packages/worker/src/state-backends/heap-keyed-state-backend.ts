@@ -5,6 +5,8 @@ import { DELETED_STATE_ENTRY } from './state-value-codec.ts';
 
 /** Entries encoded per slice before yielding to the event loop, so records keep flowing. */
 const SLICE = 20_000;
+/** Keys per batch of `keys()`. */
+const KEY_BATCH = 1_000;
 
 /** One table of heap state: a Map from key text to value. */
 class HeapStateTable implements StateTable {
@@ -77,6 +79,13 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
       },
       release,
     };
+  }
+
+  async *keys(name: string): AsyncGenerator<string[]> {
+    const table = this.tables.get(name);
+    if (!table) return;
+    const keys = [...table.map.keys()];
+    for (let i = 0; i < keys.length; i += KEY_BATCH) yield keys.slice(i, i + KEY_BATCH);
   }
 
   async restore(directory: string, handles: readonly KeyedStateHandle[], visit?: RestoreVisitor): Promise<void> {

@@ -61,6 +61,12 @@ export interface KeyedStateBackend {
   dirtyCount?(): number;
   snapshot(): Promise<KeyedStateSnapshot> | KeyedStateSnapshot;
   /**
+   * The keys (canonical texts) that have a value in table `name`, in batches
+   * of at most 1,000, as of the call (keys set meanwhile may be missed);
+   * for `applyToKeyedState`. Prefetch a batch before reading its values.
+   */
+  keys(name: string): AsyncIterable<string[]>;
+  /**
    * Loads the entries of the given snapshot files (in order) that fall in
    * this backend's key-group range. `visit` sees, in the same pass, every
    * entry of the tables it visits (decoded values;

@@ -12,6 +12,8 @@ import { DELETED_STATE_ENTRY, PackedStateValue, unpackStateValue } from './state
 
 /** Entries written per RocksDB write batch on restore. */
 const RESTORE_BATCH = 50_000;
+/** Keys per batch of `keys()`, and per native iterator step. */
+const KEY_BATCH = 1_000;
 
 /** Options of {@link RocksDBKeyedStateBackend.open}. */
 export interface RocksDBKeyedStateBackendOptions {
@@ -310,6 +312,47 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
         void session.close().catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * The keys of table `name` with a value: flushes, then scans the table's
+   * RocksDB range of each key group of the subtask (keys only), as of the
+   * first batch.
+   */
+  async *keys(name: string): AsyncGenerator<string[]> {
+    this.checkOpen();
+    const table = this.tables.get(name);
+    if (!table) return;
+    await this.flush();
+    if (!table.onDisk) {
+      const present = [...table.cache].filter(([, entry]) => entry.value !== ABSENT).map(([key]) => key);
+      for (let i = 0; i < present.length; i += KEY_BATCH) yield present.slice(i, i + KEY_BATCH);
+      return;
+    }
+    const session = this.db.snapshot();
+    this.openSnapshots.add(session);
+    try {
+      let batch: string[] = [];
+      for (let group = this.keyGroupRange.start; group <= this.keyGroupRange.end; group++) {
+        const prefix = group * 0x10000 + table.id;
+        const range: { gte: Buffer; lt?: Buffer } = { gte: encodeKey(group, table.id, '') };
+        if (prefix + 1 < 2 ** 32) {
+          range.lt = Buffer.alloc(4);
+          range.lt.writeUInt32BE(prefix + 1);
+        }
+        for await (const { key } of session.iterator(range, { capacity: KEY_BATCH, values: false })) {
+          batch.push(key.toString('utf8', 4));
+          if (batch.length >= KEY_BATCH) {
+            yield batch;
+            batch = [];
+          }
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      this.openSnapshots.delete(session);
+      void session.close().catch(() => undefined);
+    }
   }
 
   /** Loads the entries of the given snapshot files that fall in this backend's key-group range. */

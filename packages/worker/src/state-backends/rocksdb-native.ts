@@ -22,7 +22,7 @@ export interface RocksSession {
   ready(): Promise<void>;
   read(options?: { capacity?: number; autoDestroy?: boolean }): RocksReadBatch;
   write(options?: { capacity?: number; autoDestroy?: boolean }): RocksWriteBatch;
-  iterator(range: object, options?: { capacity?: number }): RocksIterator;
+  iterator(range: object, options?: { capacity?: number; values?: boolean }): RocksIterator;
   snapshot(): RocksSession;
   close(): Promise<void>;
   readonly stats: { readBatches: number; writeBatches: number; gets: number; puts: number; deletes: number };

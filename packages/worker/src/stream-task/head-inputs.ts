@@ -10,6 +10,8 @@ export interface HeadInput {
   readonly process: Emit;
   /** The input's key selector, when keyed state is prefetched per frame. */
   readonly keyOf: ((record: unknown) => unknown) | undefined;
+  /** Awaited after each record of this input when the operator leaves work for after a record (see ChainedOperator.afterProcess2). */
+  readonly after?: () => Promise<void> | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export function inputsOf(d: TaskDeployment, head: ChainedOperator, selector: ((i
   if (d.inputs.some((input) => input.inputIndex === 1)) {
     const process2 = head.process2;
     if (!process2) throw new Error(`operator ${d.operators[0]!.id} (${d.operators[0]!.kind}) has one input, but the deployment feeds it a second one`);
-    inputs.push({ process: process2, keyOf: keyOf(1) });
+    inputs.push({ process: process2, keyOf: keyOf(1), ...(head.afterProcess2 ? { after: head.afterProcess2.bind(head) } : {}) });
   }
   return inputs;
 }

@@ -121,6 +121,7 @@ export class OperatorChain {
         dataDir: env.dataDir,
         cancelled: env.cancelled,
         restoredState: restored.operatorState,
+        restoredBroadcastState: d.restore?.operators[descriptor.id]?.broadcastState,
         restoredCheckpointId: d.restore?.checkpointId,
         checkpointing: env.checkpointing,
         waitIdle: (wait) => env.waitIdle(wait),
@@ -176,7 +177,10 @@ export class OperatorChain {
     const operators: Record<string, OperatorSubtaskState> = {};
     const union = (op: { unionListState?: boolean }): Partial<OperatorSubtaskState> => (op.unionListState ? { unionListState: true } : {});
     if (this.source) operators[this.source.id] = { keyedState: [], operatorState: this.source.op.snapshotState?.(checkpointId) ?? [], ...union(this.source.op) };
-    for (const { id, op } of this.operators) operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
+    for (const { id, op } of this.operators) {
+      operators[id] = { keyedState: [], operatorState: (await op.snapshotState?.(checkpointId)) ?? [], ...union(op) };
+      if (op.snapshotBroadcastState) operators[id].broadcastState = op.snapshotBroadcastState();
+    }
     // Dead letters are pre-committed with the checkpoint, like a sink's files.
     for (const [id, letters] of this.deadLettersOf) {
       const files = await letters.snapshotState(checkpointId);
@@ -184,7 +188,7 @@ export class OperatorChain {
     }
     for (const descriptor of this.deployment.operators) {
       const state = operators[descriptor.id];
-      if (state) state.states = this.recordedStates(descriptor, state.operatorState.length > 0);
+      if (state) state.states = this.recordedStates(descriptor, state);
     }
     return operators;
   }
@@ -192,14 +196,16 @@ export class OperatorChain {
   /**
    * The states a checkpoint records for an operator: those it was restored
    * with (carried on while unused), the runtime's own, the ones its function
-   * declared or used, and its operator list state when it has any.
+   * declared or used, its operator list state when it has any, and its broadcast states.
    */
-  private recordedStates(descriptor: OperatorDescriptor, hasListState: boolean): StateMetadata[] {
+  private recordedStates(descriptor: OperatorDescriptor, snapshot: OperatorSubtaskState): StateMetadata[] {
     const restored = this.deployment.restore?.operators[descriptor.id]?.states ?? [];
     const keyed = descriptor.id === this.headId && this.deployment.inputs[0]?.keySelector !== undefined;
     const op = this.operators.find((m) => m.id === descriptor.id)?.op;
-    const listState: StateMetadata[] = hasListState ? [{ name: OPERATOR_LIST_STATE_NAME, kind: 'operator-list', serializer: 'msgpack', version: 1 }] : [];
-    return mergeStateMetadata(restored, keyed ? builtInStates(descriptor.kind) : [], op?.states?.() ?? [], listState);
+    const held = (name: string, kind: 'operator-list' | 'broadcast'): StateMetadata => ({ name, kind, serializer: 'msgpack', version: 1 });
+    const listState = snapshot.operatorState.length > 0 ? [held(OPERATOR_LIST_STATE_NAME, 'operator-list')] : [];
+    const broadcast = Object.keys(snapshot.broadcastState ?? {}).map((name) => held(name, 'broadcast'));
+    return mergeStateMetadata(restored, keyed ? builtInStates(descriptor.kind) : [], op?.states?.() ?? [], listState, broadcast);
   }
 
   /** Checkpoint `checkpointId` is complete everywhere: sinks and sources commit. */

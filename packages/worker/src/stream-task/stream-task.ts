@@ -270,9 +270,17 @@ export class StreamTask {
           const { records, timestamps } = decodeRecordFrame(frame.payload);
           chain.recordsIn += records.length;
           if (valve.activate(channel)) await valve.evaluate();
-          const { process, keyOf } = inputs[channel.inputIndex]!;
+          const { process, keyOf, after } = inputs[channel.inputIndex]!;
           if (keyOf) await state!.prefetch!(records.map((r) => keyToString(keyOf(r))));
-          if (timestamps) {
+          if (after) {
+            // The operator may leave work after a record (applyToKeyedState): it ends before the next record.
+            for (let i = 0; i < records.length; i++) {
+              eventTime.timestamp = timestamps ? timestamps[i]! : Number.NaN;
+              process(records[i]);
+              const pending = after();
+              if (pending) await pending;
+            }
+          } else if (timestamps) {
             for (let i = 0; i < records.length; i++) {
               eventTime.timestamp = timestamps[i]!;
               process(records[i]);

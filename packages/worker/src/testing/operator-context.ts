@@ -16,6 +16,8 @@ export interface TestOperatorContextOptions {
   /** Collects the operator's counters. */
   counters?: Map<string, number>;
   restoredState?: unknown[];
+  /** Broadcast state (entries by state name) the operator restores. */
+  restoredBroadcastState?: Record<string, [unknown, unknown][]>;
   restoredCheckpointId?: number;
   checkpointing?: boolean;
   keySelector?: (record: unknown) => unknown;
@@ -80,6 +82,7 @@ export function testOperatorContext(options: TestOperatorContextOptions): Operat
     dataDir: options.dataDir ?? tmpdir(),
     cancelled: () => false,
     restoredState: options.restoredState,
+    restoredBroadcastState: options.restoredBroadcastState,
     restoredCheckpointId: options.restoredCheckpointId,
     checkpointing: options.checkpointing ?? false,
     waitIdle: (wait) => wait,

@@ -60,6 +60,11 @@ const GETTER: Record<StateKind, string> = {
   aggregating: 'getAggregatingState',
 };
 
+/** The backend table of state `name` of kind `kind`. */
+function tableName(kind: StateKind, name: string): string {
+  return `${kind}/${name}`;
+}
+
 /** What the first use of a state name declared; later uses must agree. */
 interface Declaration {
   metadata: StateMetadata;
@@ -104,7 +109,7 @@ export class KeyedStateStore {
         const migrate = descriptor.migrate;
         const fromVersion = saved.version;
         const hasTtl = descriptor.ttl !== undefined && descriptor.ttl !== null;
-        this.migrations.push({ table: `${descriptor.kind}/${descriptor.name}`, migrate: (stored) => migrateStoredValue(stored, hasTtl, metadata.serializer, (v) => migrate(v, fromVersion)) });
+        this.migrations.push({ table: tableName(descriptor.kind, descriptor.name), migrate: (stored) => migrateStoredValue(stored, hasTtl, metadata.serializer, (v) => migrate(v, fromVersion)) });
       }
     }
   }
@@ -171,6 +176,23 @@ export class KeyedStateStore {
     }) as AggregatingState<IN, OUT>;
   }
 
+  /**
+   * The state `descriptor` declares, whatever its kind, and the name of its
+   * table in the backend (for `applyToKeyedState`, which visits a table's keys).
+   */
+  stateOf(descriptor: StateDescriptorSpec): { state: unknown; table: string } {
+    const kind = typeof descriptor === 'object' && descriptor !== null ? descriptor.kind : undefined;
+    const getters: Record<StateKind, (d: never) => unknown> = {
+      value: (d) => this.getState(d),
+      list: (d) => this.getListState(d),
+      map: (d) => this.getMapState(d),
+      reducing: (d) => this.getReducingState(d),
+      aggregating: (d) => this.getAggregatingState(d),
+    };
+    if (typeof kind !== 'string' || !(kind in getters)) throw new TypeError('applyToKeyedState() takes a keyed state descriptor (ValueStateDescriptor, MapStateDescriptor, ...)');
+    return { state: getters[kind](descriptor as never), table: tableName(kind as StateKind, descriptor.name) };
+  }
+
   private bind(descriptor: StateDescriptorSpec, kind: StateKind, create: (slot: StateSlot, keyType: MapStateKeyType | undefined) => unknown): unknown {
     if (typeof descriptor !== 'object' || descriptor === null) {
       throw new TypeError(`${GETTER[kind]}() takes a state descriptor, got ${descriptor === null ? 'null' : typeof descriptor}`);
@@ -208,7 +230,7 @@ export class KeyedStateStore {
       throw new InvalidJobError(`${label} is declared with key type '${earlier.keyType}' and with '${keyType}': every descriptor of a state must agree`);
     }
 
-    const slot = new StateSlot(label, this.backend.table(`${kind}/${name}`), this.scope, ttl, this.clock, this.declared.get(name)!.metadata.serializer);
+    const slot = new StateSlot(label, this.backend.table(tableName(kind, name)), this.scope, ttl, this.clock, this.declared.get(name)!.metadata.serializer);
     const state = create(slot, keyType);
     this.bound.set(descriptor, state);
     return state;
