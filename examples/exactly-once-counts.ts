@@ -37,12 +37,16 @@ export default defineJob((env, args) => {
     })
     .uid('events')
     .keyBy((e) => e.key)
-    .process<{ key: string; count: number }>((event, ctx, out) => {
-      const count = ctx.getState(countState);
-      const next = (count.value() ?? 0) + 1;
-      count.update(next);
-      out.collect({ key: event.key, count: next });
-    })
+    .process<{ key: string; count: number }>(
+      (event, ctx, out) => {
+        const count = ctx.getState(countState);
+        const next = (count.value() ?? 0) + 1;
+        count.update(next);
+        out.collect({ key: event.key, count: next });
+      },
+      // Declared up front: a restore checks it against the savepoint before any record flows.
+      { states: [countState] },
+    )
     .uid('count')
     .writeToFile(values.output)
     .uid('sink');

@@ -156,23 +156,27 @@ describe('savepoints', () => {
     }
   });
 
-  it('refuses a savepoint whose state does not fit the job, naming the operator, and starts nothing', async () => {
+  it('fails a job whose state does not fit the savepoint at once, naming the operator, and runs nothing of it', async () => {
     const running = await submit(['examples/exactly-once-counts.ts', '-p', '2', '--', '--events', '1000000', '--keys', '4', '--rate', '5000', '--checkpoint-interval', '500', '--output', join(work, 'variant-src')]);
     await eventually(async () => ((await cluster.completedCheckpoints(running)).length >= 1 ? true : undefined), 30_000, 'a checkpoint');
     const stopped = await cluster.run(['stop', running, '--savepoint-path', join(work, 'variant-savepoint'), '--json']);
     expect(stopped.code).toBe(0);
     const savepoint = (JSON.parse(stopped.stdout) as { path: string }).path;
-    const jobsBefore = JSON.parse((await cluster.run(['list', '--json'])).stdout).length;
 
-    const renamed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--', '--events', '10', '--keys', '4', '--output', join(work, 'x'), '--count-uid', 'other']);
-    expect(renamed.code).toBe(1);
-    expect(renamed.stderr).toContain("state for operator 'count'");
-    expect(renamed.stderr).toContain('--allow-non-restored-state');
-
-    const rekeyed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--', '--events', '10', '--keys', '4', '--output', join(work, 'y'), '--max-parallelism', '64']);
-    expect(rekeyed.code).toBe(1);
-    expect(rekeyed.stderr).toContain("operator 'count' has keyed state in 128 key groups");
-    expect(JSON.parse((await cluster.run(['list', '--json'])).stdout)).toHaveLength(jobsBefore);
+    const failedAtOnce = async (args: string[], output: string): Promise<string> => {
+      const result = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--', '--events', '10', '--keys', '4', '--output', output, ...args]);
+      expect(result.code).toBe(1);
+      const view = await cluster.status(/Job ([0-9a-f]{32})/.exec(result.stdout)![1]!);
+      expect(view.status).toBe('FAILED');
+      expect(view.restarts).toBe(0);
+      expect(await readdir(output).catch(() => [])).toEqual([]);
+      return view.error ?? '';
+    };
+    const renamed = await failedAtOnce(['--count-uid', 'other'], join(work, 'x'));
+    expect(renamed).toContain("state for operator 'count'");
+    expect(renamed).toContain('--allow-non-restored-state');
+    const rekeyed = await failedAtOnce(['--max-parallelism', '64'], join(work, 'y'));
+    expect(rekeyed).toContain("operator 'count' has keyed state in 128 key groups");
 
     const allowed = await cluster.run(['run', 'test/fixtures/counts-variant-job.ts', '--from-savepoint', savepoint, '--allow-non-restored-state', '--', '--events', '10', '--keys', '4', '--output', join(work, 'z'), '--count-uid', 'other']);
     expect(allowed.code).toBe(0);

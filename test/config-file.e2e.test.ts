@@ -108,4 +108,13 @@ describe('a cluster configured by a file', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${bad}: worker: unknown key 'slot'`);
   });
+
+  it('refuses a value of the wrong type, naming the key and what it takes', async () => {
+    const bad = join(dir, 'bad-type.yaml');
+    await writeFile(bad, 'worker:\n  slots: four\ncoordinator:\n  port: 70000\n');
+    const result = await weir(['worker', '--config', bad]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${bad}: worker.slots: expected a whole number >= 1, got "four"`);
+    expect(result.stderr).toContain(`${bad}: coordinator.port: expected a whole number from 0 to 65535, got 70000`);
+  });
 });

@@ -1,7 +1,8 @@
 // Failures no restart can cure fail the job at once, whatever its restart
-// strategy: a missing input file, a corrupt state file in a savepoint, and a
+// strategy: a missing input file, a corrupt state file in a savepoint or a
+// retained checkpoint (a truncated one is refused at submission), and a
 // NonRecoverableError thrown by a user function.
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,17 @@ async function filesUnder(dir: string): Promise<string[]> {
     else out.push(path);
   }
   return out;
+}
+
+/** Flips bytes in the middle of the largest state file under `dir`: its size stays, its contents do not. */
+async function garbleLargestStateFile(dir: string): Promise<{ victim: string; size: number }> {
+  const files = (await filesUnder(dir)).filter((f) => !f.endsWith(CHECKPOINT_METADATA_FILE));
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const victim = files[sizes.indexOf(Math.max(...sizes))]!;
+  const bytes = await readFile(victim);
+  for (let i = Math.floor(bytes.length / 2); i < Math.min(bytes.length, Math.floor(bytes.length / 2) + 16); i++) bytes[i] = bytes[i]! ^ 0xff;
+  await writeFile(victim, bytes);
+  return { victim, size: bytes.length };
 }
 
 describe('failures no restart can cure', () => {
@@ -81,13 +93,7 @@ describe('failures no restart can cure', () => {
     const { path } = JSON.parse(saved.stdout) as { path: string };
     expect((await cluster.run(['cancel', jobId])).code).toBe(0);
 
-    // Flip bytes in the middle of the largest state file: its size stays, its contents do not.
-    const files = (await filesUnder(path)).filter((f) => !f.endsWith(CHECKPOINT_METADATA_FILE));
-    const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
-    const victim = files[sizes.indexOf(Math.max(...sizes))]!;
-    const bytes = await readFile(victim);
-    for (let i = Math.floor(bytes.length / 2); i < Math.min(bytes.length, Math.floor(bytes.length / 2) + 16); i++) bytes[i] = bytes[i]! ^ 0xff;
-    await writeFile(victim, bytes);
+    const { victim } = await garbleLargestStateFile(path);
 
     const restored = await cluster.run(['run', 'examples/exactly-once-counts.ts', '--no-typecheck', '-p', '2', '--from-savepoint', path, ...args]);
     expect(restored.code, restored.stderr).toBe(1);
@@ -97,5 +103,31 @@ describe('failures no restart can cure', () => {
     expect(view.error).toContain('no restart can cure');
     expect(view.error).toContain(victim);
     expect(view.error).toContain('corrupt');
+  });
+
+  it('a state file of a retained checkpoint, garbled: the restored job fails at once naming the file and the way out; truncated: the restore is refused', async () => {
+    const args = ['--', '--events', '1000000', '--keys', '4', '--rate', '2000', '--retain-on-cancel', '--output', join(work, 'retained')];
+    const submitted = await cluster.run(['run', 'test/fixtures/state-evolution-job.ts', '--no-typecheck', '-d', '--json', '-p', '2', ...args]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const { jobId } = JSON.parse(submitted.stdout) as { jobId: string };
+    await eventually(async () => ((await cluster.completedCheckpoints(jobId)).some((c) => c.bytes > 0) ? true : undefined), 60_000, 'a checkpoint with state');
+    expect((await cluster.run(['cancel', jobId])).code).toBe(0);
+    await cluster.waitForEnd(jobId);
+    const retained = (await cluster.completedCheckpoints(jobId)).at(-1)!.path!;
+    const { victim, size } = await garbleLargestStateFile(retained);
+
+    const restored = await cluster.run(['run', 'test/fixtures/state-evolution-job.ts', '--no-typecheck', '-p', '2', '--from-savepoint', retained, ...args]);
+    expect(restored.code, restored.stderr).toBe(1);
+    const view = await cluster.status(jobIdOf(restored.stdout));
+    expect(view.status).toBe('FAILED');
+    expect(view.restarts).toBe(0);
+    expect(view.error).toContain(`keyed state file ${victim} is corrupt`);
+    expect(view.error).toContain('restore the job from an older retained checkpoint or savepoint');
+
+    await truncate(victim, Math.floor(size / 2));
+    const refused = await cluster.run(['run', 'test/fixtures/state-evolution-job.ts', '--no-typecheck', '-p', '2', '--from-savepoint', retained, ...args]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`cannot restore from ${retained}: state file ${victim} has ${Math.floor(size / 2)} bytes`);
+    expect(refused.stderr).toContain('restore from an older retained checkpoint or savepoint instead');
   });
 });

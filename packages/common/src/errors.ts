@@ -36,6 +36,24 @@ export function isNonRecoverable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A state in a checkpoint or savepoint that the job cannot read as it is
+ * declared now (Flink's StateMigrationException): another kind, another
+ * serializer, or another schema version without a migration. No restart
+ * cures it: the job fails at once.
+ */
+export class StateMigrationError extends NonRecoverableError {
+  /** The operator's uid (its id in the job graph). */
+  readonly operatorUid: string;
+  readonly stateName: string;
+  constructor(operatorUid: string, stateName: string, message: string) {
+    super(message);
+    this.name = 'StateMigrationError';
+    this.operatorUid = operatorUid;
+    this.stateName = stateName;
+  }
+}
+
 /** A job that cannot be built, validated or scheduled as written (never cured by a restart). */
 export class InvalidJobError extends NonRecoverableError {
   constructor(message: string, options: { cause?: unknown } = {}) {

@@ -15,6 +15,7 @@ export * from './murmur3.ts';
 export * from './slot-sharing.ts';
 export * from './on-error-policy.ts';
 export * from './restart-strategy.ts';
+export * from './state-metadata.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export type * from './broadcast-functions.ts';

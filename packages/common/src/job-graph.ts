@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors.ts';
 import { checkParallelism } from './key-groups.ts';
 import { restartStrategySchema } from './restart-strategy.ts';
+import { STATE_METADATA_KINDS, STATE_SERIALIZERS } from './state-metadata.ts';
 
 /**
  * Operator kinds the worker knows how to run. `source.connector` and
@@ -71,6 +72,15 @@ export function isConnectorKind(kind: string): boolean {
   return kind === 'source.connector' || kind === 'sink.connector';
 }
 
+/** One state of an operator (see state-metadata.ts): what a job declares and a checkpoint records. */
+export const stateMetadataSchema = z.object({
+  name: z.string().min(1),
+  kind: z.enum(STATE_METADATA_KINDS),
+  serializer: z.enum(STATE_SERIALIZERS),
+  version: z.number().int().min(1),
+  migrates: z.boolean().optional(),
+});
+
 export const operatorDescriptorSchema = z.object({
   /** Stable id: the user's uid, or one derived from the position in the graph. */
   id,
@@ -84,6 +94,8 @@ export const operatorDescriptorSchema = z.object({
   /** Further user functions by role (e.g. `timestampAssigner`, `valueDeserializer`), as artifact ids. */
   functions: z.record(z.string(), z.string()).optional(),
   config: z.record(z.string(), z.unknown()),
+  /** The keyed states the user function declares up front (`states` on the function), checked against a savepoint before the job starts. */
+  states: z.array(stateMetadataSchema).optional(),
 });
 export type OperatorDescriptor = z.infer<typeof operatorDescriptorSchema>;
 

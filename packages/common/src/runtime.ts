@@ -11,6 +11,7 @@ export * from './key-groups.ts';
 export * from './murmur3.ts';
 export type * from './on-error-policy.ts';
 export type * from './restart-strategy.ts';
+export * from './state-metadata.ts';
 export type * from './user-functions.ts';
 export type * from './two-input-functions.ts';
 export type * from './broadcast-functions.ts';

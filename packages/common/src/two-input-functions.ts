@@ -2,7 +2,7 @@
 // two-input operators (Flink's ProcessFunction, CoMap/CoFlatMap/CoProcess,
 // KeyedCoProcessFunction, ProcessJoinFunction, JoinFunction,
 // CoGroupFunction). The SDK re-exports them; the worker implements them.
-import type { Collector, KeyedProcessContext, OnTimerContext, OutputTagSpec, ProcessContextBase, RuntimeContext } from './user-functions.ts';
+import type { Collector, DeclaresStates, KeyedProcessContext, OnTimerContext, OutputTagSpec, ProcessContextBase, RuntimeContext } from './user-functions.ts';
 
 /**
  * The timers of a non-keyed process function: it may read the clocks, but
@@ -48,9 +48,10 @@ export interface CoProcessFunction<I1, I2, O> {
 
 /**
  * A function over two inputs keyed alike (Flink's KeyedCoProcessFunction):
- * both inputs share the key's state and timers.
+ * both inputs share the key's state and timers. `states` declares its state
+ * descriptors up front (see {@link DeclaresStates}).
  */
-export interface KeyedCoProcessFunction<K, I1, I2, O> {
+export interface KeyedCoProcessFunction<K, I1, I2, O> extends DeclaresStates {
   open?(context: RuntimeContext): void;
   /** A record of the first input, with the state of its key. */
   processElement1(value: I1, context: KeyedProcessContext<K>, out: Collector<O>): void;

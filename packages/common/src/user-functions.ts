@@ -33,6 +33,40 @@ export interface StateDescriptorSpec {
   readonly name: string;
   /** Expiry of the state's values; none when absent. */
   readonly ttl?: StateTtlConfig | undefined;
+  /** How values are written: `'msgpack'` (default) or `'json'`; a checkpoint records it and a restore must match it. */
+  readonly serializer?: 'msgpack' | 'json' | undefined;
+  /** The schema version of the values (default 1); a restore from another version needs `migrate`. */
+  readonly version?: number | undefined;
+  /**
+   * Turns a value written by an older version of the state into one of
+   * `version`; run once per stored value when the job is restored from a
+   * checkpoint or savepoint of that older version.
+   */
+  readonly migrate?: ((value: unknown, fromVersion: number) => unknown) | undefined;
+}
+
+/**
+ * The options of a state descriptor besides its name (the SDK's descriptor
+ * classes take them as their last argument).
+ */
+export interface StateDescriptorOptions {
+  /** Expiry of values (see {@link StateTtlConfig}). */
+  readonly ttl?: StateTtlConfig;
+  /** How values are written (default `'msgpack'`). Changing it makes savepoints of the old one unreadable. */
+  readonly serializer?: 'msgpack' | 'json';
+  /** The schema version of the values (an integer ≥ 1, default 1). Raise it when the shape of the values changes, with `migrate`. */
+  readonly version?: number;
+  /** Turns a value of an older version into one of `version` (see {@link StateDescriptorSpec.migrate}). */
+  readonly migrate?: (value: unknown, fromVersion: number) => unknown;
+}
+
+/**
+ * What a keyed function may declare up front: the descriptors of the states
+ * it uses, so a restore checks them against the savepoint before any record
+ * flows. States used without being declared are checked when first used.
+ */
+export interface DeclaresStates {
+  readonly states?: readonly StateDescriptorSpec[];
 }
 
 /** Describes a ValueState: one value per key. */
@@ -249,8 +283,12 @@ export interface OnTimerContext<K> extends KeyedProcessContext<K> {
   readonly timestamp: number;
 }
 
-/** A function over the records of one key at a time, with keyed state and timers. */
-export interface KeyedProcessFunction<K, I, O> {
+/**
+ * A function over the records of one key at a time, with keyed state and
+ * timers. `states` declares its state descriptors up front (see
+ * {@link DeclaresStates}).
+ */
+export interface KeyedProcessFunction<K, I, O> extends DeclaresStates {
   open?(context: RuntimeContext): void;
   processElement(value: I, context: KeyedProcessContext<K>, out: Collector<O>): void;
   /** A timer of the current key fired. */

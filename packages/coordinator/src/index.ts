@@ -14,3 +14,4 @@ export * from './etcd/index.ts';
 export { ClientAuthorization, type Caller, type Verdict } from './security/client-authorization.ts';
 export { grpcRequirement, restRequirement, roleAllows, ROLES, type Requirement, type Role } from './security/roles.ts';
 export { loadTokens, MIN_TOKEN_LENGTH, parseTokens, TokenStore, type TokenIdentity } from './security/token-store.ts';
+export { readSavepointMetadata } from './checkpoint/read-savepoint-metadata.ts';

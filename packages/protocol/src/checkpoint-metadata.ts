@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stateMetadataSchema } from '@weir/common';
 
 export const keyGroupRangeSchema = z.object({ start: z.number().int().min(0), end: z.number().int().min(-1) });
 
@@ -26,6 +27,8 @@ export const operatorSubtaskStateSchema = z.object({
    * the copy of old subtask `index % old parallelism`.
    */
   broadcastState: z.record(z.string(), z.array(z.tuple([z.unknown(), z.unknown()]))).optional(),
+  /** The operator's states (descriptors: name, kind, serializer, version), as the subtask knows them. */
+  states: z.array(stateMetadataSchema).optional(),
 });
 export type OperatorSubtaskState = z.infer<typeof operatorSubtaskStateSchema>;
 
@@ -61,7 +64,9 @@ export const checkpointMetadataSchema = z.object({
     z.object({
       parallelism: z.number().int().min(1),
       maxParallelism: z.number().int().min(1),
-      subtasks: z.array(operatorSubtaskStateSchema.extend({ index: z.number().int().min(0) })),
+      /** The operator's states, merged over its subtasks; absent in checkpoints written before states were recorded. */
+      states: z.array(stateMetadataSchema).optional(),
+      subtasks: z.array(operatorSubtaskStateSchema.omit({ states: true }).extend({ index: z.number().int().min(0) })),
     }),
   ),
 });

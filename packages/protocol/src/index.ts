@@ -22,6 +22,7 @@ export * from './frame.ts';
 export * from './health-and-reflection.ts';
 export * from './server-shutdown.ts';
 export * from './transport-security.ts';
+export * from './state-compatibility.ts';
 export * from './logger.ts';
 export * from './metrics-http.ts';
 export * from './repeated-warning.ts';

@@ -7,6 +7,7 @@ import {
   type KeyedCoProcessFunction,
   type OperatorKind,
 } from '@weir/common';
+import { declaredStates, type KeyedFunctionOptions } from './declared-states.ts';
 import type { DataStream, KeySelector } from './data-stream.ts';
 import type { JobBuilder } from './job-builder.ts';
 import type { Transformation, TransformationInput } from './transformation.ts';
@@ -22,8 +23,8 @@ interface Inputs {
   readonly toStream: ToStream;
 }
 
-function addTwoInput<O>(inputs: Inputs, kind: OperatorKind, name: string, fn: unknown, config: Record<string, unknown> = {}): DataStream<O> {
-  const node = inputs.builder.addNode(kind, name, fn, config, [inputs.first, { ...inputs.second, inputIndex: 1 }]);
+function addTwoInput<O>(inputs: Inputs, kind: OperatorKind, name: string, fn: unknown, config: Record<string, unknown> = {}, functions?: Record<string, unknown>): DataStream<O> {
+  const node = inputs.builder.addNode(kind, name, fn, config, [inputs.first, { ...inputs.second, inputIndex: 1 }], functions);
   return inputs.toStream<O>(node);
 }
 
@@ -152,11 +153,14 @@ export class KeyedConnectedStreams<I1, I2, K> {
    * Runs a KeyedCoProcessFunction: `processElement1`/`processElement2` per
    * record of each input and `onTimer` per timer, with the key's state
    * (shared by both inputs), event- and processing-time timers and side
-   * outputs. State and timers are checkpointed and restored.
+   * outputs. State and timers are checkpointed and restored. Declare the
+   * states it uses, `{ states: [...] }` (or `states` on the function), so a
+   * restore checks them against the savepoint before any record flows.
    */
-  process<O>(fn: KeyedCoProcessFunction<K, I1, I2, O>): DataStream<O> {
+  process<O>(fn: KeyedCoProcessFunction<K, I1, I2, O>, options?: KeyedFunctionOptions): DataStream<O> {
     needProcessFunction(fn, 'KeyedCoProcessFunction');
-    return addTwoInput<O>(this.inputs, 'keyed.coProcess', 'KeyedCoProcess', fn);
+    const states = declaredStates('keyed connected process()', fn, options);
+    return addTwoInput<O>(this.inputs, 'keyed.coProcess', 'KeyedCoProcess', fn, {}, states ? { states } : undefined);
   }
 
   /** @internal The operator with both keyed inputs (the interval join uses it). */

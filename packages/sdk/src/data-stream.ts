@@ -5,6 +5,7 @@ import { IntervalJoin } from './interval-join.ts';
 import { CoGroupedStreams, JoinedStreams } from './join-streams.ts';
 import { fileSinkConfig, type FileSinkOptions } from './file-sink-options.ts';
 import type { Sink } from './connector.ts';
+import { declaredStates, type KeyedFunctionOptions } from './declared-states.ts';
 import type { JobBuilder } from './job-builder.ts';
 import type { OutputTag } from './output-tag.ts';
 import type { WatermarkStrategy } from './watermark-strategy.ts';
@@ -318,10 +319,16 @@ export class KeyedStream<T, K> {
     return this.keyed<T>('keyed.reduce', 'Reduce', fn);
   }
 
-  /** Runs a process function per record with keyed state for the record's key. */
-  process<O>(fn: KeyedProcessFunction<K, T, O> | KeyedProcessFn<K, T, O>): DataStream<O> {
+  /**
+   * Runs a process function per record with keyed state for the record's
+   * key. Declare the states it uses, `{ states: [count] }` (or `states` on
+   * the function object), so a restore checks them against the savepoint
+   * before any record flows.
+   */
+  process<O>(fn: KeyedProcessFunction<K, T, O> | KeyedProcessFn<K, T, O>, options?: KeyedFunctionOptions): DataStream<O> {
     const normalized: KeyedProcessFunction<K, T, O> = typeof fn === 'function' ? { processElement: fn } : fn;
-    return this.keyed<O>('keyed.process', 'KeyedProcess', normalized);
+    const states = declaredStates('keyed process()', normalized, options);
+    return this.keyed<O>('keyed.process', 'KeyedProcess', normalized, states ? { states } : undefined);
   }
 
   /**
@@ -372,9 +379,9 @@ export class KeyedStream<T, K> {
     return this.window(GlobalWindows.create()).trigger(PurgingTrigger.of(CountTrigger.of<GlobalWindow>(n)));
   }
 
-  private keyed<O>(kind: OperatorKind, name: string, fn: unknown): DataStream<O> {
+  private keyed<O>(kind: OperatorKind, name: string, fn: unknown, functions?: Record<string, unknown>): DataStream<O> {
     const input = { node: this.source, partitioning: 'hash' as const, keySelector: this.selector as (record: never) => unknown };
-    const node = this.builder.addNode(kind, name, fn, {}, [input]);
+    const node = this.builder.addNode(kind, name, fn, {}, [input], functions);
     return new DataStream<O>(this.builder, node);
   }
 }

@@ -27,6 +27,9 @@ export { DEFAULT_MAX_PART_SIZE_BYTES, type FileSinkOptions, type RollingPolicy }
 export { WatermarkStrategy } from './watermark-strategy.ts';
 /** Throw it from a user function for a failure no restart can cure: the job fails at once, whatever its restart strategy. */
 export { NonRecoverableError } from '@weir/common';
+/** A restored state the job reads differently (kind, serializer, version without migration): the job fails at once. */
+export { StateMigrationError } from '@weir/common';
+export type { KeyedFunctionOptions } from './declared-states.ts';
 export { OutputTag } from './output-tag.ts';
 export { AsyncDataStream, AsyncRetryStrategies, type AsyncRetryStrategy, type AsyncRetryOptions, type AsyncWaitOptions } from './async-data-stream.ts';
 export {
@@ -88,6 +91,10 @@ export type {
   RuntimeContext,
   StateTtlConfig,
   StateTtlUpdateType,
+  StateDescriptorOptions,
+  StateDescriptorSpec,
+  StateSerializer,
+  DeclaresStates,
   ValueState,
 } from '@weir/common';
 export { RestartStrategies, type ExponentialDelayOptions } from './restart-strategies.ts';

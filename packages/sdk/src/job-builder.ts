@@ -12,7 +12,9 @@ import {
   type OperatorDescriptor,
   type OperatorKind,
   type Partitioning,
+  type StateDescriptorSpec,
 } from '@weir/common';
+import { declaredStateMetadata } from './declared-states.ts';
 import type { Transformation, TransformationInput } from './transformation.ts';
 
 /** Settings of the whole job, changed through the environment. */
@@ -91,6 +93,8 @@ export class JobBuilder {
         functions.set(fnId, node.fn);
         descriptor.fn = fnId;
       }
+      const states = declaredStateMetadata(node.functions?.states as readonly StateDescriptorSpec[] | undefined);
+      if (states) descriptor.states = states;
       const named = Object.entries(node.functions ?? {}).filter(([, fn]) => fn !== undefined);
       if (named.length > 0) {
         descriptor.functions = {};

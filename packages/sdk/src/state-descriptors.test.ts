@@ -19,15 +19,31 @@ describe('state descriptors', () => {
   });
 
   it('carry kind, name and options as plain fields, with no type marker at runtime', () => {
+    const defaults = { serializer: 'msgpack', version: 1, migrate: undefined };
     const sum = (a: number, b: number): number => a + b;
     const agg = { createAccumulator: () => 0, add: (v: number, acc: number) => acc + v, getResult: (acc: number) => String(acc) };
-    expect({ ...new ValueStateDescriptor<number>('v', 0) }).toEqual({ kind: 'value', name: 'v', defaultValue: 0, ttl: undefined });
-    expect({ ...new ListStateDescriptor<string>('l') }).toEqual({ kind: 'list', name: 'l', ttl: undefined });
+    expect({ ...new ValueStateDescriptor<number>('v', 0) }).toEqual({ kind: 'value', name: 'v', defaultValue: 0, ttl: undefined, ...defaults });
+    expect({ ...new ListStateDescriptor<string>('l') }).toEqual({ kind: 'list', name: 'l', ttl: undefined, ...defaults });
     expect(Object.keys(new ListStateDescriptor<string>('l'))).not.toContain('__stateType');
-    expect({ ...new MapStateDescriptor<string, number>('m') }).toEqual({ kind: 'map', name: 'm', keyType: 'string', ttl: undefined });
+    expect({ ...new MapStateDescriptor<string, number>('m') }).toEqual({ kind: 'map', name: 'm', keyType: 'string', ttl: undefined, ...defaults });
     expect({ ...new MapStateDescriptor<number, number>('n', 'number') }).toMatchObject({ keyType: 'number' });
-    expect({ ...new ReducingStateDescriptor('r', sum) }).toEqual({ kind: 'reducing', name: 'r', reduceFunction: sum, ttl: undefined });
-    expect({ ...new AggregatingStateDescriptor('a', agg) }).toEqual({ kind: 'aggregating', name: 'a', aggregateFunction: agg, ttl: undefined });
+    expect({ ...new ReducingStateDescriptor('r', sum) }).toEqual({ kind: 'reducing', name: 'r', reduceFunction: sum, ttl: undefined, ...defaults });
+    expect({ ...new AggregatingStateDescriptor('a', agg) }).toEqual({ kind: 'aggregating', name: 'a', aggregateFunction: agg, ttl: undefined, ...defaults });
+  });
+
+  it('take options: ttl, serializer, version and a migration', () => {
+    const migrate = (value: unknown) => ({ n: value });
+    const d = new ValueStateDescriptor<number>('v', 0, { ttl: { ttlMs: 100 }, serializer: 'json', version: 3, migrate });
+    expect({ ttl: d.ttl, serializer: d.serializer, version: d.version, migrate: d.migrate }).toEqual({ ttl: { ttlMs: 100, updateType: 'OnCreateAndWrite' }, serializer: 'json', version: 3, migrate });
+    expect(new MapStateDescriptor<number, number>('m', 'number', { version: 2 }).version).toBe(2);
+    expect(new ListStateDescriptor<number>('l', { ttlMs: 5 }).ttl).toEqual({ ttlMs: 5, updateType: 'OnCreateAndWrite' });
+  });
+
+  it('refuse bad options, naming the descriptor and the option', () => {
+    expect(() => new ValueStateDescriptor('v', 0, { version: 0 })).toThrow("ValueStateDescriptor 'v': version must be an integer >= 1, got 0");
+    expect(() => new ValueStateDescriptor('v', 0, { serializer: 'avro' as never })).toThrow("serializer must be 'msgpack' or 'json'");
+    expect(() => new ListStateDescriptor('l', { versoin: 2 } as never)).toThrow("ListStateDescriptor 'l': unknown option 'versoin'");
+    expect(() => new ListStateDescriptor('l', { migrate: 1 } as never)).toThrow('migrate must be a function');
   });
 
   it('take a TTL, filling in the update type, as a frozen copy', () => {

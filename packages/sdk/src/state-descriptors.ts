@@ -5,6 +5,7 @@ import type {
   MapStateDescriptorSpec,
   MapStateKeyType,
   ReducingStateDescriptorSpec,
+  StateDescriptorOptions,
   StateKind,
   StateTtlConfig,
   ValueStateDescriptorSpec,
@@ -44,6 +45,55 @@ function checkTtl(kind: StateKind, name: string, ttl: StateTtlConfig | undefined
   return Object.freeze({ ttlMs: ttl.ttlMs, updateType });
 }
 
+/** What a descriptor's last argument resolves to. */
+interface ResolvedOptions {
+  ttl: StateTtlConfig | undefined;
+  serializer: 'msgpack' | 'json';
+  version: number;
+  migrate: ((value: unknown, fromVersion: number) => unknown) | undefined;
+}
+
+const OPTION_KEYS = new Set(['ttl', 'serializer', 'version', 'migrate']);
+
+/**
+ * Reads a descriptor's last argument: a TTL config (`{ ttlMs }`, as before
+ * options existed) or options `{ ttl?, serializer?, version?, migrate? }`.
+ */
+function checkOptions(kind: StateKind, name: string, arg: StateTtlConfig | StateDescriptorOptions | undefined): ResolvedOptions {
+  const where = `${DESCRIPTOR_CLASS[kind]} '${name}'`;
+  if (arg === undefined) return { ttl: undefined, serializer: 'msgpack', version: 1, migrate: undefined };
+  if (typeof arg !== 'object' || arg === null) throw new TypeError(`${where}: the options must be an object { ttl?, serializer?, version?, migrate? }`);
+  if ('ttlMs' in arg) return { ttl: checkTtl(kind, name, arg), serializer: 'msgpack', version: 1, migrate: undefined };
+  const options = arg as StateDescriptorOptions;
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) throw new TypeError(`${where}: unknown option '${key}'; the options are ttl, serializer, version and migrate`);
+  }
+  const serializer = options.serializer ?? 'msgpack';
+  if (serializer !== 'msgpack' && serializer !== 'json') throw new RangeError(`${where}: serializer must be 'msgpack' or 'json', got ${JSON.stringify(serializer)}`);
+  const version = options.version ?? 1;
+  if (!Number.isSafeInteger(version) || version < 1) throw new RangeError(`${where}: version must be an integer >= 1, got ${String(version)}`);
+  if (options.migrate !== undefined) checkFunction(kind, name, 'migrate', options.migrate);
+  return { ttl: checkTtl(kind, name, options.ttl), serializer, version, migrate: options.migrate };
+}
+
+/** What every descriptor class has: its name and options, checked when it is created. */
+abstract class StateDescriptorBase {
+  readonly name: string;
+  readonly ttl: StateTtlConfig | undefined;
+  readonly serializer: 'msgpack' | 'json';
+  readonly version: number;
+  readonly migrate: ((value: unknown, fromVersion: number) => unknown) | undefined;
+
+  protected constructor(kind: StateKind, name: string, options: StateTtlConfig | StateDescriptorOptions | undefined) {
+    this.name = checkName(kind, name);
+    const resolved = checkOptions(kind, this.name, options);
+    this.ttl = resolved.ttl;
+    this.serializer = resolved.serializer;
+    this.version = resolved.version;
+    this.migrate = resolved.migrate;
+  }
+}
+
 function checkFunction(kind: StateKind, name: string, what: string, fn: unknown): void {
   if (typeof fn !== 'function') throw new TypeError(`${DESCRIPTOR_CLASS[kind]} '${name}': ${what} must be a function, got ${typeof fn}`);
 }
@@ -59,20 +109,17 @@ function checkFunction(kind: StateKind, name: string, what: string, fn: unknown)
  * // Forget a key's value an hour after it was last written:
  * const lastSeen = new ValueStateDescriptor<number>('last-seen', undefined, { ttlMs: 3_600_000 });
  */
-export class ValueStateDescriptor<T> implements ValueStateDescriptorSpec<T> {
+export class ValueStateDescriptor<T> extends StateDescriptorBase implements ValueStateDescriptorSpec<T> {
   readonly kind = 'value' as const;
-  readonly name: string;
   readonly defaultValue: T | undefined;
-  readonly ttl: StateTtlConfig | undefined;
   /**
    * @param name unique among the operator's states; it names the state in checkpoints
    * @param defaultValue what `value()` returns for a key with no value yet (or an expired one)
-   * @param ttl optional expiry of values (see {@link StateTtlConfig})
+   * @param options optional `{ ttl, serializer, version, migrate }` (see {@link StateDescriptorOptions}), or a TTL config alone: expiry of values
    */
-  constructor(name: string, defaultValue?: T, ttl?: StateTtlConfig) {
-    this.name = checkName('value', name);
+  constructor(name: string, defaultValue?: T, options?: StateTtlConfig | StateDescriptorOptions) {
+    super('value', name, options);
     this.defaultValue = defaultValue;
-    this.ttl = checkTtl('value', this.name, ttl);
   }
 }
 
@@ -88,30 +135,27 @@ export class ValueStateDescriptor<T> implements ValueStateDescriptorSpec<T> {
  * list.add(event.amount);
  * if (list.get().length > 10) list.update(list.get().slice(-10));
  */
-export class ListStateDescriptor<T> implements ListStateDescriptorSpec<T> {
+export class ListStateDescriptor<T> extends StateDescriptorBase implements ListStateDescriptorSpec<T> {
   readonly kind = 'list' as const;
-  readonly name: string;
-  readonly ttl: StateTtlConfig | undefined;
   /** Type-level marker of the element type; never set at runtime. */
   declare readonly __stateType?: (element: T) => T;
   /**
    * @param name unique among the operator's states; it names the state in checkpoints
-   * @param ttl optional expiry of a key's whole list (see {@link StateTtlConfig})
+   * @param options optional `{ ttl, serializer, version, migrate }` (see {@link StateDescriptorOptions}), or a TTL config alone: expiry of a key's whole list
    */
-  constructor(name: string, ttl?: StateTtlConfig) {
-    this.name = checkName('list', name);
-    this.ttl = checkTtl('list', this.name, ttl);
+  constructor(name: string, options?: StateTtlConfig | StateDescriptorOptions) {
+    super('list', name, options);
   }
 }
 
 /**
  * The arguments of {@link MapStateDescriptor} after the name: the key type
  * (required, `'number'`, when the keys are numbers: they are stored as text
- * and converted back), then an optional TTL.
+ * and converted back), then optional options (or a TTL config alone).
  */
 export type MapStateDescriptorArgs<K extends string | number> = [K] extends [number]
-  ? [keyType: 'number', ttl?: StateTtlConfig]
-  : [keyType?: 'string', ttl?: StateTtlConfig];
+  ? [keyType: 'number', options?: StateTtlConfig | StateDescriptorOptions]
+  : [keyType?: 'string', options?: StateTtlConfig | StateDescriptorOptions];
 
 /**
  * Declares a MapState: a map of user keys to values per key, read with
@@ -130,11 +174,9 @@ export type MapStateDescriptorArgs<K extends string | number> = [K] extends [num
  * const perHour = new MapStateDescriptor<number, number>('per-hour', 'number', { ttlMs: 86_400_000 });
  * // ctx.getMapState(perHour).keys() returns numbers
  */
-export class MapStateDescriptor<K extends string | number, V> implements MapStateDescriptorSpec<K, V> {
+export class MapStateDescriptor<K extends string | number, V> extends StateDescriptorBase implements MapStateDescriptorSpec<K, V> {
   readonly kind = 'map' as const;
-  readonly name: string;
   readonly keyType: MapStateKeyType;
-  readonly ttl: StateTtlConfig | undefined;
   /** Type-level marker of the key and value types; never set at runtime. */
   declare readonly __stateType?: (entry: [K, V]) => [K, V];
   /**
@@ -142,13 +184,12 @@ export class MapStateDescriptor<K extends string | number, V> implements MapStat
    * @param args the key type (`'number'` for number keys, else optional `'string'`), then an optional TTL of a key's whole map
    */
   constructor(name: string, ...args: MapStateDescriptorArgs<K>) {
-    this.name = checkName('map', name);
-    const [keyType, ttl] = args as [MapStateKeyType | undefined, StateTtlConfig | undefined];
+    super('map', name, args[1]);
+    const keyType = args[0] as MapStateKeyType | undefined;
     if (keyType !== undefined && keyType !== 'string' && keyType !== 'number') {
       throw new RangeError(`MapStateDescriptor '${this.name}': the key type must be 'string' or 'number', got ${JSON.stringify(keyType)}`);
     }
     this.keyType = keyType ?? 'string';
-    this.ttl = checkTtl('map', this.name, ttl);
   }
 }
 
@@ -165,21 +206,18 @@ export class MapStateDescriptor<K extends string | number, V> implements MapStat
  * sum.add(event.amount);
  * out.collect({ key: ctx.currentKey, total: sum.get() });
  */
-export class ReducingStateDescriptor<T> implements ReducingStateDescriptorSpec<T> {
+export class ReducingStateDescriptor<T> extends StateDescriptorBase implements ReducingStateDescriptorSpec<T> {
   readonly kind = 'reducing' as const;
-  readonly name: string;
   readonly reduceFunction: (accumulated: T, value: T) => T;
-  readonly ttl: StateTtlConfig | undefined;
   /**
    * @param name unique among the operator's states; it names the state in checkpoints
    * @param reduceFunction combines the stored value with an added one
-   * @param ttl optional expiry of values (see {@link StateTtlConfig})
+   * @param options optional `{ ttl, serializer, version, migrate }` (see {@link StateDescriptorOptions}), or a TTL config alone: expiry of values
    */
-  constructor(name: string, reduceFunction: (accumulated: T, value: T) => T, ttl?: StateTtlConfig) {
-    this.name = checkName('reducing', name);
+  constructor(name: string, reduceFunction: (accumulated: T, value: T) => T, options?: StateTtlConfig | StateDescriptorOptions) {
+    super('reducing', name, options);
     checkFunction('reducing', this.name, 'the reduce function', reduceFunction);
     this.reduceFunction = reduceFunction;
-    this.ttl = checkTtl('reducing', this.name, ttl);
   }
 }
 
@@ -204,18 +242,16 @@ export class ReducingStateDescriptor<T> implements ReducingStateDescriptorSpec<T
  * avg.add(event.amount);
  * out.collect({ key: ctx.currentKey, average: avg.get() });
  */
-export class AggregatingStateDescriptor<IN, ACC, OUT> implements AggregatingStateDescriptorSpec<IN, ACC, OUT> {
+export class AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptorBase implements AggregatingStateDescriptorSpec<IN, ACC, OUT> {
   readonly kind = 'aggregating' as const;
-  readonly name: string;
   readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>;
-  readonly ttl: StateTtlConfig | undefined;
   /**
    * @param name unique among the operator's states; it names the state in checkpoints
    * @param aggregateFunction `{ createAccumulator, add, getResult }`
-   * @param ttl optional expiry of the accumulator (see {@link StateTtlConfig})
+   * @param options optional `{ ttl, serializer, version, migrate }` (see {@link StateDescriptorOptions}), or a TTL config alone: expiry of the accumulator
    */
-  constructor(name: string, aggregateFunction: AggregateFunction<IN, ACC, OUT>, ttl?: StateTtlConfig) {
-    this.name = checkName('aggregating', name);
+  constructor(name: string, aggregateFunction: AggregateFunction<IN, ACC, OUT>, options?: StateTtlConfig | StateDescriptorOptions) {
+    super('aggregating', name, options);
     if (typeof aggregateFunction !== 'object' || aggregateFunction === null) {
       throw new TypeError(`AggregatingStateDescriptor '${this.name}': the aggregate function must be an object { createAccumulator, add, getResult }`);
     }
@@ -223,6 +259,5 @@ export class AggregatingStateDescriptor<IN, ACC, OUT> implements AggregatingStat
     checkFunction('aggregating', this.name, 'add', aggregateFunction.add);
     checkFunction('aggregating', this.name, 'getResult', aggregateFunction.getResult);
     this.aggregateFunction = aggregateFunction;
-    this.ttl = checkTtl('aggregating', this.name, ttl);
   }
 }

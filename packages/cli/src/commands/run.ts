@@ -42,7 +42,7 @@ export function runCommand(): Command {
         restartStrategyFlag,
       )
       .option('--from-savepoint <path>', 'start from the state in a savepoint or retained checkpoint directory')
-      .option('--allow-non-restored-state', 'start even if the savepoint has state for operators the job does not have (that state is dropped)')
+      .option('-n, --allow-non-restored-state', "start even if the savepoint has state for operators the job does not have (that state is dropped, and the coordinator's log says so); 'weir savepoint check' shows what a restore would do")
       .option('--no-typecheck', 'bundle without type-checking the job first (the check uses the tsconfig.json nearest the job)'),
   ).action(async (job: string, args: string[], flags: RunFlags) => {
     if (flags.typecheck) {

@@ -1,10 +1,12 @@
 // `weir savepoint`, `weir stop` and `weir checkpoints`: savepoints into a new
-// directory `savepoint-<job>-<random>` under the one given, and the checkpoint history.
+// directory `savepoint-<job>-<random>` under the one given, and the checkpoint
+// history (`weir savepoint check` is savepoint-check.ts).
 import { Command } from 'commander';
 import { DEFAULT_SAVEPOINTS_DIRECTORY, resolveLocation } from '@weir/protocol';
 import { printJson, UsageError, withClientFlags, type ClientFlags } from '../cli-support.ts';
 import { withClient } from '../client-connection.ts';
 import { formatCheckpoints } from '../format-status.ts';
+import { savepointCheckCommand } from './savepoint-check.ts';
 
 /** The directory a savepoint goes under: the one given, else `./savepoints`. */
 function savepointTarget(dir: string | undefined): string {
@@ -16,7 +18,8 @@ export function savepointCommand(): Command {
     new Command('savepoint')
       .description("take a savepoint of a running job: a self-contained copy of its state that 'weir run --from-savepoint' starts from")
       .argument('<jobId>')
-      .argument('[dir]', 'the directory to write it under, as a new savepoint-<job>-<random> (default: ./savepoints)'),
+      .argument('[dir]', 'the directory to write it under, as a new savepoint-<job>-<random> (default: ./savepoints)')
+      .addCommand(savepointCheckCommand()),
   ).action(async (jobId: string, dir: string | undefined, flags: ClientFlags) => {
     await withClient(flags, async (client) => {
       const path = await client.savepoint(jobId, savepointTarget(dir), false);

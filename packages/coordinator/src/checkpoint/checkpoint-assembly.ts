@@ -1,7 +1,7 @@
 // Putting a completed checkpoint together: each subtask's state (from its
 // acknowledgement, or carried over for a subtask that finished earlier) and
 // the metadata that names them, operator by operator.
-import type { JobGraph } from '@weir/common';
+import { mergeStateMetadata, type JobGraph, type StateMetadata } from '@weir/common';
 import { joinLocation, subtaskId, type CheckpointMetadata, type OperatorSubtaskState, type SubtaskCheckpointAck } from '@weir/protocol';
 import type { CheckpointFileSystem } from '@weir/protocol/storage';
 
@@ -36,11 +36,17 @@ export function assembleMetadata(graph: JobGraph, states: CompletedStates, heade
   for (const vertex of graph.vertices) {
     for (const op of vertex.operators) {
       const subtasks: CheckpointMetadata['operators'][string]['subtasks'] = [];
+      const recorded: StateMetadata[][] = [];
       for (let i = 0; i < vertex.parallelism; i++) {
         const state = states.get(subtaskId(vertex.id, i))?.operators[op.id];
-        if (state) subtasks.push({ index: i, ...state });
+        if (!state) continue;
+        const { states: subtaskStates, ...rest } = state;
+        if (subtaskStates) recorded.push(subtaskStates);
+        subtasks.push({ index: i, ...rest });
       }
-      metadata.operators[op.id] = { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, subtasks };
+      // Each subtask records the states it knows (declared, used, restored); the operator has all of them.
+      const opStates = mergeStateMetadata(...recorded);
+      metadata.operators[op.id] = { parallelism: vertex.parallelism, maxParallelism: vertex.maxParallelism, ...(opStates.length > 0 ? { states: opStates } : {}), subtasks };
     }
   }
   return metadata;

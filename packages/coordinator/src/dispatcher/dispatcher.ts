@@ -10,7 +10,6 @@ import { NotLeaderError } from '../etcd/etcd-errors.ts';
 import { JobMaster, type JobMasterDeps } from '../job-master/job-master.ts';
 import type { Term } from '../leader-term.ts';
 import type { WorkerRegistry } from '../resource-manager/worker-registry.ts';
-import { checkStateCompatibility } from '../scheduler/state-assignment.ts';
 import type { ArtifactStore } from '../store/artifact-store.ts';
 import type { StoredJob } from '../store/metadata-store.ts';
 import { isJobId } from './job-id.ts';
@@ -83,10 +82,9 @@ export class Dispatcher {
       try {
         metadata = await this.options.storage.readMetadata(directory);
       } catch (error) {
-        throw new Error(`cannot restore from ${directory}: ${(error as Error).message}`);
+        throw new Error(`cannot restore from ${directory}: ${(error as Error).message}; restore from an older retained checkpoint or savepoint instead`);
       }
-      const problems = checkStateCompatibility(metadata, graph, request.allowNonRestoredState);
-      if (problems.length > 0) throw new Error(`the savepoint ${directory} does not fit the job:\n- ${problems.join('\n- ')}`);
+      // Whether its states fit the job is checked by the JobMaster before anything is deployed: a misfit fails the job at once.
       restoreFrom = { metadata, directory };
     }
     // The client's submission id becomes the job id: a submit retried after a lost answer (or a failover) finds its job.
@@ -100,6 +98,7 @@ export class Dispatcher {
       args: request.args,
       submittedAtMs: Date.now(),
       restoreFrom,
+      allowNonRestoredState: request.allowNonRestoredState,
     }, 0, artifactPath);
     try {
       await this.options.guarded(term, () => term.store.putJob(this.storedJob(job)));
@@ -130,7 +129,15 @@ export class Dispatcher {
       if (this.options.currentTerm() !== term) return;
       const job = this.createJobMaster(
         term,
-        { jobId: stored.jobId, name: stored.name, graph: stored.graph, args: stored.args, submittedAtMs: stored.submittedAtMs, restoreFrom },
+        {
+          jobId: stored.jobId,
+          name: stored.name,
+          graph: stored.graph,
+          args: stored.args,
+          submittedAtMs: stored.submittedAtMs,
+          restoreFrom,
+          allowNonRestoredState: stored.allowNonRestoredState ?? false,
+        },
         lastAttempt + 1,
         stored.artifactPath ?? null,
       );
@@ -216,6 +223,7 @@ export class Dispatcher {
       status: job.jobStatus,
       endTimeMs: job.endTime,
       restoreFromDirectory: r.restoreFrom?.directory ?? null,
+      ...(r.allowNonRestoredState ? { allowNonRestoredState: true } : {}),
       artifactPath: this.artifactPaths.get(r.jobId) ?? null,
     };
   }

@@ -24,6 +24,7 @@ import { applyFinalMetrics, applyHeartbeatMetrics } from './execution-metrics.ts
 import { jobCheckpointRecords, type CheckpointRecords, type JobRecord } from './job-record.ts';
 import { jobStatusView } from './job-status-view.ts';
 import { DEFAULT_RESTART_STRATEGY, isNonRecoverable, type RestartStrategy } from '@weir/common';
+import { checkRestoredStates } from './restored-state-check.ts';
 import { ExecutionFailureHandler } from './execution-failure-handler.ts';
 import type { StrategyClock } from './restart-strategy.ts';
 import { buildTaskDeployments } from './task-deployments.ts';
@@ -309,7 +310,15 @@ export class JobMaster {
       return;
     }
     if (graph !== this.graph || this.status !== 'RUNNING' || this.halted) return;
-    if (latest) this.logger.info({ checkpointId: latest.metadata.checkpointId, directory: latest.directory }, 'restoring from checkpoint');
+    if (latest) {
+      this.logger.info({ checkpointId: latest.metadata.checkpointId, directory: latest.directory }, 'restoring from checkpoint');
+      // Before anything is deployed: state the job cannot read fails it at once, as no restart can cure it.
+      const misfit = checkRestoredStates(latest, this.record, this.logger);
+      if (misfit) {
+        this.failAttempt(misfit, true);
+        return;
+      }
+    }
     this.restoredAttempt = latest !== null;
     if (this.assignments) {
       const subtasks: Record<string, string> = {};

@@ -14,6 +14,8 @@ export interface JobRecord {
   submittedAtMs: number;
   /** A savepoint (or retained checkpoint) to start from. */
   restoreFrom?: CompletedCheckpoint | null;
+  /** Drop state of `restoreFrom` for operators the job does not have (--allow-non-restored-state). */
+  allowNonRestoredState?: boolean;
 }
 
 /** Where a leader keeps a job's checkpoint counter and latest-checkpoint pointer (etcd mode). */

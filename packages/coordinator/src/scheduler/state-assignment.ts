@@ -1,6 +1,7 @@
 // State assignment: which state of a checkpoint or savepoint each subtask of
-// a (maybe rescaled) job restores, and whether a savepoint fits a job.
-import { keyGroupRangeForSubtask, type JobGraph, type JobVertex } from '@weir/common';
+// a (maybe rescaled) job restores (whether a savepoint fits the job is
+// checkSavepointStates of @weir/protocol).
+import { keyGroupRangeForSubtask, type JobVertex } from '@weir/common';
 import { type CheckpointMetadata, type OperatorSubtaskState, type RestoreSpec } from '@weir/protocol';
 
 /**
@@ -25,35 +26,13 @@ export function restoreSpecFor(metadata: CheckpointMetadata, directory: string, 
     // Broadcast state: every subtask held the same, so each new subtask takes one old copy (Flink's BROADCAST mode).
     const copies = [...saved.subtasks].sort((a, b) => a.index - b.index).filter((s) => s.broadcastState !== undefined);
     const broadcastState = copies.length > 0 ? copies[subtaskIndex % copies.length]!.broadcastState : undefined;
-    operators[op.id] = { keyedState, operatorState, ...(union ? { unionListState: true } : {}), ...(broadcastState ? { broadcastState } : {}) };
+    operators[op.id] = {
+      keyedState,
+      operatorState,
+      ...(union ? { unionListState: true } : {}),
+      ...(broadcastState ? { broadcastState } : {}),
+      ...(saved.states ? { states: saved.states } : {}),
+    };
   }
   return { checkpointId: metadata.checkpointId, directory, operators };
-}
-
-/**
- * Checks that a job can start from a checkpoint or savepoint: every operator
- * with saved state exists in the job (unless allowed to drop it), and keyed
- * state keeps its number of key groups. Returns the problems, naming the
- * operator and what to do; empty when compatible.
- */
-export function checkStateCompatibility(metadata: CheckpointMetadata, graph: JobGraph, allowNonRestoredState: boolean): string[] {
-  const problems: string[] = [];
-  const operators = new Map(graph.vertices.flatMap((v) => v.operators.map((o) => [o.id, v] as const)));
-  for (const [id, saved] of Object.entries(metadata.operators)) {
-    const hasState = saved.subtasks.some((s) => s.keyedState.length > 0 || s.operatorState.length > 0 || Object.values(s.broadcastState ?? {}).some((e) => e.length > 0));
-    const vertex = operators.get(id);
-    if (!vertex) {
-      if (hasState && !allowNonRestoredState) {
-        problems.push(`the savepoint has state for operator '${id}', which the job does not have: give the operator its old .uid(), or pass --allow-non-restored-state to drop that state`);
-      }
-      continue;
-    }
-    const keyed = saved.subtasks.some((s) => s.keyedState.length > 0);
-    if (keyed && saved.maxParallelism !== vertex.maxParallelism) {
-      problems.push(
-        `operator '${id}' has keyed state in ${saved.maxParallelism} key groups but the job gives it maxParallelism ${vertex.maxParallelism}: keep setMaxParallelism(${saved.maxParallelism}); the number of key groups cannot change once a job has state`,
-      );
-    }
-  }
-  return problems;
 }

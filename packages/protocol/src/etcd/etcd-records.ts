@@ -46,6 +46,8 @@ export interface StoredJob {
   endTimeMs: number | null;
   /** The savepoint directory the job started from, if any. */
   restoreFromDirectory: string | null;
+  /** Started with --allow-non-restored-state: state of the savepoint for operators the job does not have is dropped. */
+  allowNonRestoredState?: boolean;
   /** Where the job's code is (etcd mode: in the shared checkpoint storage). */
   artifactPath?: string | null;
 }

@@ -85,6 +85,7 @@ export function intervalJoinOperator(ctx: OperatorContext, next: Emit, state: Ke
 
   return {
     ...lifecycle(ctx, fn),
+    states: () => keyed.store.states(),
     timers: {
       service: keyed.timers,
       fire(due) {

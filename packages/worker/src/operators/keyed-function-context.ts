@@ -1,6 +1,6 @@
 // The context keyed process functions see (one input or two): keyed state
 // scoped to the current key, the key's timers and side outputs.
-import { keyToString, type KeyedProcessContext, type OnTimerContext, type TimerService } from '@weir/common/runtime';
+import { keyToString, type KeyedProcessContext, type OnTimerContext, type StateDescriptorSpec, type TimerService } from '@weir/common/runtime';
 import type { Collector } from '@weir/common/runtime';
 import type { ChainedOperator, Emit, OperatorContext } from '../runtime/operator.ts';
 import type { KeyedStateBackend } from '../state-backends/keyed-state-backend.ts';
@@ -19,9 +19,19 @@ export interface KeyedFunctionContext {
   timerContext(due: DueTimer): OnTimerContext<unknown>;
 }
 
-/** Builds the context of a keyed function over `state`; `options.clock` replaces `Date.now` for state TTL. */
+/**
+ * Builds the context of a keyed function over `state`; `options.clock`
+ * replaces `Date.now` for state TTL. The states the function declares are
+ * checked against those of the checkpoint it is restored from at once.
+ * @throws StateMigrationError when a declared state does not fit the restored one
+ */
 export function keyedFunctionContext(ctx: OperatorContext, state: KeyedStateBackend, options: KeyedStateStoreOptions = {}): KeyedFunctionContext {
-  const store = new KeyedStateStore(state, options);
+  const store = new KeyedStateStore(state, {
+    operatorUid: ctx.descriptor.id,
+    restored: ctx.deployment.restore?.operators[ctx.descriptor.id]?.states ?? [],
+    declared: (ctx.functions.states as readonly StateDescriptorSpec[] | undefined) ?? [],
+    ...options,
+  });
   const timers = new KeyedTimerService(state);
   let currentKeyText = '';
   const timerService: TimerService = {
@@ -89,6 +99,8 @@ export function keyedFunctionOperator(
   const context = keyed.context;
   const operator: Omit<ChainedOperator, 'process'> = {
     ...lifecycle(ctx, fn),
+    states: () => keyed.store.states(),
+    stateMigrations: keyed.store.migrations,
     timers: {
       service: keyed.timers,
       fire(due) {

@@ -1,5 +1,6 @@
-import type { OperatorDescriptor, RuntimeContext } from '@weir/common/runtime';
+import type { OperatorDescriptor, RuntimeContext, StateMetadata } from '@weir/common/runtime';
 import type { SplitStatus, TaskDeployment } from '@weir/protocol/runtime';
+import type { StateMigration } from '../operators/state/keyed-state-store.ts';
 import type { DueTimer, KeyedTimerService } from '../operators/timers/keyed-timer-service.ts';
 import type { DeadLetterOutput } from './dead-letter-output.ts';
 
@@ -40,6 +41,10 @@ export interface ChainedOperator {
   processWatermark?(watermark: number): void;
   /** Its list state is union list state: on restore every subtask gets every subtask's items. */
   readonly unionListState?: boolean;
+  /** A keyed operator's states declared or used so far (recorded in checkpoints with the runtime's own). */
+  states?(): StateMetadata[];
+  /** A keyed operator's states restored from an older schema version: their values are migrated as the backend restores. */
+  readonly stateMigrations?: readonly StateMigration[];
   /**
    * For an operator with broadcast state: each state's entries, taken with
    * the checkpoint (after `snapshotState`); restored as `restoredBroadcastState`.

@@ -92,7 +92,7 @@ export class HeapKeyedStateBackend implements KeyedStateBackend {
     for (const handle of handles) {
       for await (const entries of readKeyedStateEntries(directory, handle, this.keyGroupRange)) {
         for (const [, table, key, value] of entries) {
-          if (visit && table.startsWith(visit.tablePrefix)) visit.entry(table, key, value);
+          if (visit?.visits(table)) visit.entry(table, key, value);
           if (value === DELETED_STATE_ENTRY) this.table(table).delete(key);
           else this.table(table).set(key, value);
         }

@@ -7,9 +7,10 @@ export interface StateTable {
   delete(key: string): void;
 }
 
-/** Entries of some tables, handed over while a backend restores (see KeyedStateBackend.restore). */
+/** Entries of the tables it visits, handed over while a backend restores (see KeyedStateBackend.restore). */
 export interface RestoreVisitor {
-  tablePrefix: string;
+  /** Whether the entries of `table` are handed to `entry`. */
+  visits(table: string): boolean;
   entry(table: string, key: string, value: unknown): void;
 }
 
@@ -68,7 +69,7 @@ export interface KeyedStateBackend {
   /**
    * Loads the entries of the given snapshot files (in order) that fall in
    * this backend's key-group range. `visit` sees, in the same pass, every
-   * entry of the tables whose names start with its prefix (decoded values;
+   * entry of the tables it visits (decoded values;
    * DELETED_STATE_ENTRY for a deletion), e.g. timers, whose firing order is
    * rebuilt in memory.
    */

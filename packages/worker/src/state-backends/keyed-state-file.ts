@@ -137,6 +137,14 @@ export async function writeKeyedStateFile(
  * holds the file's bytes and one decoded piece, and a caller can work
  * through a long file between records.
  */
+/** The way out of a state file no restart can read: another checkpoint or savepoint. */
+const RESTORE_OLDER = 'restore the job from an older retained checkpoint or savepoint (weir run --from-savepoint <dir>)';
+
+/** A state file that cannot be restored, naming it and the way out. */
+function unusableStateFile(path: string, what: string, cause?: unknown): NonRecoverableError {
+  return new NonRecoverableError(`keyed state file ${path} ${what}: ${RESTORE_OLDER}`, cause === undefined ? {} : { cause });
+}
+
 export async function* readKeyedStatePieces(directory: string, handle: KeyedStateHandle): AsyncGenerator<KeyedStatePiece> {
   const path = join(directory, handle.file);
   let data: Buffer;
@@ -144,10 +152,10 @@ export async function* readKeyedStatePieces(directory: string, handle: KeyedStat
     data = await readFile(path);
   } catch (error) {
     // A state file that is gone or unreadable stays so: restarting cannot restore it.
-    throw new NonRecoverableError(`keyed state file ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw unusableStateFile(path, `cannot be read (${(error as Error).message})`, error);
   }
   if (createHash('sha256').update(data).digest('hex') !== handle.sha256) {
-    throw new NonRecoverableError(`keyed state file ${path} is corrupt: its checksum does not match the checkpoint metadata`);
+    throw unusableStateFile(path, 'is corrupt (its checksum does not match the checkpoint metadata)');
   }
   const unpackr = new Unpackr({ useRecords: true, moreTypes: true });
   let header: KeyedStateFileHeader | undefined;
@@ -162,17 +170,17 @@ export async function* readKeyedStatePieces(directory: string, handle: KeyedStat
   } catch {
     header = undefined;
   }
-  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3, 4].includes(header.version)) throw new NonRecoverableError(`keyed state file ${path} has an unknown format`);
+  if (header?.format !== 'weir-keyed-state' || ![1, 2, 3, 4].includes(header.version)) throw unusableStateFile(path, 'has an unknown format');
   if (header.version < 4) {
     const values = unpackr.unpackMultiple(data) as unknown[];
     for (let i = 1; i < values.length; i++) yield values[i] as KeyedStatePiece;
     return;
   }
   while (offset < data.length) {
-    if (data[offset] !== BIN32 || offset + 5 > data.length) throw new NonRecoverableError(`keyed state file ${path} is corrupt: no piece frame at byte ${offset}`);
+    if (data[offset] !== BIN32 || offset + 5 > data.length) throw unusableStateFile(path, `is corrupt (no piece frame at byte ${offset})`);
     const length = data.readUInt32BE(offset + 1);
     const piece = data.subarray(offset + 5, offset + 5 + length);
-    if (piece.length !== length) throw new NonRecoverableError(`keyed state file ${path} is truncated at byte ${offset}`);
+    if (piece.length !== length) throw unusableStateFile(path, `is truncated at byte ${offset}`);
     offset += 5 + length;
     yield unpackr.unpack(piece) as KeyedStatePiece;
   }

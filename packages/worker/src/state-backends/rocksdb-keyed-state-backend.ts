@@ -384,7 +384,7 @@ export class RocksDBKeyedStateBackend implements KeyedStateBackend {
           const table = this.tableState(name);
           table.onDisk = true;
           table.cache.delete(key);
-          if (visit && name.startsWith(visit.tablePrefix)) visit.entry(name, key, value instanceof PackedStateValue ? unpackStateValue(value.bytes) : value);
+          if (visit?.visits(name)) visit.entry(name, key, value instanceof PackedStateValue ? unpackStateValue(value.bytes) : value);
           const packed = value === DELETED_STATE_ENTRY ? null : value instanceof PackedStateValue ? value.bytes : packValue(table, key, value);
           encoded.push([encodeKey(keyGroup, table.id, key), packed]);
         }

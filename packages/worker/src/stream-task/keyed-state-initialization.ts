@@ -50,7 +50,9 @@ export async function openKeyedState(d: TaskDeployment, dataDir: string, checkpo
 /**
  * Restores the keyed state of the chain's head (`headId`) from the
  * deployment's checkpoint, if it names one. Timers are keyed state; their
- * firing order lives in memory and is rebuilt from the same pass.
+ * firing order lives in memory and is rebuilt from the same pass, which
+ * also collects the values of states restored from an older schema version
+ * (the head's `stateMigrations`), rewritten through their migrations after it.
  */
 export async function restoreKeyedState(
   d: TaskDeployment,
@@ -65,9 +67,10 @@ export async function restoreKeyedState(
   if (handles.length === 0) return;
   // The files are a chain applied in order (later files overwrite and delete), so entries are collected before rebuilding.
   const timers = head?.timers;
+  const migrations = new Map((head?.stateMigrations ?? []).map((m) => [m.table, m]));
   const restored = new Map<string, Map<string, unknown>>();
   const visit = {
-    tablePrefix: 'timers/',
+    visits: (table: string) => (timers !== undefined && table.startsWith('timers/')) || migrations.has(table),
     entry(table: string, key: string, value: unknown): void {
       let entries = restored.get(table);
       if (!entries) restored.set(table, (entries = new Map()));
@@ -78,10 +81,17 @@ export async function restoreKeyedState(
   // From object storage the files are downloaded first, and removed once restored (the backend adopted them).
   const directory = remote && RemoteCheckpointFiles.downloads(d) ? await remote.fetch(restore.directory, handles) : restore.directory;
   try {
-    await backend.restore(directory, handles, timers ? visit : undefined);
+    await backend.restore(directory, handles, timers || migrations.size > 0 ? visit : undefined);
   } finally {
     if (directory !== restore.directory) await remote!.cleanUp();
   }
-  if (!timers) return;
-  for (const [table, entries] of restored) for (const [key, value] of entries) timers.service.restore(table, key, value);
+  for (const [table, entries] of restored) {
+    const migration = migrations.get(table);
+    if (migration) {
+      const target = backend.table(table);
+      for (const [key, value] of entries) target.set(key, migration.migrate(value));
+    } else {
+      for (const [key, value] of entries) timers!.service.restore(table, key, value);
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // chained operators (and the source, for a source task) tail-first from the
 // deployment, and runs their lifecycle hooks in order.
 import { join } from 'node:path';
-import { InvalidJobError, type RuntimeContext } from '@weir/common/runtime';
+import { builtInStates, InvalidJobError, mergeStateMetadata, OPERATOR_LIST_STATE_NAME, type OperatorDescriptor, type RuntimeContext, type StateMetadata } from '@weir/common/runtime';
 import type { OperatorSubtaskState, TaskDeployment } from '@weir/protocol/runtime';
 import { createOperator, createSource } from '../operators/operator-factory.ts';
 import type { TaskOutput } from '../network/task-output.ts';
@@ -201,7 +201,26 @@ export class OperatorChain {
       const files = await letters.snapshotState(checkpointId);
       if (files.length > 0) operators[id]!.operatorState = [...operators[id]!.operatorState, ...files];
     }
+    for (const descriptor of this.deployment.operators) {
+      const state = operators[descriptor.id];
+      if (state) state.states = this.recordedStates(descriptor, state);
+    }
     return operators;
+  }
+
+  /**
+   * The states a checkpoint records for an operator: those it was restored
+   * with (carried on while unused), the runtime's own, the ones its function
+   * declared or used, its operator list state when it has any, and its broadcast states.
+   */
+  private recordedStates(descriptor: OperatorDescriptor, snapshot: OperatorSubtaskState): StateMetadata[] {
+    const restored = this.deployment.restore?.operators[descriptor.id]?.states ?? [];
+    const keyed = descriptor.id === this.headId && this.deployment.inputs[0]?.keySelector !== undefined;
+    const op = this.operators.find((m) => m.id === descriptor.id)?.op;
+    const held = (name: string, kind: 'operator-list' | 'broadcast'): StateMetadata => ({ name, kind, serializer: 'msgpack', version: 1 });
+    const listState = snapshot.operatorState.length > 0 ? [held(OPERATOR_LIST_STATE_NAME, 'operator-list')] : [];
+    const broadcast = Object.keys(snapshot.broadcastState ?? {}).map((name) => held(name, 'broadcast'));
+    return mergeStateMetadata(restored, keyed ? builtInStates(descriptor.kind) : [], op?.states?.() ?? [], listState, broadcast);
   }
 
   /** Checkpoint `checkpointId` is complete everywhere: sinks and sources commit. */

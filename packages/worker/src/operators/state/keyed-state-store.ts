@@ -1,4 +1,4 @@
-import { InvalidJobError } from '@weir/common/runtime';
+import { compareStateMetadata, InvalidJobError, stateMetadataOf, StateMigrationError, stateMigrationMessage, type StateMetadata } from '@weir/common/runtime';
 import type {
   AggregateFunction,
   AggregatingState,
@@ -21,13 +21,27 @@ import { BoundListState } from './list-state.ts';
 import { BoundMapState } from './map-state.ts';
 import { BoundReducingState } from './reducing-state.ts';
 import { describeTtl, resolveTtl, sameTtl, type StateTtl } from './state-ttl.ts';
-import { StateSlot, type KeyScope } from './state-slot.ts';
+import { migrateStoredValue, StateSlot, type KeyScope } from './state-slot.ts';
 import { BoundValueState } from './value-state.ts';
 
 /** Options of a {@link KeyedStateStore}. */
 export interface KeyedStateStoreOptions {
   /** Processing time for TTL, in milliseconds (default `Date.now`); tests inject their own. */
   clock?: () => number;
+  /** The operator's uid, for errors. */
+  operatorUid?: string;
+  /** The states of the checkpoint the operator is restored from: a state used now must fit its entry. */
+  restored?: readonly StateMetadata[];
+  /** The descriptors the user function declares up front: checked against `restored` at once. */
+  declared?: readonly StateDescriptorSpec[];
+}
+
+/** A state restored from an older schema version, whose stored values are migrated as the backend restores. */
+export interface StateMigration {
+  /** The backend table of the state. */
+  readonly table: string;
+  /** Migrates one stored value (as the table holds it: with its TTL wrapper, as JSON text when so serialized). */
+  migrate(stored: unknown): unknown;
 }
 
 const STATE_TYPE: Record<StateKind, string> = {
@@ -53,6 +67,7 @@ function tableName(kind: StateKind, name: string): string {
 
 /** What the first use of a state name declared; later uses must agree. */
 interface Declaration {
+  metadata: StateMetadata;
   kind: StateKind;
   ttl: StateTtl | undefined;
   keyType: MapStateKeyType | undefined;
@@ -72,10 +87,58 @@ export class KeyedStateStore {
   private readonly scope: KeyScope = { key: '' };
   private readonly declared = new Map<string, Declaration>();
   private readonly bound = new WeakMap<object, unknown>();
+  private readonly operatorUid: string;
+  private readonly restored: ReadonlyMap<string, StateMetadata>;
+  private readonly upfront = new Map<string, StateMetadata>();
+  /** The migrations of declared states restored from an older version (see {@link migrations}). */
+  readonly migrations: StateMigration[] = [];
 
+  /**
+   * @throws StateMigrationError when a declared state does not fit the restored one of its name
+   */
   constructor(backend: KeyedStateBackend, options: KeyedStateStoreOptions = {}) {
     this.backend = backend;
     this.clock = options.clock ?? Date.now;
+    this.operatorUid = options.operatorUid ?? '';
+    this.restored = new Map((options.restored ?? []).map((s) => [s.name, s]));
+    for (const descriptor of options.declared ?? []) {
+      const metadata = this.checkRestored(descriptor, true);
+      this.upfront.set(descriptor.name, metadata);
+      const saved = this.restored.get(descriptor.name);
+      if (saved && saved.version !== metadata.version && descriptor.migrate) {
+        const migrate = descriptor.migrate;
+        const fromVersion = saved.version;
+        const hasTtl = descriptor.ttl !== undefined && descriptor.ttl !== null;
+        this.migrations.push({ table: tableName(descriptor.kind, descriptor.name), migrate: (stored) => migrateStoredValue(stored, hasTtl, metadata.serializer, (v) => migrate(v, fromVersion)) });
+      }
+    }
+  }
+
+  /** The states this operator has now: those restored, then those declared or used (which replace a restored one of their name). */
+  states(): StateMetadata[] {
+    const byName = new Map([...this.restored, ...this.upfront]);
+    for (const [name, declaration] of this.declared) byName.set(name, declaration.metadata);
+    return [...byName.values()];
+  }
+
+  /**
+   * The metadata of `descriptor`, checked against the restored state of its
+   * name. Only a state declared up front (`upfront`) can migrate: its values
+   * are rewritten while the backend restores, before any record.
+   */
+  private checkRestored(descriptor: StateDescriptorSpec, upfront = false): StateMetadata {
+    if (!upfront && this.upfront.has(descriptor.name)) return this.upfront.get(descriptor.name)!;
+    const { migrates: _migrates, ...metadata } = stateMetadataOf(descriptor);
+    const saved = this.restored.get(descriptor.name);
+    if (saved) {
+      const fit = compareStateMetadata(saved, stateMetadataOf(descriptor));
+      if (!fit.fits) throw new StateMigrationError(this.operatorUid, descriptor.name, stateMigrationMessage(this.operatorUid, saved, metadata, fit.reason));
+      if (fit.migrates && !upfront) {
+        const reason = `a migration runs on restore, for states declared up front only: declare it with process(fn, { states: [descriptor] }) (or states on the function)`;
+        throw new StateMigrationError(this.operatorUid, descriptor.name, stateMigrationMessage(this.operatorUid, saved, metadata, reason));
+      }
+    }
+    return metadata;
   }
 
   /** Scopes every state to `key` (the canonical text of the record's key, as `keyToString` makes it). */
@@ -156,7 +219,7 @@ export class KeyedStateStore {
 
     const earlier = this.declared.get(name);
     if (earlier === undefined) {
-      this.declared.set(name, { kind, ttl, keyType });
+      this.declared.set(name, { metadata: this.checkRestored(descriptor), kind, ttl, keyType });
     } else if (earlier.kind !== kind) {
       throw new InvalidJobError(
         `keyed state '${name}' is used as both ${STATE_TYPE[earlier.kind]} and ${STATE_TYPE[kind]}: ` + 'a state name belongs to one kind of state; give each state its own name',
@@ -167,7 +230,7 @@ export class KeyedStateStore {
       throw new InvalidJobError(`${label} is declared with key type '${earlier.keyType}' and with '${keyType}': every descriptor of a state must agree`);
     }
 
-    const slot = new StateSlot(label, this.backend.table(tableName(kind, name)), this.scope, ttl, this.clock);
+    const slot = new StateSlot(label, this.backend.table(tableName(kind, name)), this.scope, ttl, this.clock, this.declared.get(name)!.metadata.serializer);
     const state = create(slot, keyType);
     this.bound.set(descriptor, state);
     return state;
