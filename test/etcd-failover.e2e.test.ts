@@ -67,7 +67,8 @@ describe('coordinators with etcd', () => {
   });
 
   it('SIGKILL of the leader while exactly-once-counts runs: a standby leads within TTL + 2 s and the job ends with each count committed exactly once', async () => {
-    const events = 100_000;
+    // 20 s of input: the job still runs when the leader is killed, also on a loaded machine.
+    const events = 200_000;
     const keys = 10;
     const output = join(work, 'leader-killed');
     const jobId = await submit(output, events, keys, 10_000);
