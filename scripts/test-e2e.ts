@@ -18,7 +18,7 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VITEST = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const CONFIG = 'test/vitest.config.ts';
 /** Files that start an external service of their own: at most one of them runs at a time. */
-const SERVICE_FILE = /^test\/(kafka-|s3-|etcd|k8s-|rest-api-ha|grpc-clients|sigterm)/;
+const SERVICE_FILE = /^test\/(kafka-|s3-|etcd|k8s-|rest-api-ha|grpc-clients|sigterm|tls)/;
 
 interface Outcome {
   file: string;
