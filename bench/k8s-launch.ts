@@ -52,7 +52,7 @@ try {
   const readyMs = performance.now() - run.startedAt;
   rows.push(`| launch start -> all ${[...launch.pods.values()].length} pods ready | ${(readyMs / 1000).toFixed(1)} s | < 10 s |`);
 
-  const rest = <T>(path: string): Promise<T | undefined> => coordinatorRest<T>(launch, path);
+  const rest = <T>(path: string): Promise<T | undefined> => coordinatorRest<T>(run!, path);
   const leaderPod = async (): Promise<{ name: string; ip: string }> => {
     const ip = (await until(() => rest<{ address: string }>('/overview'), 30_000, 'a leader'))!.address.split(':')[0]!;
     const pod = launch.podsOf('weir-coordinator').find((p) => p.ip === ip);

@@ -40,7 +40,7 @@ beforeEach((context) => {
   });
 });
 
-const rest = <T>(path: string): Promise<T | undefined> => coordinatorRest<T>(run!.launch, path);
+const rest = <T>(path: string): Promise<T | undefined> => coordinatorRest<T>(run!, path);
 
 const workerPods = (): string[] => run!.launch.podsOf('weir-worker').map((p) => p.plan.name).sort();
 
@@ -128,11 +128,11 @@ describe('a broken ha overlay', () => {
   it('fails the launch on a Service port naming no container port, before starting anything', async () => {
     const objects = structuredClone(ha);
     (find(objects, 'Service', 'weir-coordinator').spec as { ports: { targetPort: string }[] }).ports[0]!.targetPort = 'rcp';
-    await expect(launchWithS3(objects)).rejects.toThrow(/^Service weir-coordinator port 6123: targetPort 'rcp' names no container port of weir-coordinator-\w+ \(ports: rpc, rest\)/);
+    await expect(launchWithS3(objects)).rejects.toThrow(/^Service weir-coordinator port 6123: targetPort 'rcp' names no container port of weir-coordinator-\w+ \(ports: rpc, rest, metrics\)/);
   }, 60_000);
 
   it('fails the launch on a Secret it does not have, naming the pod, the variable and the Secret', async () => {
-    await expect(launchWithS3(ha, { secrets: {} })).rejects.toThrow(
+    await expect(launchWithS3(ha, { withoutSecrets: ['weir-s3-credentials'] })).rejects.toThrow(
       /^pod weir-(coordinator|worker)-\w+ container (coordinator|worker): env AWS_ACCESS_KEY_ID: no Secret weir-s3-credentials \(CreateContainerConfigError/,
     );
   }, 60_000);
@@ -145,7 +145,7 @@ describe('a broken ha overlay', () => {
     const failure = await run.launch.waitReady(20_000).then(() => undefined, (error: unknown) => (error as Error).message);
     expect(failure).toMatch(/^the launch is not ready after 20000 ms/);
     // Both coordinators are named, with their failing probe; etcd itself is fine.
-    expect(failure!.match(/pod weir-coordinator-\w+ \(\S+\) is not ready: grpc probe of port 6123/g)).toHaveLength(2);
+    expect(failure!.match(/pod weir-coordinator-\w+ \(\S+\) is not ready: http probe of port 9249/g)).toHaveLength(2);
     expect(failure).toMatch(/ECONNREFUSED [\d.]+:2479/);
     expect(failure).not.toMatch(/pod weir-etcd-\d/);
   }, 120_000);

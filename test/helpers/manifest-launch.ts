@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { K8sObject } from './k8s-manifests.ts';
 import { containerEnv, expand, plannedPod, podsOf, readinessProbe, serviceLinkEnv, servicePlans, type PlannedPod, type Probe, type ServicePlan } from './manifest-pods.ts';
+import type { RestTls } from './netns-agent.ts';
 import { NetnsNetwork } from './netns-network.ts';
 import { ContainerProcess, mapPaths, prepareMounts, type CommandMap, type MountMap } from './pod-process.ts';
 import { hostsEntries, serviceEndpoints, type PodState, type ServicePortEndpoints } from './service-endpoints.ts';
@@ -223,10 +224,10 @@ export class ManifestLaunch {
     return ip;
   }
 
-  /** GET `http://host:port/path` from the node's namespace; resolves with the status and body. */
-  async httpGet(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
-    const reply = await this.network.call({ op: 'get', host, port, path, timeoutMs: 10_000 });
-    if (!reply.ok) throw new Error(`GET http://${host}:${port}${path} failed: ${reply.message}`);
+  /** GET `http(s)://host:port/path` from the node's namespace (HTTPS with `tls`); resolves with the status and body. */
+  async httpGet(host: string, port: number, path: string, tls?: RestTls): Promise<{ status: number; body: string }> {
+    const reply = await this.network.call({ op: 'get', host, port, path, timeoutMs: 10_000, ...(tls ? { tls } : {}) });
+    if (!reply.ok) throw new Error(`GET ${tls ? 'https' : 'http'}://${host}:${port}${path} failed: ${reply.message}`);
     return JSON.parse(reply.message) as { status: number; body: string };
   }
 

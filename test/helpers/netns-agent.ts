@@ -8,15 +8,23 @@
 // bridge; and it GETs from HTTP servers in the pods for the test. It reads JSON requests from stdin, one a line, and answers each on
 // stdout as `{"id":..,"ok":..,"message":..}`. Run by netns-network.ts as
 // `ip netns exec <node namespace> node netns-agent.ts`.
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { healthStatus } from './grpc-health.ts';
 
+/** HTTPS towards a REST API: the CA to trust, the name its certificate must carry, and a bearer token. */
+export interface RestTls {
+  ca: string;
+  serverName: string;
+  token?: string;
+}
+
 /** What netns-network.ts asks the agent. */
 export type AgentRequest =
   | { id: number; op: 'probe'; kind: 'grpc' | 'http' | 'tcp'; host: string; port: number; path?: string; service?: string; timeoutMs: number }
-  | { id: number; op: 'get'; host: string; port: number; path: string; timeoutMs: number }
+  | { id: number; op: 'get'; host: string; port: number; path: string; timeoutMs: number; tls?: RestTls }
   | { id: number; op: 'service'; ip: string; port: number; targets: string[] }
   | { id: number; op: 'expose'; ip: string; port: number; socketPath: string };
 
@@ -68,14 +76,18 @@ function httpProbe(host: string, port: number, path: string, timeoutMs: number):
   });
 }
 
-/** GET of an HTTP server in the pods' network: `{"status":..,"body":..}`, whatever the status. */
-function get(host: string, port: number, path: string, timeoutMs: number): Promise<string> {
+/** GET of an HTTP(S) server in the pods' network: `{"status":..,"body":..}`, whatever the status. */
+function get(host: string, port: number, path: string, timeoutMs: number, tls?: RestTls): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, timeout: timeoutMs }, (res) => {
+    const options = { host, port, path, timeout: timeoutMs };
+    const onResponse = (res: IncomingMessage): void => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.once('end', () => resolve(JSON.stringify({ status: res.statusCode, body })));
-    });
+    };
+    const req = tls
+      ? httpsRequest({ ...options, ca: tls.ca, servername: tls.serverName, headers: tls.token ? { authorization: `Bearer ${tls.token}` } : {} }, onResponse)
+      : request(options, onResponse);
     req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.once('error', reject);
     req.end();
@@ -106,7 +118,7 @@ function listen(ip: string, port: number, onConnection: (socket: Socket) => void
 
 async function handle(r: AgentRequest): Promise<string> {
   if (r.op === 'probe') return probe(r);
-  if (r.op === 'get') return get(r.host, r.port, r.path, r.timeoutMs);
+  if (r.op === 'get') return get(r.host, r.port, r.path, r.timeoutMs, r.tls);
   if (r.op === 'service') {
     const key = `${r.ip}:${r.port}`;
     targets.set(key, r.targets);
