@@ -4,11 +4,13 @@
 // that agree with the REST API, the subtask table and the checkpoint chart
 // fill, and the cancel button cancels the job. Screenshots go to
 // test/artifacts/dashboard/ (gitignored).
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointView, JobStatusView } from '@weir/protocol';
+import { WEIR_ENV, type CheckpointView, type JobStatusView } from '@weir/protocol';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { rest } from './helpers/rest.ts';
 import { REPO_ROOT } from './helpers/weir-cli.ts';
@@ -121,4 +123,23 @@ describe('the dashboard', () => {
     expect(failures).toEqual([]);
     await page.close();
   }, 240_000);
+
+  it('asks for a token when the cluster has a tokens file, and shows the cluster once a viewer token is given', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'weir-dashboard-tokens-'));
+    const viewer = randomBytes(16).toString('hex');
+    await writeFile(join(dir, 'tokens'), `viewer ana ${viewer}\n`);
+    const secured = await startCluster({ workers: 1, slots: 1, env: { [WEIR_ENV.tokensFile]: join(dir, 'tokens') } });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+      await page.goto(`${secured.restUrl}/`);
+      await page.waitForSelector('form.token-form', { timeout: 30_000 });
+      expect(await page.locator('[data-testid=workers]').count(), 'no cluster data without a token').toBe(0);
+      await page.fill('form.token-form input', viewer);
+      await page.click('form.token-form button');
+      await page.waitForSelector('[data-testid=workers-count] .card-value:text-is("1")', { timeout: 30_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'signed-in.png'), fullPage: true });
+    } finally {
+      await secured.stop();
+    }
+  }, 120_000);
 });

@@ -61,11 +61,22 @@ export class ApiError extends Error {
   }
 }
 
+const TOKEN_KEY = 'weir.token';
+
+/** The bearer token given for this cluster, kept for the browser tab's session only (sessionStorage). */
+export const sessionToken = {
+  get: (): string | undefined => sessionStorage.getItem(TOKEN_KEY) ?? undefined,
+  set: (value: string): void => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: (): void => sessionStorage.removeItem(TOKEN_KEY),
+};
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
+  const token = sessionToken.get();
+  const headers: Record<string, string> = {
+    ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+  const response = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const json = (await response.json().catch(() => ({}))) as T & { errors?: string[] };
   if (!response.ok) throw new ApiError(response.status, json.errors?.join('; ') ?? `${method} ${path}: HTTP ${response.status}`);
   return json;

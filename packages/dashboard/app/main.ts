@@ -3,6 +3,7 @@
 // updates the page in place.
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
+import { ApiError, sessionToken } from './api.ts';
 import { el, replace } from './dom.ts';
 import { JobPage } from './job-page.ts';
 import { renderOverview } from './overview-page.ts';
@@ -28,6 +29,30 @@ async function render(): Promise<void> {
   }
 }
 
+/** The cluster asks for a token (or refused the one given): a form for it, and no polling until it is sent. */
+function askForToken(message: string): void {
+  jobPage = undefined;
+  const input = el('input', { type: 'password', name: 'token', autocomplete: 'off', placeholder: 'bearer token', 'aria-label': 'token' });
+  const form = el(
+    'form',
+    {
+      class: 'token-form',
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        if (input.value.trim()) sessionToken.set(input.value.trim());
+        void tick();
+      },
+    },
+    el('p', {}, 'This cluster asks for a token (role viewer or above; see docs/security.md). It is kept for this browser tab only.'),
+    el('p', { class: 'error' }, message),
+    input,
+    el('button', { type: 'submit' }, 'Sign in'),
+  );
+  replace(page, form);
+  status.textContent = 'signed out';
+  status.classList.add('error');
+}
+
 async function tick(): Promise<void> {
   window.clearTimeout(timer);
   try {
@@ -35,6 +60,11 @@ async function tick(): Promise<void> {
     status.textContent = `updated ${new Date().toLocaleTimeString()}`;
     status.classList.remove('error');
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      sessionToken.clear();
+      askForToken(error.message);
+      return;
+    }
     status.textContent = `cannot refresh: ${(error as Error).message}`;
     status.classList.add('error');
     if (!page.hasChildNodes() || page.querySelector('p.muted:only-child')) replace(page, el('p', { class: 'error' }, (error as Error).message));
