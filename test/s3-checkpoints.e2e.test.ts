@@ -8,8 +8,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientChannel } from '@weir/protocol';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { healthStatus } from './helpers/grpc-health.ts';
+import { TEST_TLS } from './helpers/test-tls.ts';
 import { checkExactCounts, readJsonLines } from './helpers/outputs.ts';
 import { startSeaweedFs, type SeaweedFsServer } from './helpers/seaweedfs-server.ts';
 
@@ -102,7 +104,7 @@ describe('S3 storage that cannot be used', () => {
     try {
       const coordinatorPid = (await broken.pids())[0]!;
       // Not ready, saying why in its log: the endpoint, the bucket and the cause.
-      await eventually(async () => ((await healthStatus(broken.address)) === 'NOT_SERVING' ? true : undefined), 30_000, 'NOT_SERVING');
+      await eventually(async () => ((await healthStatus(broken.address, '', 5_000, clientChannel({ caFile: TEST_TLS.caFile }, broken.address))) === 'NOT_SERVING' ? true : undefined), 30_000, 'NOT_SERVING');
       await eventually(async () => (broken.log().includes('the checkpoint storage cannot be used') ? true : undefined), 30_000, 'the log line');
       expect(broken.log()).toContain(`s3://${s3.bucket}/broken`);
       expect(broken.log()).toContain(env.WEIR_S3_ENDPOINT!);
@@ -116,7 +118,7 @@ describe('S3 storage that cannot be used', () => {
       expect(ended.error).toMatch(expected);
       // Still the same coordinator process: no crash loop.
       expect((await broken.pids())[0]).toBe(coordinatorPid);
-      expect(await healthStatus(broken.address)).toBe('NOT_SERVING');
+      expect(await healthStatus(broken.address, '', 5_000, clientChannel({ caFile: TEST_TLS.caFile }, broken.address))).toBe('NOT_SERVING');
     } finally {
       await broken.stop();
     }

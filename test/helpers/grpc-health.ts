@@ -8,11 +8,19 @@ interface HealthClient extends grpc.Client {
   check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string }) => void): void;
 }
 
-/** The status `address` reports for `service` ('' for the whole server). */
-export async function healthStatus(address: string, service = '', timeoutMs = 5_000): Promise<string> {
+/** How to reach the health service: plaintext (a probe's view of a plaintext port), or a client's TLS channel. */
+export interface HealthChannel {
+  credentials: grpc.ChannelCredentials;
+  options: grpc.ChannelOptions;
+}
+
+/** The status `address` reports for `service` ('' for the whole server); plaintext unless `channel` says otherwise. */
+export async function healthStatus(address: string, service = '', timeoutMs = 5_000, channel?: HealthChannel): Promise<string> {
   const definition = protoLoader.loadSync(protoPath, { enums: String });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials) => HealthClient } } } };
-  const client = new loaded.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => HealthClient } } };
+  };
+  const client = new loaded.grpc.health.v1.Health(address, channel?.credentials ?? grpc.credentials.createInsecure(), channel?.options ?? {});
   try {
     return await new Promise((resolve, reject) =>
       client.check({ service }, { deadline: Date.now() + timeoutMs }, (error, response) => (error ? reject(error) : resolve(response!.status))),
