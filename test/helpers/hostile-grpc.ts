@@ -2,9 +2,11 @@
 // with @grpc/grpc-js and @grpc/proto-loader straight from proto/weir.proto
 // (none of Weir's own client code), unary calls that resolve with the gRPC
 // status, and sessions and streams that send whatever a test writes.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { TEST_TLS } from './test-tls.ts';
 
 const PROTO = fileURLToPath(new URL('../../packages/protocol/proto/weir.proto', import.meta.url));
 
@@ -21,9 +23,15 @@ export interface Answer {
   response?: Record<string, unknown>;
 }
 
-/** A client of `service` (JobManager or TaskExecutor) at `address`. */
+/**
+ * A client of `service` (JobManager or TaskExecutor) at `address`, over TLS
+ * with a member certificate of the test cluster's CA: the insider case, which
+ * gets past mutual TLS to the checks of the messages themselves (a peer
+ * without such a certificate is refused before that: test/tls.e2e.test.ts).
+ */
 export function hostileClient(service: 'JobManager' | 'TaskExecutor', address: string): ServiceClient {
-  return new weir[service]!(address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 128 * 1024 * 1024 });
+  const credentials = grpc.credentials.createSsl(readFileSync(TEST_TLS.caFile), readFileSync(TEST_TLS.keyFile), readFileSync(TEST_TLS.certFile));
+  return new weir[service]!(address, credentials, { 'grpc.max_send_message_length': 128 * 1024 * 1024 });
 }
 
 /** Calls unary `method` with `request`; resolves with the status (never rejects). */
