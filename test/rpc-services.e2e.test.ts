@@ -3,9 +3,11 @@
 // method with something other than UNIMPLEMENTED (what grpc-js answers for a
 // method without a handler). The methods come from the loaded proto, so a
 // method added to it without a handler fails here.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpc, jobManagerService, taskExecutorService } from '@weir/protocol';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
+import { TEST_TLS } from './helpers/test-tls.ts';
 
 let cluster: TestCluster;
 let workerAddress: string;
@@ -42,9 +44,10 @@ function probe(client: grpc.Client, method: grpc.MethodDefinition<object, object
   });
 }
 
-/** The status each method of `service` answers at `address` with. */
+/** The status each method of `service` answers at `address` with, asked over mutual TLS as a cluster member. */
 async function probeAll(address: string, service: grpc.ServiceDefinition): Promise<Record<string, string>> {
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const credentials = grpc.credentials.createSsl(readFileSync(TEST_TLS.caFile), readFileSync(TEST_TLS.keyFile), readFileSync(TEST_TLS.certFile));
+  const client = new grpc.Client(address, credentials);
   try {
     const answers: Record<string, string> = {};
     for (const [name, method] of Object.entries(service)) answers[name] = grpc.status[await probe(client, method)]!;
@@ -54,7 +57,11 @@ async function probeAll(address: string, service: grpc.ServiceDefinition): Promi
   }
 }
 
-const unimplemented = (answers: Record<string, string>): string[] => Object.keys(answers).filter((name) => answers[name] === 'UNIMPLEMENTED');
+/** The methods answered UNIMPLEMENTED; none may be UNAVAILABLE (the probe reached the process). */
+const unimplemented = (answers: Record<string, string>): string[] => {
+  expect(Object.keys(answers).filter((name) => answers[name] === 'UNAVAILABLE'), JSON.stringify(answers)).toEqual([]);
+  return Object.keys(answers).filter((name) => answers[name] === 'UNIMPLEMENTED');
+};
 
 describe('gRPC services', () => {
   it('the coordinator has a handler for every JobManager method', async () => {

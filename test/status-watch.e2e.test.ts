@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, logOnFailure, startCluster, type TestCluster } from './helpers/local-cluster.ts';
 import { REPO_ROOT, WEIR_BIN } from './helpers/weir-cli.ts';
+import { TEST_TLS_ENV } from './helpers/test-tls.ts';
 
 let cluster: TestCluster;
 
@@ -28,7 +29,7 @@ interface Watching {
 }
 
 function watch(command: string, args: string[]): Watching {
-  const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, WEIR_LOG_LEVEL: 'warn', TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...TEST_TLS_ENV, WEIR_LOG_LEVEL: 'warn', TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
