@@ -1,7 +1,7 @@
 // Hostile input against a running cluster: a client and a worker that speak
 // weir.v1 straight from the .proto (grpc-js, no Weir client code) send
 // malformed bytes, wrong and huge values, forged task states, acks and
-// declines, a second session claiming a registered worker id, orders with a
+// declines, another WorkerSession claiming a registered worker id, orders with a
 // forged leader epoch, garbage on the data plane and path traversal in
 // savepoint and artifact requests, while an exactly-once job runs. Each gets
 // a clear error or is dropped and logged; no process crashes, and the job's
@@ -122,7 +122,7 @@ describe('hostile input', () => {
     const real = (await workers())[0]!;
     const client = hostileClient('JobManager', cluster.address);
     try {
-      // A second session claiming a registered worker's id from another address is refused; the real one stays.
+      // Another WorkerSession claiming a registered worker's id from another address is refused; the real one stays.
       const claim = workerSession(client);
       claim.write({ register: { workerId: real.workerId, address: '127.0.0.1:1', slots: 64, pid: 1, host: 'evil' } });
       expect(await claim.ended).toMatchObject({ code: grpc.status.ALREADY_EXISTS, details: expect.stringMatching(new RegExp(`worker id ${real.workerId} is registered already`)) });

@@ -277,7 +277,7 @@ describe('worker sessions on a coordinator', () => {
     expect((await clusterView()).workers, 'closing the stale session removed the live registration').toMatchObject([{ workerId: 'w1', address: '127.0.0.1:1', slots: 3 }]);
   });
 
-  it('refuses a second session claiming a registered worker id from another address, and malformed registrations', async () => {
+  it('refuses another WorkerSession claiming a registered worker id from another address, and malformed registrations', async () => {
     await start(60_000);
     const live = await session(registration('w1', 1));
     const refusal = async (register: RegisterWorker__Output): Promise<grpc.ServiceError> => {

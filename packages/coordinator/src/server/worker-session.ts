@@ -98,7 +98,7 @@ export class WorkerSessions {
         if (existing && existing !== worker && this.sessions.has(existing) && existing.address !== registration.address) {
           const details = `worker id ${registration.workerId} is registered already, with a live session from ${existing.address}; ` +
             'give every worker its own --worker-id (a restarted worker gets in once its old session ends or its heartbeats stop)';
-          host.logger.warn({ workerId: registration.workerId, address: registration.address, registeredAddress: existing.address }, 'refused a second session for a registered worker id');
+          host.logger.warn({ workerId: registration.workerId, address: registration.address, registeredAddress: existing.address }, 'refused another WorkerSession for a registered worker id');
           refuse(grpc.status.ALREADY_EXISTS, details);
           return;
         }
