@@ -5,8 +5,6 @@
 package dev.weir.bench.flink;
 
 import dev.weir.bench.flink.Rows.Q4Row;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -172,13 +170,8 @@ final class Q4 {
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Q4Row> out) throws Exception {
-      List<Closing> due = new ArrayList<>();
-      List<Closing> later = new ArrayList<>();
-      Iterable<Closing> all = pending.get();
-      if (all != null) for (Closing c : all) (c.expires <= timestamp ? due : later).add(c);
+      List<Closing> due = DueClosings.take(pending, timestamp, (c) -> c.expires, (c) -> c.auction);
       if (due.isEmpty()) return;
-      due.sort(Comparator.comparingLong((Closing c) -> c.expires).thenComparingLong((c) -> c.auction));
-      pending.update(later);
       Totals total = totals.value();
       if (total == null) total = new Totals();
       for (Closing c : due) {

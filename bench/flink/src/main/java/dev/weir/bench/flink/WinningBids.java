@@ -11,7 +11,6 @@ import dev.weir.bench.flink.Rows.Q6Row;
 import dev.weir.bench.flink.Rows.Q9Row;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -211,13 +210,8 @@ final class WinningBids {
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Q6Row> out) throws Exception {
-      List<Closing> due = new ArrayList<>();
-      List<Closing> later = new ArrayList<>();
-      Iterable<Closing> all = pending.get();
-      if (all != null) for (Closing c : all) (c.expires <= timestamp ? due : later).add(c);
+      List<Closing> due = DueClosings.take(pending, timestamp, (c) -> c.expires, (c) -> c.auction);
       if (due.isEmpty()) return;
-      due.sort(Comparator.comparingLong((Closing c) -> c.expires).thenComparingLong((c) -> c.auction));
-      pending.update(later);
       LastPrices lastPrices = last.value();
       if (lastPrices == null) lastPrices = new LastPrices();
       ArrayDeque<Long> prices = new ArrayDeque<>(lastPrices.prices);
