@@ -20,7 +20,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { WeirClient } from '@weir/client';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, cpuSeconds, machine, weir } from './support/cluster.ts';
@@ -90,7 +89,7 @@ async function throughput(guarantee: string): Promise<{ rate: number; readingRat
   const brokerCpu0 = await brokerCpuSeconds();
   const started = performance.now();
   const jobId = await submit(['--input', input, '--output', `tp-out-${guarantee}`, '--guarantee', guarantee, '--checkpoint-interval', interval, '--bounded']);
-  const client = new WeirClient(cluster.address);
+  const client = cluster.client();
   let firstRead: number | undefined;
   let requests = 0;
   try {

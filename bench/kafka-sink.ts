@@ -6,7 +6,6 @@
 // include transaction markers, one per partition and checkpoint, negligible).
 // Run: npx node bench/kafka-sink.ts [--events 600000] [--modes exactly-once,at-least-once]
 import { parseArgs } from 'node:util';
-import { WeirClient } from '@weir/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, machine, weir } from './support/cluster.ts';
@@ -40,7 +39,7 @@ try {
     const samples: { t: number; n: number }[] = [];
     const deadline = Date.now() + 10 * 60_000;
     // Polled in-process: spawning `weir status` would take CPU from the job.
-    const client = new WeirClient(cluster.address);
+    const client = cluster.client();
     try {
       for (;;) {
         samples.push({ t: performance.now(), n: await endOffsets() });

@@ -5,7 +5,6 @@
 // counters over the run, from the first record to the last.
 // Run: npx node bench/kafka-source.ts [--records 2000000]
 import { parseArgs } from 'node:util';
-import { WeirClient } from '@weir/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka } from '../test/helpers/kafka-broker.ts';
 import { BenchCluster, cpuSeconds, machine, rssMiB, weir } from './support/cluster.ts';
@@ -50,7 +49,7 @@ try {
   const samples: { t: number; n: number; cpu: number }[] = [];
   let maxRss = 0;
   // Polled in-process: spawning `weir status` would take CPU from the job.
-  const client = new WeirClient(cluster.address);
+  const client = cluster.client();
   try {
     for (;;) {
       const view = await client.status(jobId);

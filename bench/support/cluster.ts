@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WeirClient, type WeirClientOptions } from '@weir/client';
 import { WEIR_ENV, type ClusterView, type JobStatusView } from '@weir/protocol';
 import { generateClusterCertificates, startLocalCluster, type LocalCluster, type LocalClusterOptions } from '@weir/cli';
 
@@ -49,6 +50,11 @@ export class BenchCluster {
     this.address = this.launcher.address;
     this.clientArgs = options.plaintext ? ['--insecure-plaintext'] : [];
     this.coordinatorPid = this.launcher.coordinator.pid!;
+  }
+
+  /** An in-process client of this cluster, trusting its CA (plaintext for a plaintext cluster). */
+  client(options: WeirClientOptions = {}): WeirClient {
+    return new WeirClient(this.address, { ...options, transport: this.clientArgs.includes('--insecure-plaintext') ? { plaintext: true } : { caFile: BENCH_TLS.caFile } });
   }
 
   async json<T>(args: string[]): Promise<T> {

@@ -5,7 +5,7 @@
 // in-process gRPC client (a `weir status` process per poll would take CPU
 // from the cluster).
 import type { JobStatusView } from '@weir/protocol';
-import { WeirClient } from '@weir/client';
+import type { WeirClient } from '@weir/client';
 import { BenchCluster, cpuSeconds, rssMiB, weir } from './cluster.ts';
 import { measureWindow, type Measurement } from './measure-window.ts';
 
@@ -44,7 +44,7 @@ async function withJob<T>(options: WeirJobOptions, body: (client: WeirClient, jo
     if (submit.code !== 0) throw new Error(`${options.label}: weir run failed: ${submit.stderr}`);
     const { jobId } = JSON.parse(submit.stdout) as { jobId: string };
     const pids = [cluster.coordinatorPid, ...(await cluster.workerPids())];
-    const client = new WeirClient(cluster.address);
+    const client = cluster.client();
     try {
       return await body(client, jobId, pids);
     } finally {
